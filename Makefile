@@ -1,0 +1,67 @@
+# berth: `make` builds the default image, `make test` runs every suite.
+# Compiled programs go to build/, images to out/<manifest>/.
+
+SHELL := /bin/bash
+CC ?= gcc
+MUSL_CC ?= musl-gcc
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HOST_CFLAGS := $(WARN) $(HARDEN) -O2 -g -Ilib
+HOST_LDFLAGS := -pie -Wl,-z,relro,-z,now
+# Device binaries: static musl, small.
+# musl has no kernel UAPI headers of its own: use Debian's (linux-libc-dev).
+DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/kernel-headers \
+	-ffunction-sections -fdata-sections
+DEV_LDFLAGS := -static -Wl,--gc-sections -s
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BERTH_CACHE ?= /var/cache/berth
+export BERTH_CACHE
+
+INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
+BERTH_SRC := $(wildcard image/*.c) lib/manifest.c
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps programs test unit test-long bench format clean
+all: deps programs out/default/disk.raw
+
+deps:
+	@./image/deps.sh
+
+programs: build/berth build/berth-init
+
+build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml
+
+build/kernel-headers:
+	@mkdir -p $@
+	ln -sfn /usr/include/linux $@/linux
+	ln -sfn /usr/include/asm-generic $@/asm-generic
+	ln -sfn /usr/include/$$(gcc -dumpmachine)/asm $@/asm
+
+build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
+
+# Each unit test links the library files it names in its first line:
+#   /* unit: lib/manifest.c -lyaml */
+build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h) tests/unit/check.h
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
+
+out/%/disk.raw: build/berth build/berth-init FORCE
+	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
+
+unit: $(UNIT_TESTS)
+
+test: deps programs unit out/default/disk.raw out/test/disk.raw
+	@./tests/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build out
+
+FORCE:

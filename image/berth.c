@@ -1,0 +1,141 @@
+/*
+ * berth: the build tool. `berth build MANIFEST [--out DIR]` turns a manifest
+ * into a bootable disk image. Exit status: 0 built, 1 build failed,
+ * 2 usage error or bad manifest (nothing written then).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifest.h"
+#include "stages.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: berth build MANIFEST [--out DIR]\n");
+}
+
+/* The source tree is the folder above build/, where this program lives. */
+static int find_src(char *buf, size_t len)
+{
+	const char *env = getenv("BERTH_SRC");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env) {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s", dirname(dirname(exe))) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* out/<manifest file name without .yaml> */
+static int default_out(const char *manifest, char *buf, size_t len)
+{
+	char copy[PATH_MAX];
+	char *base, *dot;
+
+	if (snprintf(copy, sizeof(copy), "%s", manifest) >= (int)sizeof(copy))
+		return -ENAMETOOLONG;
+	base = basename(copy);
+	dot = strrchr(base, '.');
+	if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml")))
+		*dot = '\0';
+	if ((size_t)snprintf(buf, len, "out/%s", base) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static struct manifest m;
+	struct build_ctx b = {.m = &m};
+	const char *path = NULL, *out = NULL;
+	char err[MANIFEST_ERR_MAX];
+	int r;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			out = argv[++i];
+		} else if (argv[i][0] != '-' && !path) {
+			path = argv[i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	r = manifest_load(path, &m, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		return r == -EINVAL ? 2 : 1;
+	}
+	if (out)
+		r = snprintf(b.out, sizeof(b.out), "%s", out) >= (int)sizeof(b.out) ? -ENAMETOOLONG : 0;
+	else
+		r = default_out(path, b.out, sizeof(b.out));
+	if (r == 0)
+		r = find_src(b.src, sizeof(b.src));
+	if (r == 0 && snprintf(b.work, sizeof(b.work), "%s/work", b.out) >= (int)sizeof(b.work))
+		r = -ENAMETOOLONG;
+	if (r < 0) {
+		fprintf(stderr, "berth: %s\n", strerror(-r));
+		return 2;
+	}
+	r = make_dirs(b.work);
+	if (r < 0) {
+		fprintf(stderr, "berth: cannot create %s: %s\n", b.work, strerror(-r));
+		return 1;
+	}
+	printf("berth: building %s %s from %s into %s\n", m.name, m.version, path, b.out);
+	return stages_run(&b) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "build"))
+		return cmd_build(argc - 2, argv + 2);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs the Debian packages that building and testing berth need.
+# As root it installs what is missing; otherwise it prints the exact
+# apt-get line and fails.
+set -euo pipefail
+
+packages=(
+	# build tools and libraries
+	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev musl-tools binutils
+	# image stages
+	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
+	fdisk e2fsprogs systemd-boot-efi zstd
+	# tests
+	qemu-system-x86 qemu-utils ovmf python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "berth: missing build dependencies; as root run:" >&2
+	echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+echo "berth: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

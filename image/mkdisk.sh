@@ -1,0 +1,56 @@
+#!/bin/bash
+# Stage "disk": a GPT disk in a plain file (no loop devices, no mounts)
+# with Discoverable Partitions Specification type GUIDs:
+#   esp, root-a, root-a-verity, root-b, root-b-verity (empty), data.
+# Out: $BERTH_OUT/disk.raw.
+set -euo pipefail
+. "$BERTH_SRC/image/lib/uuid.sh"
+
+w=$BERTH_WORK
+mib=$((1 << 20))
+esp_type=c12a7328-f81f-11d2-ba4b-00a0c93ec93b
+root_type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709   # root, x86-64
+verity_type=2c7357ed-ebd2-46d9-aec1-23d437ec2bf5 # root verity, x86-64
+var_type=4d21b016-b534-45c2-a9fb-5c16e091fd2d
+
+# /var: ext4 made on a file, shared by both slots.
+rm -f "$w/data.img"
+mkfs.ext4 -q -F -L data -U "$(derive_uuid data-fs)" -E "hash_seed=$(derive_uuid data-hash)" \
+	"$w/data.img" $((BERTH_DATA_SIZE / 1024))k
+
+# name size type attributes image
+parts=(
+	"esp $BERTH_ESP_SIZE $esp_type - $w/esp.img"
+	"root-a $BERTH_ROOT_SIZE $root_type 60 $w/root.erofs"
+	"root-a-verity $BERTH_VERITY_SIZE $verity_type 60 $w/verity.img"
+	"root-b $BERTH_ROOT_SIZE $root_type 60 -"
+	"root-b-verity $BERTH_VERITY_SIZE $verity_type 60 -"
+	"data $BERTH_DATA_SIZE $var_type 59 $w/data.img"
+)
+total=$mib
+script="label: gpt
+label-id: $(derive_uuid disk)
+first-lba: 2048
+"
+for p in "${parts[@]}"; do
+	read -r name size type attr _ <<<"$p"
+	script+="start=$((total / 512)), size=$((size / 512)), type=$type, uuid=$(derive_uuid "$name"), name=$name"
+	[ "$attr" = - ] || script+=", attrs=\"GUID:$attr\""
+	script+=$'\n'
+	total=$((total + size))
+done
+total=$((total + mib)) # room for the backup GPT
+
+disk=$BERTH_OUT/disk.raw
+rm -f "$disk.tmp"
+truncate -s "$total" "$disk.tmp"
+sfdisk --quiet --no-reread --no-tell-kernel "$disk.tmp" <<<"$script"
+offset=$mib
+for p in "${parts[@]}"; do
+	read -r name size _ _ img <<<"$p"
+	[ "$img" = - ] || dd if="$img" of="$disk.tmp" bs=1M seek=$((offset / mib)) conv=notrunc,sparse status=none
+	offset=$((offset + size))
+done
+sync "$disk.tmp"
+mv "$disk.tmp" "$disk"
+echo "disk $total bytes"

@@ -1,0 +1,24 @@
+#!/bin/bash
+# dracut module "berth": the initramfs holds berth-init as /init and the
+# kernel modules listed in initramfs/drivers, nothing else. mkinitramfs.sh
+# lays out a sysroot with the files this module installs.
+
+check() {
+	# Only when asked for by name.
+	return 255
+}
+
+depends() {
+	return 0
+}
+
+installkernel() {
+	# shellcheck disable=SC2086 # a list of names
+	hostonly='' instmods $BERTH_INITRD_DRIVERS
+}
+
+install() {
+	# inst_simple tests its source without the sysroot prefix.
+	inst_simple "$dracutsysrootdir/usr/lib/berth/berth-init" /init &&
+		inst_simple "$dracutsysrootdir/etc/berth/modules" /etc/berth/modules
+}

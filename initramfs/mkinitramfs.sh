@@ -1,0 +1,50 @@
+#!/bin/bash
+# Stage "initramfs": dracut with only the berth module (initramfs/90berth),
+# run against a private sysroot so that nothing of the build host (its
+# dracut.conf, ld.so.conf, modules) ends up in the image.
+# In: $BERTH_WORK/kernel, $BERTH_INIT. Out: $BERTH_WORK/initrd.img.
+set -euo pipefail
+
+kroot=$BERTH_WORK/kernel/root
+release=$(cat "$BERTH_WORK/kernel/release")
+work=$BERTH_WORK/initramfs
+rm -rf "$work"
+mkdir -p "$work/sysroot/etc/berth" "$work/sysroot/usr/lib/berth" "$work/sysroot/usr/bin" \
+	"$work/sysroot/usr/sbin" "$work/sysroot/lib/modules" "$work/base/modules.d" "$work/conf.d" \
+	"$work/tmp"
+ln -s usr/bin "$work/sysroot/bin"
+ln -s usr/sbin "$work/sysroot/sbin"
+cp -al "$kroot/lib/modules/$release" "$work/sysroot/lib/modules/"
+# Where systemd would be: not in this initramfs, so dracut writes no
+# systemd.conf for it.
+echo 'systemdutildir=/usr/lib/systemd' >"$work/conf.d/berth.conf"
+
+drivers=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BERTH_SRC/initramfs/drivers")
+
+# The load order berth-init follows: each module after its dependencies.
+# shellcheck disable=SC2086
+modprobe -a -d "$kroot" -S "$release" --show-depends $drivers |
+	awk '$1 == "insmod" && !seen[$2]++ { sub("^'"$kroot"'", "", $2); print $2 }' \
+		>"$work/sysroot/etc/berth/modules"
+install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
+
+# dracut's own files, but a modules.d that holds only berth's module.
+for f in /usr/lib/dracut/*; do
+	[ "${f##*/}" = modules.d ] || ln -s "$f" "$work/base/"
+done
+ln -s "$BERTH_SRC/initramfs/90berth" "$work/base/modules.d/90berth"
+
+# berth-init is static: no loader cache, and no /bin/sh to probe libraries with.
+BERTH_INITRD_DRIVERS=$drivers dracutbasedir=$work/base DRACUT_LDCONFIG=true \
+	DRACUT_TESTBIN=/usr/lib/berth/berth-init dracut \
+	--quiet --force --reproducible --no-hostonly --no-hostonly-cmdline \
+	--conf /dev/null --confdir "$work/conf.d" --sysroot "$work/sysroot" \
+	--tmpdir "$work/tmp" --kver "$release" \
+	--modules berth --no-early-microcode --compress zstd \
+	"$BERTH_WORK/initrd.img.tmp"
+# dracut carries on when a module's install fails; berth does not.
+listing=$(lsinitrd "$BERTH_WORK/initrd.img.tmp")
+for f in init etc/berth/modules; do
+	grep -q " $f\$" <<<"$listing" || { echo "berth: initramfs lacks /$f" >&2; exit 1; }
+done
+mv "$BERTH_WORK/initrd.img.tmp" "$BERTH_WORK/initrd.img"

@@ -1,0 +1,40 @@
+/* The kernel command line as berth-init reads it (stage 1). */
+#ifndef BERTH_CMDLINE_H
+#define BERTH_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CMDLINE_UUID_LEN 36
+
+/*
+ * Parameters, following systemd's names where systemd has one:
+ *   roothash=<hex>
+ *   systemd.verity_root_data=PARTUUID=<uuid>
+ *   systemd.verity_root_hash=PARTUUID=<uuid>
+ *   systemd.verity_root_options=salt=<hex>,data-blocks=<n>,hash-offset=<bytes>[,restart-on-corruption|panic-on-corruption]
+ *   berth.slot=a|b
+ *   berth.data=PARTUUID=<uuid>
+ * Everything else on the line is ignored.
+ */
+struct boot_params {
+	char roothash[129];
+	char salt[129];
+	uint64_t data_blocks;
+	uint64_t hash_offset; /* bytes into the hash partition */
+	char root_uuid[CMDLINE_UUID_LEN + 1];   /* lower case */
+	char verity_uuid[CMDLINE_UUID_LEN + 1];
+	char data_uuid[CMDLINE_UUID_LEN + 1];
+	char slot; /* 'a' or 'b' */
+	enum { ON_CORRUPTION_EIO, ON_CORRUPTION_RESTART, ON_CORRUPTION_PANIC } on_corruption;
+};
+
+/*
+ * Parse LINE (the contents of /proc/cmdline). Returns 0 when every
+ * parameter above is present and well formed, else -EINVAL with a
+ * one-line reason in ERR.
+ */
+int cmdline_parse(const char *line, struct boot_params *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,19 @@
+/* Finding a partition by its unique GUID in a GPT read from a disk. */
+#ifndef BERTH_GPT_H
+#define BERTH_GPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * DISK is the first bytes of a disk: at least LBA 0..1 plus the partition
+ * entry array (the header's PartitionEntryLBA * SECTOR + entries). LEN is
+ * how many bytes DISK holds. Checks the header signature, header CRC32 and
+ * entry-array CRC32. Returns the 1-based partition number whose unique
+ * partition GUID equals UUID (text form, any case), -ENOENT when no entry
+ * matches, -EINVAL when the GPT is invalid, -ENOSPC when LEN is too short
+ * to hold the entry array.
+ */
+int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid);
+
+#endif

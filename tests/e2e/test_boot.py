@@ -1,0 +1,64 @@
+"""Boots the images and checks the spine: verified read-only root, writable
+/var that survives a reboot, clean power-off."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from vm import READY, VM, Report, Timeout  # noqa: E402
+
+r = Report("boot")
+
+
+def default_image():
+    """The default image: no shell anywhere, but it boots to the ready line."""
+    vm = VM("out/default/disk.raw", "default").start()
+    try:
+        m = vm.expect(READY)
+        r.check(m.group(2) == "a", "default image is ready on slot a", m.group(0))
+        r.check(int(m.group(3)) > 0, "ready line carries boot_ms", m.group(0))
+        r.check(not vm.seen(r"(?m)^/ #|can't access tty"), "default image runs no console shell")
+    except Timeout as e:
+        r.check(False, "default image is ready on slot a", str(e))
+    finally:
+        vm.close()
+
+
+def test_image():
+    vm = VM("out/test/disk.raw", "test").start()
+    try:
+        m = vm.expect(READY)
+        r.check(m.group(1) == "0.1.0" and m.group(2) == "a", "test image ready", m.group(0))
+        vm.wait_shell()
+
+        _, out = vm.sh("awk '$2 == \"/\" {print $1, $3, $4}' /proc/mounts")
+        dev, fstype, opts = (out.split() + ["", "", ""])[:3]
+        r.check(dev.startswith("/dev/dm-") and fstype == "erofs", "/ is erofs on a device-mapper device", out)
+        r.check(opts.split(",")[0] == "ro", "/ is mounted read-only", out)
+        st, out = vm.sh(f"cat /sys/block/{os.path.basename(dev)}/dm/uuid")
+        r.check(st == 0 and "VERITY" in out, "the root device is berth's verity device", out)
+        st, out = vm.sh("echo x > /probe")
+        r.check(st != 0, "a write to / fails", out)
+        st, out = vm.sh("grep ' /var ' /proc/mounts")
+        r.check(st == 0 and " ext4 rw" in out, "/var is ext4, read-write", out)
+        st, _ = vm.sh("echo persisted-42 > /var/probe && sync")
+        r.check(st == 0, "a file can be written to /var")
+
+        vm.send("reboot")
+        m = vm.expect(READY)
+        r.check(m.group(2) == "a", "ready again after reboot", m.group(0))
+        vm.wait_shell()
+        st, out = vm.sh("cat /var/probe")
+        r.check(st == 0 and out.strip() == "persisted-42", "the /var file survives a reboot", out)
+
+        vm.send("poweroff")
+        code = vm.wait_exit(120)
+        r.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+        r.check(vm.seen(r"berth: shutting down"), "berth-init announces the shutdown")
+    except Timeout as e:
+        r.check(False, "test image boot", str(e))
+    finally:
+        vm.close()
+
+
+default_image()
+test_image()

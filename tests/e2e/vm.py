@@ -1,0 +1,157 @@
+"""Boots a berth disk image in QEMU (TCG, OVMF) and drives it over the serial console.
+
+Every test boots a copy-on-write overlay of a shared image, so the image
+itself is built once and never changed by a test.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+READY = re.compile(r"berth: ready version=(\S+) slot=([ab]) boot_ms=(\d+)")
+BOOT_TIMEOUT = 300  # TCG on a busy 2-core machine; a limit, not a wait
+
+
+class Timeout(Exception):
+    pass
+
+
+class VM:
+    def __init__(self, disk, name, reboot=True, backing=True):
+        """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay."""
+        self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
+        self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        if backing:
+            self.disk = os.path.join(self.dir, "disk.qcow2")
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                            os.path.abspath(disk), self.disk], check=True)
+            fmt = "qcow2"
+        else:
+            self.disk, fmt = disk, "raw"
+        self.vars = os.path.join(self.dir, "vars.fd")
+        shutil.copyfile(OVMF_VARS, self.vars)
+        self.cmd = [
+            "qemu-system-x86_64", "-machine", "q35", "-m", "1024", "-smp", "2",
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
+            "-drive", f"file={self.disk},format={fmt},if=virtio",
+            "-serial", "stdio",
+        ]
+        if not reboot:
+            self.cmd.append("-no-reboot")
+        self.buf = ""
+        self.pos = 0  # how much of buf the expectations have consumed
+        self.lock = threading.Condition()
+        self.eof = False
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "w", errors="replace")
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._reader, daemon=True).start()
+        return self
+
+    def _reader(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                break
+            text = data.decode("utf-8", "replace").replace("\r", "")
+            self.log.write(text)
+            self.log.flush()
+            with self.lock:
+                self.buf += text
+                self.lock.notify_all()
+        with self.lock:
+            self.eof = True
+            self.lock.notify_all()
+
+    def expect(self, pattern, timeout=BOOT_TIMEOUT):
+        """Wait for PATTERN in console output not yet consumed; returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                m = rx.search(self.buf, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
+                self.lock.wait(min(left, 1.0))
+
+    def seen(self, pattern):
+        with self.lock:
+            return re.search(pattern, self.buf) is not None
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def sh(self, command, timeout=120):
+        """Run COMMAND in the console shell; returns (exit status, output)."""
+        tag = f"{time.monotonic_ns():x}"
+        self.send(f"echo B{tag}B; {command}; echo E{tag}E$?")
+        self.expect(rf"(?m)^B{tag}B\n", timeout)
+        m = self.expect(rf"(?ms)(.*?)^E{tag}E(\d+)\n", timeout)
+        return int(m.group(2)), m.group(1)
+
+    def wait_shell(self, timeout=120):
+        """The console shell starts after the ready line; poll it until it answers."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.sh("true", timeout=5)
+            except Timeout:
+                if time.monotonic() > deadline or self.eof:
+                    raise
+
+    def wait_exit(self, timeout=BOOT_TIMEOUT):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Timeout(f"QEMU did not exit (see {self.log_path})")
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc:
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def partition(disk, name):
+    """(offset, size) in bytes of the GPT partition called NAME."""
+    import json
+    table = json.loads(subprocess.run(["sfdisk", "-J", disk], check=True, capture_output=True,
+                                      text=True).stdout)["partitiontable"]
+    for p in table["partitions"]:
+        if p.get("name") == name:
+            return p["start"] * 512, p["size"] * 512
+    raise KeyError(name)
+
+
+class Report:
+    """Prints ok/FAIL lines that tests/run.sh counts."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.failed = 0
+
+    def check(self, cond, name, detail=""):
+        if cond:
+            print(f"ok - {self.suite}: {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL - {self.suite}: {name}{': ' + detail if detail else ''}", flush=True)
+        return cond

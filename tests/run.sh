@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs every suite and counts their "ok - " and "FAIL - " lines. The last
+# line is "N passed, N failed"; the exit status is 0 only when nothing
+# failed and every suite ran to its end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+export BERTH_TEST_LOGS=${BERTH_TEST_LOGS:-$PWD/out/test-logs}
+mkdir -p "$BERTH_TEST_LOGS"
+
+# A suite that dies without reporting a failure still counts as one.
+suite() {
+	local out st
+	out=$(mktemp)
+	echo "== $*"
+	"$@" 2>&1 | tee "$out"
+	st=${PIPESTATUS[0]}
+	cat "$out" >>"$log"
+	if [ "$st" -ne 0 ] && ! grep -q '^FAIL - ' "$out"; then
+		echo "FAIL - suite '$*' exited with status $st" | tee -a "$log"
+	fi
+	rm -f "$out"
+}
+
+for t in build/unit/test_*; do
+	suite "$t"
+done
+suite tests/bad-manifests.sh
+for t in tests/e2e/test_*.py; do
+	suite python3 "$t"
+done
+
+passed=$(grep -c '^ok - ' "$log")
+failed=$(grep -c '^FAIL - ' "$log")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
