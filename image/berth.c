@@ -85,7 +85,7 @@ static int cmd_build(int argc, char **argv)
 	static struct manifest m;
 	struct build_ctx b = {.m = &m};
 	const char *path = NULL, *out = NULL;
-	char err[MANIFEST_ERR_MAX];
+	char err[MANIFEST_ERR_MAX], abs[PATH_MAX];
 	int r;
 
 	for (int i = 0; i < argc; i++) {
@@ -122,6 +122,12 @@ static int cmd_build(int argc, char **argv)
 	r = make_dirs(b.work);
 	if (r < 0) {
 		fprintf(stderr, "berth: cannot create %s: %s\n", b.work, strerror(-r));
+		return 1;
+	}
+	/* Stages run in other folders: give them absolute paths. */
+	if (!realpath(b.work, abs) || snprintf(b.work, sizeof(b.work), "%s", abs) < 0 ||
+	    snprintf(b.out, sizeof(b.out), "%s", dirname(abs)) < 0) {
+		fprintf(stderr, "berth: %s: %s\n", b.work, strerror(errno));
 		return 1;
 	}
 	printf("berth: building %s %s from %s into %s\n", m.name, m.version, path, b.out);

@@ -5,7 +5,7 @@
 # In: $BERTH_WORK/kernel, $BERTH_INIT. Out: $BERTH_WORK/initrd.img.
 set -euo pipefail
 
-kroot=$BERTH_WORK/kernel/root
+kroot=$(realpath "$BERTH_WORK/kernel/root")
 release=$(cat "$BERTH_WORK/kernel/release")
 work=$BERTH_WORK/initramfs
 rm -rf "$work"
@@ -24,7 +24,7 @@ drivers=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BERTH_SRC/initramfs/drivers"
 # The load order berth-init follows: each module after its dependencies.
 # shellcheck disable=SC2086
 modprobe -a -d "$kroot" -S "$release" --show-depends $drivers |
-	awk '$1 == "insmod" && !seen[$2]++ { sub("^'"$kroot"'", "", $2); print $2 }' \
+	awk -v root="$kroot" '$1 == "insmod" && !seen[$2]++ { print substr($2, length(root) + 1) }' \
 		>"$work/sysroot/etc/berth/modules"
 install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
 

@@ -1,4 +1,4 @@
-/* The build manifest (manifests/*.yaml), parsed with libyaml. */
+/* The build manifest (a YAML file under manifests/), parsed with libyaml. */
 #ifndef BERTH_MANIFEST_H
 #define BERTH_MANIFEST_H
 

@@ -1,0 +1,57 @@
+/* berth-init: declarations shared by its source files. */
+#ifndef BERTH_INIT_H
+#define BERTH_INIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#include "cmdline.h"
+
+#define MODULE_LIST "/etc/berth/modules"
+#define CMDLINE_MAX 4096
+
+/* log.c: every console line starts with "berth: ". */
+void console_setup(void);
+__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
+
+/* util.c */
+ssize_t read_text(const char *path, char *buf, size_t len);
+__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
+int make_dir(const char *path, mode_t mode);
+int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
+	     const char *data);
+bool is_mountpoint(const char *path);
+uint64_t boottime_ms(void);
+void sleep_ms(unsigned ms);
+int read_cmdline(struct boot_params *p, char *err, size_t errlen);
+
+/* modules.c */
+void modules_load(const char *list);
+
+/* partition.c: block devices found by GPT partition GUID. */
+struct part {
+	char name[64];	 /* kernel name, e.g. "vda2" */
+	char devnum[24]; /* "major:minor" */
+	dev_t dev;
+};
+int part_wait(const char *const uuids[], struct part parts[], size_t n, unsigned timeout_ms);
+
+/* dm.c */
+int dm_verity_create(const struct boot_params *p, const struct part *data, const struct part *hash,
+		     char *node, size_t nodelen);
+
+/* stage1.c, stage2.c */
+noreturn void stage1(void);
+noreturn void stage2(void);
+
+/* supervise.c */
+noreturn void supervise(void);
+
+/* shutdown.c */
+enum shutdown_action { SHUTDOWN_HALT, SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT };
+noreturn void shutdown_system(enum shutdown_action action);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * berth-init: PID 1 of a berth machine, in two stages. The same binary is
+ * /init in the initramfs (stage 1, which verifies and mounts the root) and
+ * /sbin/init on that root (stage 2, which runs the system).
+ */
+#include <linux/magic.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "init.h"
+
+int main(void)
+{
+	struct statfs fs;
+
+	/* Run by hand it would mount file systems and reboot the machine. */
+	if (getpid() != 1) {
+		fprintf(stderr, "berth-init: must run as PID 1\n");
+		return 1;
+	}
+	umask(022);
+	console_setup();
+	/* The initramfs is ramfs or tmpfs; the verified root is erofs. */
+	if (statfs("/", &fs) == 0 && (fs.f_type == RAMFS_MAGIC || fs.f_type == TMPFS_MAGIC))
+		stage1();
+	stage2();
+}

@@ -1,0 +1,174 @@
+/*
+ * Stage 1, /init in the initramfs: find the root partitions, put dm-verity
+ * over them, mount the verified root and switch to it. Any failure reboots:
+ * nothing from an unverified root is ever run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#define SYSROOT "/sysroot"
+#define PART_TIMEOUT_MS 30000
+#define FAIL_REBOOT_S 10
+
+static noreturn void fail(const char *reason)
+{
+	say("stage1: FAILED: %s; the root was not mounted; rebooting in %d s", reason,
+	    FAIL_REBOOT_S);
+	sleep_ms(FAIL_REBOOT_S * 1000);
+	sync();
+	reboot(RB_AUTOBOOT);
+	say("stage1: reboot: %s", strerror(errno));
+	for (;;)
+		pause();
+}
+
+static void mount_api(void)
+{
+	char reason[128];
+	int r;
+
+	/* /dev first: if the kernel gave us no console fds, /dev/console is there. */
+	r = mount_on("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	console_setup();
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "mount devtmpfs on /dev: %s", strerror(-r));
+		fail(reason);
+	}
+	r = mount_on("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "mount proc on /proc: %s", strerror(-r));
+		fail(reason);
+	}
+	r = mount_on("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "mount sysfs on /sys: %s", strerror(-r));
+		fail(reason);
+	}
+}
+
+static bool keep_at_top(const char *name)
+{
+	return strcmp(name, "sysroot") == 0 || strcmp(name, "dev") == 0 ||
+	       strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0;
+}
+
+/*
+ * Frees the initramfs memory. Stays on ROOTDEV so it never descends into a
+ * mount (the new root above all). Errors are ignored: this only saves RAM.
+ */
+static void remove_tree(int dirfd, dev_t rootdev, bool top)
+{
+	DIR *dir = fdopendir(dirfd);
+	struct dirent *de;
+	struct stat st;
+
+	if (!dir) {
+		close(dirfd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		const char *name = de->d_name;
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if ((top && keep_at_top(name)) ||
+		    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (st.st_dev != rootdev)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub =
+			    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				remove_tree(sub, rootdev, false);
+			unlinkat(dirfd, name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, name, 0);
+		}
+	}
+	closedir(dir);
+}
+
+static void move_api(const char *name)
+{
+	char to[64];
+
+	snprintf(to, sizeof(to), SYSROOT "%s", name);
+	if (mount(name, to, NULL, MS_MOVE, NULL) == 0)
+		return;
+	/* Stage 2 mounts a fresh one; drop this one so it does not linger unseen. */
+	say("stage1: moving %s to the new root: %s; detaching it", name, strerror(errno));
+	umount2(name, MNT_DETACH);
+}
+
+static noreturn void switch_root(void)
+{
+	char reason[128];
+	struct stat st;
+	int fd;
+
+	if (stat("/", &st) == 0 && (fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		remove_tree(fd, st.st_dev, true);
+	move_api("/dev");
+	move_api("/proc");
+	move_api("/sys");
+	if (chdir(SYSROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0) {
+		snprintf(reason, sizeof(reason), "switching to the new root: %s", strerror(errno));
+		fail(reason);
+	}
+	char *const argv[] = {"/sbin/init", NULL};
+	execv(argv[0], argv);
+	snprintf(reason, sizeof(reason), "exec /sbin/init on the new root: %s", strerror(errno));
+	fail(reason);
+}
+
+noreturn void stage1(void)
+{
+	static char reason[300];
+	struct boot_params p;
+	struct part parts[2];
+	char node[64];
+	int r;
+
+	mount_api();
+	say("stage1: initramfs, %llu ms since boot", (unsigned long long)boottime_ms());
+	modules_load(MODULE_LIST);
+
+	char err[200];
+	if (read_cmdline(&p, err, sizeof(err)) < 0)
+		fail(err);
+
+	const char *const uuids[2] = {p.root_uuid, p.verity_uuid};
+	if (part_wait(uuids, parts, 2, PART_TIMEOUT_MS) < 0) {
+		snprintf(
+		    reason, sizeof(reason),
+		    "root partitions (root PARTUUID=%s, verity PARTUUID=%s) not found within %d s",
+		    p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
+		fail(reason);
+	}
+	r = dm_verity_create(&p, &parts[0], &parts[1], node, sizeof(node));
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "could not set up dm-verity over %s and %s: %s",
+			 parts[0].name, parts[1].name, strerror(-r));
+		fail(reason);
+	}
+	r = mount_on(node, SYSROOT, "erofs", MS_RDONLY, NULL);
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "mount %s (verity) on " SYSROOT " as erofs: %s%s",
+			 node, strerror(-r),
+			 r == -ENODEV ? " (erofs not in this kernel or module list)" : "");
+		fail(reason);
+	}
+	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
+	    parts[0].name, p.slot);
+	switch_root();
+}

@@ -1,0 +1,154 @@
+/*
+ * Stage 2, /sbin/init on the verified root: mount the writable places,
+ * name the machine, bring up loopback, say "ready", then supervise.
+ * Every failure here is logged and skipped: a half-working system the
+ * operator can log in to beats a reboot loop.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "text.h"
+
+#define VAR_TIMEOUT_MS 5000
+
+static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
+			 const char *data)
+{
+	int r = mount_on(src, dir, type, flags, data);
+
+	if (r < 0)
+		say("mount %s on %s: %s", type, dir, strerror(-r));
+}
+
+/* Stage 1 moved these over; mount them when booted some other way. */
+static void mount_api(void)
+{
+	if (!is_mountpoint("/dev"))
+		mount_logged("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	console_setup();
+	if (!is_mountpoint("/proc"))
+		mount_logged("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (!is_mountpoint("/sys"))
+		mount_logged("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+static void mount_var(const struct boot_params *p, bool have_params)
+{
+	const char *const uuids[1] = {p->data_uuid};
+	struct part data;
+
+	if (!have_params) {
+		say("/var: no berth.data= on the kernel command line; /var stays empty");
+		return;
+	}
+	if (part_wait(uuids, &data, 1, VAR_TIMEOUT_MS) < 0) {
+		say("/var: data partition PARTUUID=%s not found; /var stays empty", p->data_uuid);
+		return;
+	}
+	char node[80];
+	snprintf(node, sizeof(node), "/dev/%s", data.name);
+	int r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
+	if (r < 0)
+		say("/var: mount %s as ext4: %s%s; /var stays empty", node, strerror(-r),
+		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
+}
+
+static void set_hostname(void)
+{
+	char text[256], name[65];
+	ssize_t n = read_text("/etc/hostname", text, sizeof(text));
+
+	if (n < 0) {
+		say("hostname: /etc/hostname: %s", strerror((int)-n));
+		return;
+	}
+	int len = first_line(text, name, sizeof(name));
+	if (len < 0) {
+		say("hostname: /etc/hostname: %s", len == -ENOENT ? "empty" : "name too long");
+		return;
+	}
+	if (sethostname(name, (size_t)len) < 0)
+		say("hostname: %s: %s", name, strerror(errno));
+}
+
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		say("lo: socket: %s", strerror(errno));
+		return;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		say("lo: SIOCGIFFLAGS: %s", strerror(errno));
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		say("lo: SIOCSIFFLAGS: %s", strerror(errno));
+out:
+	close(fd);
+}
+
+static void os_version(char *out, size_t len)
+{
+	static char text[4096];
+	ssize_t n = read_text("/etc/os-release", text, sizeof(text));
+	int r = n < 0 ? (int)n : osrelease_value(text, "VERSION_ID", out, len);
+
+	if (r < 0) {
+		say("/etc/os-release: VERSION_ID: %s", strerror(-r));
+		snprintf(out, len, "unknown");
+	}
+}
+
+noreturn void stage2(void)
+{
+	struct boot_params p;
+	char err[200], version[64];
+	sigset_t set;
+
+	/* Blocked from the start so none is lost before the loop waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Ctrl-Alt-Del becomes SIGINT to us instead of an instant reboot. */
+	reboot(RB_DISABLE_CAD);
+
+	mount_api();
+	mount_logged("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	mount_logged("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	int r = make_dir("/run/berth", 0755);
+	if (r < 0)
+		say("mkdir /run/berth: %s", strerror(-r));
+
+	bool have_params = read_cmdline(&p, err, sizeof(err)) == 0;
+	if (!have_params)
+		say("kernel command line: %s", err);
+	mount_var(&p, have_params);
+	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "nsdelegate");
+	set_hostname();
+	loopback_up();
+	os_version(version, sizeof(version));
+
+	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',
+	    (unsigned long long)boottime_ms());
+	supervise();
+}

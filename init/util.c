@@ -1,0 +1,112 @@
+/* Small file-system and time helpers shared by both stages. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "init.h"
+
+/* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (n + 1 < len) {
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	close(fd);
+	return (ssize_t)n;
+}
+
+/* snprintf for paths: 0, or -ENAMETOOLONG instead of a silently cut path. */
+int pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* mount(2) with the target created first; returns 0 or -errno, logs nothing. */
+int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
+	     const char *data)
+{
+	int r = make_dir(dir, 0755);
+
+	if (r < 0)
+		return r;
+	if (mount(src, dir, type, flags, data) < 0)
+		return -errno;
+	return 0;
+}
+
+bool is_mountpoint(const char *path)
+{
+	char parent[256];
+	struct stat a, b;
+
+	if (strlen(path) + 4 > sizeof(parent))
+		return false;
+	strcpy(parent, path);
+	strcat(parent, "/..");
+	if (stat(path, &a) < 0 || stat(parent, &b) < 0)
+		return false;
+	/* "/" is its own parent: same inode on the same device. */
+	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+uint64_t boottime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int read_cmdline(struct boot_params *p, char *err, size_t errlen)
+{
+	static char line[CMDLINE_MAX + 1];
+	ssize_t n = read_text("/proc/cmdline", line, sizeof(line));
+
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read /proc/cmdline: %s", strerror((int)-n));
+		return (int)n;
+	}
+	return cmdline_parse(line, p, err, errlen);
+}

@@ -1,0 +1,151 @@
+/* Finding a partition by unique GUID in the primary GPT (UEFI spec, chapter 5). */
+#include "gpt.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define GPT_HEADER_MIN 92
+#define GPT_ENTRY_MIN 128
+/* Far above any real table (128 x 128 bytes is usual); bounds the CRC work. */
+#define GPT_ARRAY_MAX (4u << 20)
+
+/* Header field offsets. */
+#define H_SIGNATURE 0
+#define H_SIZE 12
+#define H_CRC 16
+#define H_MY_LBA 24
+#define H_ENTRY_LBA 72
+#define H_ENTRY_COUNT 80
+#define H_ENTRY_SIZE 84
+#define H_ENTRY_CRC 88
+
+/* Entry field offsets. */
+#define E_TYPE 0
+#define E_UNIQUE 16
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* IEEE 802.3 CRC-32, reflected, bit at a time: a GPT is a few KiB, a lookup table would buy
+ * nothing. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
+	}
+	return crc;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Text UUID to the on-disk byte order: the first three groups are stored
+ * little-endian, the last two as written.
+ */
+static int uuid_to_disk(const char *s, uint8_t out[16])
+{
+	static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+	uint8_t text[16];
+	int n = 0;
+
+	if (strlen(s) != 36)
+		return -EINVAL;
+	for (int i = 0; i < 36;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return -EINVAL;
+			continue;
+		}
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		text[n++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	for (int i = 0; i < 16; i++)
+		out[order[i]] = text[i];
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static bool header_crc_ok(const uint8_t *h, uint32_t size)
+{
+	static const uint8_t zero[4];
+	uint32_t crc = ~0u;
+
+	crc = crc32_update(crc, h, H_CRC);
+	crc = crc32_update(crc, zero, sizeof(zero));
+	crc = crc32_update(crc, h + H_CRC + 4, size - H_CRC - 4);
+	return ~crc == le32(h + H_CRC);
+}
+
+int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid)
+{
+	uint8_t want[16];
+
+	if (!disk || !uuid || sector < 512 || sector > 65536 || (sector & (sector - 1)))
+		return -EINVAL;
+	if (uuid_to_disk(uuid, want) < 0)
+		return -EINVAL;
+	if (len < 2 * sector)
+		return -ENOSPC;
+
+	const uint8_t *h = disk + sector;
+	uint32_t hsize = le32(h + H_SIZE);
+	if (memcmp(h + H_SIGNATURE, "EFI PART", 8) != 0)
+		return -EINVAL;
+	if (hsize < GPT_HEADER_MIN || hsize > sector || !header_crc_ok(h, hsize))
+		return -EINVAL;
+	if (le64(h + H_MY_LBA) != 1)
+		return -EINVAL;
+
+	uint64_t lba = le64(h + H_ENTRY_LBA);
+	uint32_t count = le32(h + H_ENTRY_COUNT);
+	uint32_t esize = le32(h + H_ENTRY_SIZE);
+	if (lba < 2 || esize < GPT_ENTRY_MIN || esize % 8)
+		return -EINVAL;
+	uint64_t bytes = (uint64_t)count * esize;
+	if (bytes > GPT_ARRAY_MAX || lba > GPT_ARRAY_MAX)
+		return -EINVAL;
+	uint64_t off = lba * sector;
+	if (off + bytes > len)
+		return -ENOSPC;
+
+	const uint8_t *entries = disk + off;
+	if (~crc32_update(~0u, entries, (size_t)bytes) != le32(h + H_ENTRY_CRC))
+		return -EINVAL;
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *e = entries + (size_t)i * esize;
+		if (all_zero(e + E_TYPE, 16))
+			continue;
+		if (memcmp(e + E_UNIQUE, want, 16) == 0)
+			return (int)i + 1;
+	}
+	return -ENOENT;
+}

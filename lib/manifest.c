@@ -1,0 +1,648 @@
+/*
+ * The build manifest. libyaml's document API keeps the position of every
+ * node, so each error can point at the key or value that caused it. The
+ * schema is a table walked in document order: the first error a user sees
+ * is the first one in the file.
+ */
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define MIB (1024ULL * 1024)
+/* No real disk is this big; the cap lets the build tool add partition sizes without overflow. */
+#define SIZE_LIMIT (1ULL << 50)
+/* A manifest is a few hundred bytes: anything this big is not one. */
+#define FILE_LIMIT (1 << 20)
+/* Longest key or value quoted back in a message. */
+#define SHOW_MAX 64
+#define FIELDS_MAX 8
+
+enum kind { F_STRING, F_SIZE, F_MAP };
+
+struct field {
+	const char *key;
+	enum kind kind;
+	bool required;
+	size_t off;			    /* F_STRING, F_SIZE: member of struct manifest */
+	size_t size;			    /* F_STRING: buffer size, room for the NUL included */
+	const char *what;		    /* F_STRING: noun in "bad <what>" */
+	const char *(*check)(const char *); /* F_STRING: why the value is bad, or NULL */
+	uint64_t min;			    /* F_SIZE: bytes */
+	const struct field *sub;	    /* F_MAP */
+};
+
+struct ctx {
+	yaml_document_t *doc;
+	struct manifest *m;
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+static const char *check_name(const char *s);
+static const char *check_version(const char *s);
+static const char *check_package(const char *s);
+static const char *check_cmdline(const char *s);
+static const char *check_hostname(const char *s);
+static const char *check_tty(const char *s);
+
+#define MEMBER_SIZE(member) sizeof(((struct manifest *)0)->member)
+#define STRING(k, req, member, noun, fn)                                               \
+	{                                                                              \
+		.key = k, .kind = F_STRING, .required = req,                           \
+		.off = offsetof(struct manifest, member), .size = MEMBER_SIZE(member), \
+		.what = noun, .check = fn                                              \
+	}
+#define SIZE(k, member, minimum)                                         \
+	{                                                                \
+		.key = k, .kind = F_SIZE, .required = true,              \
+		.off = offsetof(struct manifest, member), .min = minimum \
+	}
+#define MAP(k, req, fields)                                             \
+	{                                                               \
+		.key = k, .kind = F_MAP, .required = req, .sub = fields \
+	}
+
+static const struct field kernel_fields[] = {
+    STRING("package", true, kernel.package, "package name", check_package),
+    STRING("cmdline", false, kernel.cmdline, "kernel command line", check_cmdline),
+    {0},
+};
+
+static const struct field rootfs_fields[] = {
+    STRING("hostname", false, rootfs.hostname, "hostname", check_hostname),
+    {0},
+};
+
+/* The ESP minimum is FAT32's smallest volume as mkfs.vfat makes it for the build. */
+static const struct field disk_fields[] = {
+    SIZE("esp", disk.esp, 32 * MIB),
+    SIZE("root", disk.root, 16 * MIB),
+    SIZE("verity", disk.verity, 1 * MIB),
+    SIZE("data", disk.data, 16 * MIB),
+    {0},
+};
+
+static const struct field debug_fields[] = {
+    STRING("shell", false, debug.shell, "tty", check_tty),
+    {0},
+};
+
+static const struct field top_fields[] = {
+    STRING("name", true, name, "name", check_name),
+    STRING("version", true, version, "version", check_version),
+    MAP("kernel", true, kernel_fields),
+    MAP("rootfs", true, rootfs_fields),
+    MAP("disk", true, disk_fields),
+    MAP("debug", false, debug_fields),
+    {0},
+};
+
+_Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= FIELDS_MAX + 1,
+	       "walk_map's seen[] must hold a flag per field of the largest mapping");
+
+/* ---- validators: each returns why S is bad, or NULL ---- */
+
+static bool is_lower_digit(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_alnum(char c)
+{
+	return is_lower_digit(c) || (c >= 'A' && c <= 'Z');
+}
+
+static bool all_in(const char *s, const char *extra, bool (*base)(char))
+{
+	for (; *s; s++)
+		if (!base(*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/* The name becomes the default hostname, so it also follows the label rule about '-'. */
+static const char *check_name(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (!is_lower_digit(s[0]))
+		return "must start with a lower-case letter or digit";
+	if (!all_in(s, "-", is_lower_digit))
+		return "only lower-case letters, digits and '-' are allowed";
+	if (s[strlen(s) - 1] == '-')
+		return "must not end with '-'";
+	return NULL;
+}
+
+/* Debian Policy 5.6.1: at least two characters, starting alphanumeric. */
+static const char *check_package(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (!is_lower_digit(s[0]))
+		return "must start with a lower-case letter or digit";
+	if (!all_in(s, "+.-", is_lower_digit))
+		return "only lower-case letters, digits, '+', '.' and '-' are allowed";
+	if (strlen(s) < 2)
+		return "must be at least 2 characters";
+	return NULL;
+}
+
+/* It ends up in the UKI's .cmdline section, where a newline would split it. */
+static const char *check_cmdline(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return "control characters are not allowed";
+	return NULL;
+}
+
+static const char *check_label(const char *s, size_t n)
+{
+	if (n == 0)
+		return "empty label";
+	if (n > 63)
+		return "label longer than 63 characters";
+	if (s[0] == '-' || s[n - 1] == '-')
+		return "a label must not start or end with '-'";
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_digit(s[i]) && s[i] != '-')
+			return "only lower-case letters, digits, '-' and '.' are allowed";
+	return NULL;
+}
+
+/* RFC 1123 labels, lower case only so the name the host reports is the one written here. */
+static const char *check_hostname(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	for (;;) {
+		size_t n = strcspn(s, ".");
+		const char *why = check_label(s, n);
+		if (why || !s[n])
+			return why;
+		s += n + 1;
+	}
+}
+
+static const char *check_tty(const char *s)
+{
+	if (!*s || !all_in(s, "", is_alnum))
+		return "expected a tty name of letters and digits, e.g. ttyS0";
+	return NULL;
+}
+
+/* A decimal number without leading zeros; advances *P past it. */
+static bool version_number(const char **p)
+{
+	const char *s = *p;
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || (n > 1 && s[0] == '0'))
+		return false;
+	*p = s + n;
+	return true;
+}
+
+/* No "+build" part: '+' separates the version from the boot counter in UKI file names. */
+static const char *check_version(const char *s)
+{
+	const char *p = s;
+
+	if (strlen(s) > 64)
+		return "longer than 64 characters";
+	if (!version_number(&p) || *p++ != '.' || !version_number(&p) || *p++ != '.' ||
+	    !version_number(&p) || (*p && *p != '-'))
+		return "expected MAJOR.MINOR.PATCH[-PRERELEASE], decimal numbers without leading "
+		       "zeros";
+	if (!*p)
+		return NULL;
+	p++;
+	if (!*p || strlen(p) > 32)
+		return "the prerelease part must be 1 to 32 characters";
+	if (!all_in(p, ".-", is_alnum))
+		return "the prerelease part allows only letters, digits, '.' and '-'";
+	return NULL;
+}
+
+static const char *size_reason(const char *s, uint64_t *bytes)
+{
+	uint64_t v = 0, unit = 1;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return "number too large";
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s || (*p && p[1]))
+		return "expected a whole number with an optional K, M or G suffix";
+	if (*p)
+		unit = *p == 'K' ? 1024 : *p == 'M' ? MIB : *p == 'G' ? 1024 * MIB : 0;
+	if (!unit)
+		return "expected a whole number with an optional K, M or G suffix";
+	if (v > UINT64_MAX / unit)
+		return "number too large";
+	if (v == 0)
+		return "must be greater than zero";
+	if ((v * unit) % MIB)
+		return "must be a whole number of MiB";
+	*bytes = v * unit;
+	return NULL;
+}
+
+int manifest_parse_size(const char *s, uint64_t *bytes)
+{
+	return s && size_reason(s, bytes) == NULL ? 0 : -EINVAL;
+}
+
+int manifest_check_version(const char *s)
+{
+	return s && check_version(s) == NULL ? 0 : -EINVAL;
+}
+
+/* ---- errors ---- */
+
+__attribute__((format(printf, 3, 4))) static int set_err(char *err, size_t errlen, const char *fmt,
+							 ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return 0;
+	va_start(ap, fmt);
+	int n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return n < 0 ? 0 : n;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, yaml_mark_t mark,
+							 const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = (size_t)set_err(c->err, c->errlen, "%s:%zu:%zu: ", c->path, mark.line + 1,
+				   mark.column + 1);
+
+	if (c->err && n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* S as it can be quoted on one line of a terminal: no control characters, not too long. */
+static const char *show(const char *s, size_t len, char buf[SHOW_MAX + 4])
+{
+	size_t n = len < SHOW_MAX ? len : SHOW_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	strcpy(buf + n, len > SHOW_MAX ? "..." : "");
+	return buf;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* YAML 1.1 spells null these ways: an absent optional value, an empty required one. */
+static bool is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (!strcmp(scalar(n), nulls[i]))
+			return true;
+	return false;
+}
+
+/* An absent value has no position of its own: point at its key instead. */
+static yaml_mark_t value_mark(const yaml_node_t *k, const yaml_node_t *v)
+{
+	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && is_null(v))
+		return k->start_mark;
+	return v->start_mark;
+}
+
+/* ---- schema walk ---- */
+
+/* The text of scalar V for field PATH; a NUL inside would silently cut it short. */
+static int scalar_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
+		       const char **text)
+{
+	if (v->type != YAML_SCALAR_NODE)
+		return fail_at(c, value_mark(k, v), "%s must be a scalar", path);
+	if (strlen(scalar(v)) != v->data.scalar.length)
+		return fail_at(c, v->start_mark, "%s must not contain a NUL character", path);
+	*text = is_null(v) ? "" : scalar(v);
+	return 0;
+}
+
+static int take_string(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
+		       const yaml_node_t *v)
+{
+	char buf[SHOW_MAX + 4];
+	const char *s, *why;
+	int r = scalar_text(c, path, k, v, &s);
+
+	if (r)
+		return r;
+	/* "hostname:" with nothing after it means the default, as if the key were absent. */
+	if (!f->required && is_null(v))
+		return 0;
+	size_t len = strlen(s);
+	if (len >= f->size)
+		return fail_at(c, v->start_mark, "%s is too long (%zu bytes, at most %zu)", path,
+			       len, f->size - 1);
+	why = f->check(s);
+	if (why)
+		return fail_at(c, value_mark(k, v), "%s: bad %s '%s': %s", path, f->what,
+			       show(s, len, buf), why);
+	memcpy((char *)c->m + f->off, s, len + 1);
+	return 0;
+}
+
+static int take_size(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
+		     const yaml_node_t *v)
+{
+	char buf[SHOW_MAX + 4];
+	const char *s, *why;
+	uint64_t bytes = 0;
+	int r = scalar_text(c, path, k, v, &s);
+
+	if (r)
+		return r;
+	yaml_mark_t at = value_mark(k, v);
+	why = size_reason(s, &bytes);
+	if (why)
+		return fail_at(c, at, "%s: bad size '%s': %s", path, show(s, strlen(s), buf), why);
+	if (bytes < f->min)
+		return fail_at(c, at, "%s: size '%s' is too small (minimum %lluM)", path, s,
+			       (unsigned long long)(f->min / MIB));
+	if (bytes > SIZE_LIMIT)
+		return fail_at(c, at, "%s: size '%s' is too large (maximum %lluG)", path, s,
+			       (unsigned long long)(SIZE_LIMIT / MIB / 1024));
+	memcpy((char *)c->m + f->off, &bytes, sizeof(bytes));
+	return 0;
+}
+
+static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
+		    const char *prefix);
+
+static void join(char *out, size_t n, const char *prefix, const char *key)
+{
+	snprintf(out, n, "%s%s%s", prefix, *prefix ? "." : "", key);
+}
+
+static int take_value(struct ctx *c, const struct field *f, const char *prefix,
+		      const yaml_node_t *k, const yaml_node_t *v)
+{
+	char path[64];
+
+	join(path, sizeof(path), prefix, f->key);
+	switch (f->kind) {
+	case F_STRING:
+		return take_string(c, f, path, k, v);
+	case F_SIZE:
+		return take_size(c, f, path, k, v);
+	case F_MAP:
+		if (v->type != YAML_MAPPING_NODE)
+			return fail_at(c, value_mark(k, v), "%s must be a mapping", path);
+		return walk_map(c, v, f->sub, path);
+	}
+	return -EINVAL;
+}
+
+static const struct field *find_field(const struct field *fields, const yaml_node_t *k)
+{
+	for (const struct field *f = fields; f->key; f++)
+		if (strlen(f->key) == k->data.scalar.length && !strcmp(f->key, scalar(k)))
+			return f;
+	return NULL;
+}
+
+static int walk_pair(struct ctx *c, const yaml_node_pair_t *pair, const struct field *fields,
+		     const char *prefix, const yaml_node_t **seen)
+{
+	char buf[SHOW_MAX + 4], where[80];
+	const yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
+	const yaml_node_t *v = yaml_document_get_node(c->doc, pair->value);
+
+	if (*prefix)
+		snprintf(where, sizeof(where), "in %s", prefix);
+	else
+		snprintf(where, sizeof(where), "at top level");
+	if (k->type != YAML_SCALAR_NODE)
+		return fail_at(c, k->start_mark, "keys must be scalars (%s)", where);
+	const struct field *f = find_field(fields, k);
+	if (!f)
+		return fail_at(c, k->start_mark, "unknown key '%s' %s",
+			       show(scalar(k), k->data.scalar.length, buf), where);
+	const yaml_node_t **first = &seen[f - fields];
+	if (*first)
+		return fail_at(c, k->start_mark, "duplicate key '%s' %s (first on line %zu)",
+			       f->key, where, (*first)->start_mark.line + 1);
+	*first = k;
+	return take_value(c, f, prefix, k, v);
+}
+
+static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
+		    const char *prefix)
+{
+	const yaml_node_t *seen[FIELDS_MAX] = {0};
+	char path[64];
+
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		int r = walk_pair(c, p, fields, prefix, seen);
+		if (r)
+			return r;
+	}
+	for (const struct field *f = fields; f->key; f++) {
+		if (!f->required || seen[f - fields])
+			continue;
+		join(path, sizeof(path), prefix, f->key);
+		return fail_at(c, map->start_mark, "missing required field '%s'", path);
+	}
+	return 0;
+}
+
+static int check_document(struct ctx *c)
+{
+	yaml_node_t *root = yaml_document_get_root_node(c->doc);
+	yaml_mark_t start = {0};
+
+	if (!root || is_null(root))
+		return fail_at(c, root ? root->start_mark : start, "empty document");
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(c, root->start_mark, "top level must be a mapping");
+	int r = walk_map(c, root, top_fields, "");
+	if (r)
+		return r;
+	if (!c->m->rootfs.hostname[0])
+		memcpy(c->m->rootfs.hostname, c->m->name, sizeof(c->m->name));
+	return 0;
+}
+
+/* ---- loading ---- */
+
+/* Reader errors (bad UTF-8, control characters) carry only a byte offset. */
+static yaml_mark_t mark_at(const char *buf, size_t len, size_t offset)
+{
+	yaml_mark_t m = {.index = offset};
+
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (buf[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else {
+			m.column++;
+		}
+	}
+	return m;
+}
+
+static int syntax_error(struct ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
+{
+	yaml_mark_t at = p->problem_mark;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		set_err(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if (p->error == YAML_READER_ERROR)
+		at = mark_at(buf, len, p->problem_offset);
+	if (p->context)
+		return fail_at(c, at, "yaml syntax error: %s (%s at line %zu)",
+			       p->problem ? p->problem : "unknown", p->context,
+			       p->context_mark.line + 1);
+	return fail_at(c, at, "yaml syntax error: %s", p->problem ? p->problem : "unknown");
+}
+
+/* Loads the first document and makes sure nothing but comments follows it. */
+static int load_one(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len)
+{
+	yaml_document_t next;
+
+	if (!yaml_parser_load(p, c->doc))
+		return syntax_error(c, p, buf, len);
+	if (!yaml_parser_load(p, &next)) {
+		yaml_document_delete(c->doc);
+		return syntax_error(c, p, buf, len);
+	}
+	bool more = yaml_document_get_root_node(&next) != NULL;
+	yaml_mark_t at = next.start_mark;
+	yaml_document_delete(&next);
+	if (more) {
+		yaml_document_delete(c->doc);
+		return fail_at(c, at, "only one document is allowed");
+	}
+	return 0;
+}
+
+static int parse(struct ctx *c, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int r;
+
+	if (!yaml_parser_initialize(&parser)) {
+		set_err(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	c->doc = &doc;
+	r = load_one(c, &parser, buf, len);
+	if (r)
+		goto out;
+	r = check_document(c);
+	yaml_document_delete(&doc);
+out:
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*len = n;
+	return 0;
+}
+
+static int read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	int r, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* One byte more than allowed tells a file at the limit from a larger one. */
+	buf = malloc(FILE_LIMIT + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = read_all(fd, buf, FILE_LIMIT + 1, len);
+	if (r)
+		goto fail;
+	if (*len > FILE_LIMIT) {
+		r = -EFBIG;
+		set_err(err, errlen, "%s: larger than %d bytes, not a manifest", path, FILE_LIMIT);
+		goto out;
+	}
+	*out = buf;
+	close(fd);
+	return 0;
+fail:
+	set_err(err, errlen, "%s: %s", path, strerror(-r));
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen)
+{
+	struct manifest tmp;
+	struct ctx c = {.m = &tmp, .path = path, .err = err, .errlen = errlen};
+	char *buf = NULL;
+	size_t len = 0;
+
+	memset(&tmp, 0, sizeof(tmp));
+	set_err(err, errlen, "%s", "");
+	int r = read_file(path, &buf, &len, err, errlen);
+	if (r)
+		return r;
+	r = parse(&c, buf, len);
+	free(buf);
+	if (!r)
+		*m = tmp;
+	return r;
+}
