@@ -130,6 +130,8 @@ noreturn void stage2(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* Ctrl-Alt-Del becomes SIGINT to us instead of an instant reboot. */
 	reboot(RB_DISABLE_CAD);
+	say("stage2: PID 1 on the verified root, %llu ms since boot",
+	    (unsigned long long)boottime_ms());
 
 	mount_api();
 	mount_logged("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");

@@ -1,6 +1,7 @@
 """Boots the images and checks the spine: verified read-only root, writable
 /var that survives a reboot, clean power-off."""
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -11,6 +12,10 @@ r = Report("boot")
 
 def default_image():
     """The default image: no shell anywhere, but it boots to the ready line."""
+    out = subprocess.run(["dump.erofs", "--path=/etc/berth/console-shell", "out/default/work/root.erofs"],
+                         capture_output=True, text=True)
+    r.check("File :" not in out.stdout, "default root image has no console shell configured",
+            out.stdout.strip())
     vm = VM("out/default/disk.raw", "default").start()
     try:
         m = vm.expect(READY)
@@ -28,6 +33,7 @@ def test_image():
     try:
         m = vm.expect(READY)
         r.check(m.group(1) == "0.1.0" and m.group(2) == "a", "test image ready", m.group(0))
+        r.check(vm.seen(r"berth: stage2: PID 1 on the verified root"), "stage 2 announces itself")
         vm.wait_shell()
 
         _, out = vm.sh("awk '$2 == \"/\" {print $1, $3, $4}' /proc/mounts")

@@ -1,6 +1,7 @@
 """A root partition changed by one byte must not boot: dm-verity fails
 closed, nothing from it runs, and the console says why."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ def tampered_boot(name, where):
         code = vm.wait_exit()
         r.check(not vm.seen(READY.pattern), f"{name}: no ready line")
         r.check(vm.seen(r"verity.*(corrupt|mismatch)|berth: stage1: FAILED"), f"{name}: a verity error on the console")
-        r.check(not vm.seen(r"berth: stage2|berth: /var"), f"{name}: nothing from the tampered root ran")
+        r.check(not vm.seen(r"berth: stage2"), f"{name}: nothing from the tampered root ran")
         r.check(code == 0, f"{name}: the machine restarts instead of going on", f"qemu exit {code}")
     except Timeout as e:
         r.check(False, f"{name}: tampered image stops", str(e))
@@ -36,5 +37,19 @@ def tampered_boot(name, where):
         subprocess.run(["rm", "-rf", tmp])
 
 
-# The erofs superblock (read by every mount).
+def file_block(image, path):
+    """Offset in IMAGE (erofs) of the middle of PATH's last stored block."""
+    out = subprocess.run(["dump.erofs", "-e", f"--path={path}", image], check=True,
+                         capture_output=True, text=True).stdout
+    extents = re.findall(r"(?m)^\s*\d+:[^|]*\|\s*\d+\s*:\s*(\d+)\.\.\s*(\d+)\s*\|", out)
+    if not extents:
+        raise RuntimeError(f"no extents for {path} in dump.erofs output:\n{out}")
+    start, end = map(int, extents[-1])
+    return (start + end) // 2
+
+
+# The erofs superblock: read by the mount in stage 1.
 tampered_boot("superblock", 1024 + 16)
+# Inside /sbin/init's data: the root mounts, and the first read of that
+# block (when stage 1 starts /sbin/init) stops the machine.
+tampered_boot("init-binary", file_block("out/test/work/root.erofs", "/usr/sbin/init"))

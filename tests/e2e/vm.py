@@ -37,7 +37,7 @@ class VM:
         self.vars = os.path.join(self.dir, "vars.fd")
         shutil.copyfile(OVMF_VARS, self.vars)
         self.cmd = [
-            "qemu-system-x86_64", "-machine", "q35", "-m", "1024", "-smp", "2",
+            "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "1024", "-smp", "2",
             "-nodefaults", "-no-user-config", "-display", "none",
             "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
