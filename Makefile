@@ -32,7 +32,7 @@ programs: build/berth build/berth-init
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml
+	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -lsodium
 
 build/kernel-headers:
 	@mkdir -p $@
@@ -55,7 +55,7 @@ out/%/disk.raw: build/berth build/berth-init FORCE
 
 unit: $(UNIT_TESTS)
 
-test: deps programs unit out/default/disk.raw out/test/disk.raw
+test: deps programs unit out/default/disk.raw out/test/disk.raw out/containerd/disk.raw
 	@./tests/run.sh
 
 format:

@@ -6,18 +6,22 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "history.h"
 #include "manifest.h"
 #include "stages.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: berth build MANIFEST [--out DIR]\n");
+	fprintf(f, "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
+		   "       berth log NAME [--repo DIR]\n"
+		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n");
 }
 
 /* The source tree is the folder above build/, where this program lives. */
@@ -84,13 +88,17 @@ static int cmd_build(int argc, char **argv)
 {
 	static struct manifest m;
 	struct build_ctx b = {.m = &m};
-	const char *path = NULL, *out = NULL;
+	const char *path = NULL, *out = NULL, *lock = NULL;
 	char err[MANIFEST_ERR_MAX], abs[PATH_MAX];
 	int r;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			out = argv[++i];
+		} else if (!strcmp(argv[i], "--locked")) {
+			lock = "";
+		} else if (!strncmp(argv[i], "--locked=", 9) && argv[i][9]) {
+			lock = argv[i] + 9;
 		} else if (argv[i][0] != '-' && !path) {
 			path = argv[i];
 		} else {
@@ -102,13 +110,18 @@ static int cmd_build(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "berth: libsodium failed to initialise\n");
+		return 1;
+	}
 	r = manifest_load(path, &m, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return r == -EINVAL ? 2 : 1;
 	}
 	if (out)
-		r = snprintf(b.out, sizeof(b.out), "%s", out) >= (int)sizeof(b.out) ? -ENAMETOOLONG : 0;
+		r = snprintf(b.out, sizeof(b.out), "%s", out) >= (int)sizeof(b.out) ? -ENAMETOOLONG
+										    : 0;
 	else
 		r = default_out(path, b.out, sizeof(b.out));
 	if (r == 0)
@@ -130,6 +143,20 @@ static int cmd_build(int argc, char **argv)
 		fprintf(stderr, "berth: %s: %s\n", b.work, strerror(errno));
 		return 1;
 	}
+	if (!realpath(path, abs) ||
+	    snprintf(b.manifest_dir, sizeof(b.manifest_dir), "%s", dirname(abs)) < 0) {
+		fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (lock) {
+		/* --locked alone: the lock the last build of this output wrote. */
+		if (!*lock && snprintf(err, sizeof(err), "%s/manifest.lock", b.out) > 0)
+			lock = err;
+		if (!realpath(lock, b.lock_in)) {
+			fprintf(stderr, "berth: --locked: %s: %s\n", lock, strerror(errno));
+			return 1;
+		}
+	}
 	printf("berth: building %s %s from %s into %s\n", m.name, m.version, path, b.out);
 	return stages_run(&b) == 0 ? 0 : 1;
 }
@@ -138,6 +165,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "build"))
 		return cmd_build(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "log"))
+		return cmd_log(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

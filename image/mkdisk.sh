@@ -15,7 +15,7 @@ var_type=4d21b016-b534-45c2-a9fb-5c16e091fd2d
 
 # /var: ext4 made on a file, shared by both slots.
 rm -f "$w/data.img"
-mkfs.ext4 -q -F -L data -U "$(derive_uuid data-fs)" -E "hash_seed=$(derive_uuid data-hash)" \
+E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -L data -U "$(derive_uuid data-fs)" -E "hash_seed=$(derive_uuid data-hash)" \
 	"$w/data.img" $((BERTH_DATA_SIZE / 1024))k
 
 # name size type attributes image

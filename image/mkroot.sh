@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stage "root image": the rootfs tree packed as erofs and its dm-verity hash
+# Stage "root image": the OSTree checkout packed as erofs and its dm-verity hash
 # tree (veritysetup format, with its superblock, so standard tools can read
 # it). The salt is the image's own SHA-256: fixed by the content, different
 # for every release. Out: root.erofs, verity.img, verity.env.
@@ -8,8 +8,8 @@ set -euo pipefail
 
 w=$BERTH_WORK
 rm -f "$w/root.erofs" "$w/verity.img" "$w/verity.env"
-mkfs.erofs --quiet -zlz4hc --all-root -T "${SOURCE_DATE_EPOCH:-0}" \
-	-U "$(derive_uuid erofs)" "$w/root.erofs" "$w/rootfs"
+mkfs.erofs --quiet -zlz4hc -T "${SOURCE_DATE_EPOCH:-0}" \
+	-U "$(derive_uuid erofs)" "$w/root.erofs" "$w/root-tree"
 
 size=$(stat -c %s "$w/root.erofs")
 if [ "$size" -gt "$BERTH_ROOT_SIZE" ]; then

@@ -2,33 +2,86 @@
  * Runs the build's stage scripts in order. Each stage gets the manifest
  * through BERTH_* environment variables, writes its output under
  * out/work, and logs to out/work/<stage>.log; a failing stage's log is
- * shown and the build stops.
+ * shown and the build stops. A stage whose inputs (see inputs.c) are those
+ * of its last success is reported as cached and not run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "stages.h"
+
+enum { KERNEL, ROOTFS, OSTREE, INITRAMFS, ROOTIMG, UKI, ESP, DISK, N_STAGES };
 
 struct stage {
 	const char *name;
-	const char *script; /* relative to the source tree */
+	const char *script;   /* relative to the source tree */
+	const char *output;   /* relative to out/work; must exist for a cache hit */
+	unsigned deps;	      /* upstream stages (bit per enum value) */
+	const char *env[10];  /* the BERTH_* values it reads */
+	const char *files[4]; /* source-tree inputs besides its script and image/lib */
+	int uses_init;	      /* berth-init goes into its output */
+	int uses_apt;	      /* reads Debian's package lists */
 };
 
-static const struct stage stages[] = {
-	{"kernel", "kernel-config/debian-kernel.sh"},
-	{"rootfs", "rootfs/mkrootfs.sh"},
-	{"initramfs", "initramfs/mkinitramfs.sh"},
-	{"root image", "image/mkroot.sh"},
-	{"uki", "image/mkuki.sh"},
-	{"esp", "image/mkesp.sh"},
-	{"disk", "image/mkdisk.sh"},
+#define DEP(s) (1u << (s))
+
+static const struct stage stages[N_STAGES] = {
+    [KERNEL] = {.name = "kernel",
+		.script = "kernel-config/debian-kernel.sh",
+		.output = "kernel/vmlinuz",
+		.env = {"BERTH_KERNEL_PACKAGE"},
+		.uses_apt = 1},
+    [ROOTFS] = {.name = "rootfs",
+		.script = "rootfs/mkrootfs.sh",
+		.output = "rootfs",
+		.env = {"BERTH_NAME", "BERTH_VERSION", "BERTH_HOSTNAME", "BERTH_DEBUG_SHELL",
+			"BERTH_PACKAGES"},
+		.files = {"rootfs"},
+		.uses_init = 1,
+		.uses_apt = 1},
+    [OSTREE] = {.name = "ostree",
+		.script = "image/ostree.sh",
+		.output = "ostree.commit",
+		.deps = DEP(ROOTFS),
+		.env = {"BERTH_NAME", "BERTH_VERSION", "BERTH_CHANNEL", "BERTH_GPG_KEY",
+			"BERTH_GPG_HOMEDIR"}},
+    [INITRAMFS] = {.name = "initramfs",
+		   .script = "initramfs/mkinitramfs.sh",
+		   .output = "initrd.img",
+		   .deps = DEP(KERNEL),
+		   .files = {"initramfs"},
+		   .uses_init = 1},
+    [ROOTIMG] = {.name = "root-image",
+		 .script = "image/mkroot.sh",
+		 .output = "root.erofs",
+		 .deps = DEP(OSTREE),
+		 .env = {"BERTH_NAME", "BERTH_ROOT_SIZE", "BERTH_VERITY_SIZE"}},
+    [UKI] = {.name = "uki",
+	     .script = "image/mkuki.sh",
+	     .output = "uki.efi",
+	     .deps = DEP(KERNEL) | DEP(INITRAMFS) | DEP(ROOTIMG),
+	     .env = {"BERTH_NAME", "BERTH_CMDLINE"}},
+    [ESP] = {.name = "esp",
+	     .script = "image/mkesp.sh",
+	     .output = "esp.img",
+	     .deps = DEP(UKI),
+	     .env = {"BERTH_NAME", "BERTH_VERSION", "BERTH_ESP_SIZE"}},
+    [DISK] = {.name = "disk",
+	      .script = "image/mkdisk.sh",
+	      .output = "../disk.raw",
+	      .deps = DEP(ESP) | DEP(ROOTIMG),
+	      .env = {"BERTH_NAME", "BERTH_ESP_SIZE", "BERTH_ROOT_SIZE", "BERTH_VERITY_SIZE",
+		      "BERTH_DATA_SIZE"}},
 };
 
 static int set_env(const char *key, const char *value)
@@ -48,31 +101,221 @@ static int set_env_u64(const char *key, uint64_t value)
 	return set_env(key, buf);
 }
 
+/* "a b c" from a list of names (Debian package names hold no spaces). */
+static int set_env_list(const char *key, size_t n, const char (*items)[129])
+{
+	size_t len = 1;
+	char *buf;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(items[i]) + 1;
+	buf = calloc(1, len);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(buf, " ");
+		strcat(buf, items[i]);
+	}
+	r = set_env(key, buf);
+	free(buf);
+	return r;
+}
+
 static int export_manifest(const struct build_ctx *b)
 {
 	const struct manifest *m = b->m;
-	char init[4200];
+	char path[8192];
 	int r = 0;
 
-	snprintf(init, sizeof(init), "%s/build/berth-init", b->src);
+	snprintf(path, sizeof(path), "%s/build/berth-init", b->src);
 	r |= set_env("BERTH_SRC", b->src);
 	r |= set_env("BERTH_OUT", b->out);
 	r |= set_env("BERTH_WORK", b->work);
 	if (!getenv("BERTH_INIT"))
-		r |= set_env("BERTH_INIT", init);
+		r |= set_env("BERTH_INIT", path);
 	if (!getenv("BERTH_CACHE"))
 		r |= set_env("BERTH_CACHE", "/var/cache/berth");
+	/* Reproducible unless told otherwise: every timestamp in the image is this. */
+	if (!getenv("SOURCE_DATE_EPOCH"))
+		r |= set_env("SOURCE_DATE_EPOCH", "0");
+	r |= set_env("BERTH_LOCK_IN", b->lock_in);
 	r |= set_env("BERTH_NAME", m->name);
 	r |= set_env("BERTH_VERSION", m->version);
+	r |= set_env("BERTH_CHANNEL", m->channel);
 	r |= set_env("BERTH_KERNEL_PACKAGE", m->kernel.package);
 	r |= set_env("BERTH_CMDLINE", m->kernel.cmdline);
 	r |= set_env("BERTH_HOSTNAME", m->rootfs.hostname);
+	r |= set_env_list("BERTH_PACKAGES", m->rootfs.n_packages, m->rootfs.packages);
+	r |= set_env("BERTH_GPG_KEY", m->signing.gpg_key);
 	r |= set_env("BERTH_DEBUG_SHELL", m->debug.shell);
 	r |= set_env_u64("BERTH_ESP_SIZE", m->disk.esp);
 	r |= set_env_u64("BERTH_ROOT_SIZE", m->disk.root);
 	r |= set_env_u64("BERTH_VERITY_SIZE", m->disk.verity);
 	r |= set_env_u64("BERTH_DATA_SIZE", m->disk.data);
+	if (m->signing.gpg_homedir[0]) {
+		snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, m->signing.gpg_homedir);
+		r |= set_env("BERTH_GPG_HOMEDIR", path);
+	} else {
+		r |= set_env("BERTH_GPG_HOMEDIR", "");
+	}
 	return r ? -EINVAL : 0;
+}
+
+/* rootfs.files and rootfs.remove, as lists the rootfs stage reads. */
+static int write_lists(const struct build_ctx *b)
+{
+	const struct manifest *m = b->m;
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/files.list", b->work);
+	f = fopen(path, "w");
+	if (!f)
+		goto fail;
+	for (size_t i = 0; i < m->rootfs.n_files; i++) {
+		const struct manifest_file *e = &m->rootfs.files[i];
+		fprintf(f, "%s/%s\t%s\t%o\t%u\t%u\n", b->manifest_dir, e->src, e->dst, e->mode,
+			e->uid, e->gid);
+	}
+	if (fclose(f) != 0)
+		goto fail;
+	if (set_env("BERTH_FILES_LIST", path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/remove.list", b->work);
+	f = fopen(path, "w");
+	if (!f)
+		goto fail;
+	for (size_t i = 0; i < m->rootfs.n_remove; i++)
+		fprintf(f, "%s\n", m->rootfs.remove[i]);
+	if (fclose(f) != 0)
+		goto fail;
+	return set_env("BERTH_REMOVE_LIST", path) < 0 ? -1 : 0;
+fail:
+	fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* The package lists' signed Release files stand for the lists' contents. */
+static int add_apt_lists(struct inputs *in)
+{
+	char dir[4200], path[4500];
+	struct dirent **names;
+	int n, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/apt/state/lists", getenv("BERTH_CACHE"));
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "berth: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+		if (r == 0 && len > 8 && !strcmp(names[i]->d_name + len - 8, "InRelease")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			r = inputs_add_path(in, names[i]->d_name, path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static int add_user_files(struct inputs *in, const struct build_ctx *b)
+{
+	const struct manifest *m = b->m;
+	char path[8192], desc[2200];
+
+	for (size_t i = 0; i < m->rootfs.n_files; i++) {
+		const struct manifest_file *e = &m->rootfs.files[i];
+		snprintf(desc, sizeof(desc), "%s %o %u:%u", e->dst, e->mode, e->uid, e->gid);
+		inputs_add(in, "file", desc);
+		snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, e->src);
+		if (inputs_add_path(in, e->src, path) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < m->rootfs.n_remove; i++)
+		inputs_add(in, "remove", m->rootfs.remove[i]);
+	return 0;
+}
+
+static int stage_key(const struct build_ctx *b, int s, char keys[][65])
+{
+	const struct stage *st = &stages[s];
+	struct inputs in;
+	char path[4200];
+	int r = 0;
+
+	inputs_init(&in, st->name);
+	snprintf(path, sizeof(path), "%s/%s", b->src, st->script);
+	r |= inputs_add_path(&in, "script", path);
+	snprintf(path, sizeof(path), "%s/image/lib", b->src);
+	r |= inputs_add_path(&in, "lib", path);
+	for (int i = 0; i < 4 && st->files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", b->src, st->files[i]);
+		r |= inputs_add_path(&in, st->files[i], path);
+	}
+	for (int i = 0; i < 10 && st->env[i]; i++)
+		inputs_add(&in, st->env[i], getenv(st->env[i]));
+	inputs_add(&in, "SOURCE_DATE_EPOCH", getenv("SOURCE_DATE_EPOCH"));
+	for (int d = 0; d < N_STAGES; d++)
+		if (st->deps & DEP(d))
+			inputs_add(&in, stages[d].name, keys[d]);
+	if (st->uses_init)
+		r |= inputs_add_path(&in, "berth-init", getenv("BERTH_INIT"));
+	if (st->uses_apt)
+		r |= b->lock_in[0] ? inputs_add_path(&in, "lock", b->lock_in) : add_apt_lists(&in);
+	if (s == ROOTFS)
+		r |= add_user_files(&in, b);
+	inputs_hex(&in, keys[s]);
+	return r ? -1 : 0;
+}
+
+/* work/<stage>.<ext> */
+static void stage_file(const struct build_ctx *b, int s, const char *ext, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%s", b->work, stages[s].name, ext);
+}
+
+static int is_cached(const struct build_ctx *b, int s, const char *key)
+{
+	char path[4200], old[65] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", b->work, stages[s].output);
+	if (access(path, F_OK) != 0)
+		return 0;
+	stage_file(b, s, "key", path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(old, sizeof(old), f))
+		old[0] = '\0';
+	fclose(f);
+	return strcmp(old, key) == 0;
+}
+
+/* The key is written (atomically) only after the stage succeeded. */
+static int record_key(const struct build_ctx *b, int s, const char *key)
+{
+	char path[4200], tmp[4300];
+	FILE *f;
+
+	stage_file(b, s, "key", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fputs(key, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fprintf(stderr, "berth: %s: %s\n", tmp, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static double now(void)
@@ -134,37 +377,58 @@ static int run_script(const char *script, const char *log)
 	return 128 + WTERMSIG(status);
 }
 
+static int run_stage(const struct build_ctx *b, int s)
+{
+	char script[4200], log[4200], key[4200];
+	int r;
+
+	snprintf(script, sizeof(script), "%s/%s", b->src, stages[s].script);
+	stage_file(b, s, "log", log, sizeof(log));
+	stage_file(b, s, "key", key, sizeof(key));
+	if (unlink(key) < 0 && errno != ENOENT) {
+		fprintf(stderr, "berth: %s: %s\n", key, strerror(errno));
+		return -1;
+	}
+	r = run_script(script, log);
+	if (r == 0)
+		return 0;
+	printf("FAILED\n");
+	if (r < 0) {
+		fprintf(stderr, "berth: cannot run %s: %s\n", script, strerror(-r));
+		return -1;
+	}
+	fprintf(stderr, "berth: stage %s failed (exit %d); end of %s:\n", stages[s].name, r, log);
+	show_log(log);
+	return -1;
+}
+
 int stages_run(const struct build_ctx *b)
 {
-	size_t n = sizeof(stages) / sizeof(stages[0]);
-	char script[4200], log[4200];
-	double start = now();
+	char keys[N_STAGES][65], script[4200], log[4200];
+	double start = now(), t0;
 
-	if (export_manifest(b) < 0)
+	if (export_manifest(b) < 0 || write_lists(b) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		double t0 = now();
-		int r;
-
-		snprintf(script, sizeof(script), "%s/%s", b->src, stages[i].script);
-		snprintf(log, sizeof(log), "%s/%s.log", b->work, stages[i].name);
-		for (char *p = strrchr(log, '/'); *p; p++)
-			if (*p == ' ')
-				*p = '-';
-		printf("berth: [%zu/%zu] %-10s ", i + 1, n, stages[i].name);
-		fflush(stdout);
-		r = run_script(script, log);
-		if (r != 0) {
-			printf("FAILED\n");
-			if (r < 0)
-				fprintf(stderr, "berth: cannot run %s: %s\n", script, strerror(-r));
-			else
-				fprintf(stderr, "berth: stage %s failed (exit %d); end of %s:\n",
-					stages[i].name, r, log);
-			if (r > 0)
-				show_log(log);
+	/* The package lists are an input of the stages that read them: refresh them first. */
+	snprintf(script, sizeof(script), "%s/image/apt-lists.sh", b->src);
+	snprintf(log, sizeof(log), "%s/apt-lists.log", b->work);
+	if (run_script(script, log) != 0) {
+		fprintf(stderr, "berth: cannot set up Debian's package lists; end of %s:\n", log);
+		show_log(log);
+		return -1;
+	}
+	for (int s = 0; s < N_STAGES; s++) {
+		if (stage_key(b, s, keys) < 0)
 			return -1;
+		printf("berth: [%d/%d] %-11s", s + 1, N_STAGES, stages[s].name);
+		fflush(stdout);
+		if (is_cached(b, s, keys[s])) {
+			printf("cached\n");
+			continue;
 		}
+		t0 = now();
+		if (run_stage(b, s) < 0 || record_key(b, s, keys[s]) < 0)
+			return -1;
 		printf("%6.1f s\n", now() - t0);
 	}
 	printf("berth: built %s/disk.raw in %.1f s\n", b->out, now() - start);

@@ -6,12 +6,17 @@
 
 struct build_ctx {
 	const struct manifest *m;
-	char src[4096]; /* the berth source tree: stage scripts */
-	char out[4096]; /* output folder */
-	char work[4096]; /* out/work: intermediate files and stage logs */
+	char src[4096];		 /* the berth source tree: stage scripts */
+	char manifest_dir[4096]; /* rootfs.files sources are relative to it */
+	char out[4096];		 /* output folder */
+	char work[4096];	 /* out/work: intermediate files, stage logs and keys */
+	char lock_in[4096];	 /* --locked: build exactly these packages; "" = resolve */
 };
 
-/* Run every stage in order. Returns 0, or -1 after reporting the failure. */
+/*
+ * Run every stage in order, skipping those whose inputs are unchanged since
+ * their last success. Returns 0, or -1 after reporting the failure.
+ */
 int stages_run(const struct build_ctx *b);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef BERTH_INIT_H
 #define BERTH_INIT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,8 @@ noreturn void stage1(void);
 noreturn void stage2(void);
 
 /* supervise.c */
+/* The signals PID 1 takes through sigtimedwait: children, halt, poweroff, reboot. */
+void pid1_signals(sigset_t *set);
 noreturn void supervise(void);
 
 /* shutdown.c */

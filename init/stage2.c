@@ -121,12 +121,7 @@ noreturn void stage2(void)
 	sigset_t set;
 
 	/* Blocked from the start so none is lost before the loop waits for them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	pid1_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* Ctrl-Alt-Del becomes SIGINT to us instead of an instant reboot. */
 	reboot(RB_DISABLE_CAD);

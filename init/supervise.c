@@ -141,18 +141,23 @@ static noreturn void stop(enum shutdown_action action)
 	shutdown_system(action);
 }
 
+void pid1_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
 noreturn void supervise(void)
 {
 	sigset_t set;
 	siginfo_t info;
 	struct timespec ts;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	pid1_signals(&set);
 	shell.delay = RESPAWN_MS;
 	if (shell_configured())
 		shell_start();

@@ -15,9 +15,15 @@ mkdir -p "$work/sysroot/etc/berth" "$work/sysroot/usr/lib/berth" "$work/sysroot/
 ln -s usr/bin "$work/sysroot/bin"
 ln -s usr/sbin "$work/sysroot/sbin"
 cp -al "$kroot/lib/modules/$release" "$work/sysroot/lib/modules/"
-# Where systemd would be: not in this initramfs, so dracut writes no
-# systemd.conf for it.
-echo 'systemdutildir=/usr/lib/systemd' >"$work/conf.d/berth.conf"
+# dracut records its command-line arguments in the image, which must not
+# depend on where it was built: the paths go in its configuration instead.
+# systemdutildir: where systemd would be; it is not in this initramfs, so
+# dracut writes no systemd.conf for it.
+cat >"$work/conf.d/berth.conf" <<CONF
+dracutsysrootdir="$work/sysroot"
+tmpdir="$work/tmp"
+systemdutildir=/usr/lib/systemd
+CONF
 
 drivers=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BERTH_SRC/initramfs/drivers")
 
@@ -33,18 +39,23 @@ for f in /usr/lib/dracut/*; do
 	[ "${f##*/}" = modules.d ] || ln -s "$f" "$work/base/"
 done
 ln -s "$BERTH_SRC/initramfs/90berth" "$work/base/modules.d/90berth"
+# dracut --reproducible gives every file the mtime of its dracut-functions.sh
+# (a link's own time when it is a link): a copy dated SOURCE_DATE_EPOCH.
+rm "$work/base/dracut-functions.sh"
+cp /usr/lib/dracut/dracut-functions.sh "$work/base/"
+touch -d "@$SOURCE_DATE_EPOCH" "$work/base/dracut-functions.sh"
 
+cd "$work"
 # berth-init is static: no loader cache, and no /bin/sh to probe libraries with.
 BERTH_INITRD_DRIVERS=$drivers dracutbasedir=$work/base DRACUT_LDCONFIG=true \
 	DRACUT_TESTBIN=/usr/lib/berth/berth-init dracut \
 	--quiet --force --reproducible --no-hostonly --no-hostonly-cmdline \
-	--conf /dev/null --confdir "$work/conf.d" --sysroot "$work/sysroot" \
-	--tmpdir "$work/tmp" --kver "$release" \
+	--conf /dev/null --confdir conf.d --kver "$release" \
 	--modules berth --no-early-microcode --compress zstd \
 	"$BERTH_WORK/initrd.img.tmp"
 # dracut carries on when a module's install fails; berth does not.
 listing=$(lsinitrd "$BERTH_WORK/initrd.img.tmp")
-for f in init etc/berth/modules; do
+for f in init etc/berth/modules $(sed 's|^/||' "$work/sysroot/etc/berth/modules"); do
 	grep -q " $f\$" <<<"$listing" || { echo "berth: initramfs lacks /$f" >&2; exit 1; }
 done
 mv "$BERTH_WORK/initrd.img.tmp" "$BERTH_WORK/initrd.img"

@@ -22,8 +22,8 @@ struct boot_params {
 	char roothash[129];
 	char salt[129];
 	uint64_t data_blocks;
-	uint64_t hash_offset; /* bytes into the hash partition */
-	char root_uuid[CMDLINE_UUID_LEN + 1];   /* lower case */
+	uint64_t hash_offset;		      /* bytes into the hash partition */
+	char root_uuid[CMDLINE_UUID_LEN + 1]; /* lower case */
 	char verity_uuid[CMDLINE_UUID_LEN + 1];
 	char data_uuid[CMDLINE_UUID_LEN + 1];
 	char slot; /* 'a' or 'b' */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -25,34 +26,64 @@
 #define SHOW_MAX 64
 #define FIELDS_MAX 8
 
-enum kind { F_STRING, F_SIZE, F_MAP };
+/*
+ * F_STRING: a checked string copied into the struct. F_SIZE: a disk size.
+ * F_NUMBER: a scalar turned into numbers by parse(). F_MAP: a nested
+ * mapping. F_LIST: a sequence whose items item() takes one by one.
+ */
+enum kind { F_STRING, F_SIZE, F_NUMBER, F_MAP, F_LIST };
+
+/* What must exist, relative to the manifest's folder, for an F_STRING path. */
+enum exists { E_NONE, E_FILE_OR_DIR, E_DIR };
+
+struct ctx;
 
 struct field {
 	const char *key;
 	enum kind kind;
 	bool required;
-	size_t off;			    /* F_STRING, F_SIZE: member of struct manifest */
+	size_t off;			    /* F_STRING, F_SIZE, F_NUMBER: member of the struct */
 	size_t size;			    /* F_STRING: buffer size, room for the NUL included */
-	const char *what;		    /* F_STRING: noun in "bad <what>" */
+	const char *what;		    /* F_STRING, F_NUMBER: noun in "bad <what>" */
 	const char *(*check)(const char *); /* F_STRING: why the value is bad, or NULL */
-	uint64_t min;			    /* F_SIZE: bytes */
-	const struct field *sub;	    /* F_MAP */
+	enum exists exists;		    /* F_STRING */
+	const char *(*parse)(const char *, void *); /* F_NUMBER: stores at off, or says why not */
+	uint64_t min;				    /* F_SIZE: bytes */
+	const struct field *sub;		    /* F_MAP */
+	size_t max;				    /* F_LIST: most items */
+	/* F_LIST: takes item I (node V, field path PATH) of sequence SEQ. */
+	int (*item)(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v);
 };
 
 struct ctx {
 	yaml_document_t *doc;
 	struct manifest *m;
+	char *base; /* where the fields being walked live: c->m, or one rootfs.files item */
 	const char *path;
 	char *err;
 	size_t errlen;
 };
 
 static const char *check_name(const char *s);
+static const char *check_channel(const char *s);
 static const char *check_version(const char *s);
 static const char *check_package(const char *s);
 static const char *check_cmdline(const char *s);
 static const char *check_hostname(const char *s);
 static const char *check_tty(const char *s);
+static const char *check_src(const char *s);
+static const char *check_dst(const char *s);
+static const char *check_gpg_key(const char *s);
+static const char *check_homedir(const char *s);
+static const char *parse_mode(const char *s, void *dst);
+static const char *parse_owner(const char *s, void *dst);
+static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+			const yaml_node_t *v);
+static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		     const yaml_node_t *v);
+static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		       const yaml_node_t *v);
 
 #define MEMBER_SIZE(member) sizeof(((struct manifest *)0)->member)
 #define STRING(k, req, member, noun, fn)                                               \
@@ -70,6 +101,23 @@ static const char *check_tty(const char *s);
 	{                                                               \
 		.key = k, .kind = F_MAP, .required = req, .sub = fields \
 	}
+#define LIST(k, most, fn)                                                            \
+	{                                                                            \
+		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
+	}
+/* Fields of one rootfs.files item: offsets into struct manifest_file. */
+#define FILE_MEMBER_SIZE(member) sizeof(((struct manifest_file *)0)->member)
+#define FILE_PATH(k, member, noun, fn, ex)                                                       \
+	{                                                                                        \
+		.key = k, .kind = F_STRING, .required = true,                                    \
+		.off = offsetof(struct manifest_file, member), .size = FILE_MEMBER_SIZE(member), \
+		.what = noun, .check = fn, .exists = ex                                          \
+	}
+#define NUMBER(k, offset, noun, fn)                                                         \
+	{                                                                                   \
+		.key = k, .kind = F_NUMBER, .required = false, .off = offset, .what = noun, \
+		.parse = fn                                                                 \
+	}
 
 static const struct field kernel_fields[] = {
     STRING("package", true, kernel.package, "package name", check_package),
@@ -79,6 +127,29 @@ static const struct field kernel_fields[] = {
 
 static const struct field rootfs_fields[] = {
     STRING("hostname", false, rootfs.hostname, "hostname", check_hostname),
+    LIST("packages", MANIFEST_MAX_PACKAGES, take_package),
+    LIST("files", MANIFEST_MAX_FILES, take_file),
+    LIST("remove", MANIFEST_MAX_REMOVE, take_remove),
+    {0},
+};
+
+static const struct field file_fields[] = {
+    FILE_PATH("src", src, "source path", check_src, E_FILE_OR_DIR),
+    FILE_PATH("dst", dst, "destination path", check_dst, E_NONE),
+    NUMBER("mode", offsetof(struct manifest_file, mode), "mode", parse_mode),
+    NUMBER("owner", 0, "owner", parse_owner),
+    {0},
+};
+
+static const struct field signing_fields[] = {
+    STRING("gpg_key", false, signing.gpg_key, "key id", check_gpg_key),
+    {.key = "gpg_homedir",
+     .kind = F_STRING,
+     .off = offsetof(struct manifest, signing.gpg_homedir),
+     .size = MEMBER_SIZE(signing.gpg_homedir),
+     .what = "gpg home directory",
+     .check = check_homedir,
+     .exists = E_DIR},
     {0},
 };
 
@@ -100,7 +171,9 @@ static const struct field top_fields[] = {
     STRING("name", true, name, "name", check_name),
     STRING("version", true, version, "version", check_version),
     MAP("kernel", true, kernel_fields),
+    STRING("channel", false, channel, "channel", check_channel),
     MAP("rootfs", true, rootfs_fields),
+    MAP("signing", false, signing_fields),
     MAP("disk", true, disk_fields),
     MAP("debug", false, debug_fields),
     {0},
@@ -132,15 +205,18 @@ static bool all_in(const char *s, const char *extra, bool (*base)(char))
 /* The name becomes the default hostname, so it also follows the label rule about '-'. */
 static const char *check_name(const char *s)
 {
-	if (!*s)
-		return "must not be empty";
-	if (!is_lower_digit(s[0]))
-		return "must start with a lower-case letter or digit";
-	if (!all_in(s, "-", is_lower_digit))
-		return "only lower-case letters, digits and '-' are allowed";
+	const char *why = check_channel(s);
+
+	if (why)
+		return why;
 	if (s[strlen(s) - 1] == '-')
 		return "must not end with '-'";
 	return NULL;
+}
+
+int manifest_check_name(const char *s)
+{
+	return strlen(s) < sizeof(((struct manifest *)0)->name) && !check_name(s) ? 0 : -EINVAL;
 }
 
 /* Debian Policy 5.6.1: at least two characters, starting alphanumeric. */
@@ -198,6 +274,154 @@ static const char *check_tty(const char *s)
 {
 	if (!*s || !all_in(s, "", is_alnum))
 		return "expected a tty name of letters and digits, e.g. ttyS0";
+	return NULL;
+}
+
+/* Like a name, but a channel may end with '-': [a-z0-9][a-z0-9-]*. */
+static const char *check_channel(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (!is_lower_digit(s[0]))
+		return "must start with a lower-case letter or digit";
+	if (!all_in(s, "-", is_lower_digit))
+		return "only lower-case letters, digits and '-' are allowed";
+	return NULL;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A ".." path component, which could lead out of the folder the path is meant for. */
+static bool has_dotdot(const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "/");
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return true;
+		if (!s[n])
+			return false;
+		s += n + 1;
+	}
+}
+
+/* Paths end up in stage scripts' environment, one per line: no control characters. */
+static const char *check_relative(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (s[0] == '/')
+		return "must be relative to the manifest's folder";
+	if (has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+static const char *check_src(const char *s)
+{
+	const char *why = check_relative(s);
+
+	if (!why && has_dotdot(s))
+		why = "must not contain '..'";
+	return why;
+}
+
+/* An absolute path in the image, or a glob of them. */
+static const char *check_absolute(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (s[0] != '/')
+		return "must be an absolute path";
+	if (has_dotdot(s))
+		return "must not contain '..'";
+	if (has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+static const char *check_dst(const char *s)
+{
+	const char *why = check_absolute(s);
+
+	if (why)
+		return why;
+	if (!strcmp(s, "/"))
+		return "must not be '/' itself";
+	if (strstr(s, "//"))
+		return "must not contain '//'";
+	if (s[strlen(s) - 1] == '/')
+		return "must not end with '/'";
+	return NULL;
+}
+
+/* A key id (8 or 16 hex digits) or a fingerprint (40), as gpg --list-keys prints them. */
+static const char *check_gpg_key(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 8 || n > 40 || strspn(s, "0123456789abcdefABCDEF") != n)
+		return "expected a key id or fingerprint of 8 to 40 hex digits";
+	return NULL;
+}
+
+static const char *check_homedir(const char *s)
+{
+	return check_relative(s);
+}
+
+/* The scalar's text read as octal, however YAML would type it: "0644" and 0644 alike. */
+static const char *parse_mode(const char *s, void *dst)
+{
+	size_t n = strlen(s);
+	unsigned long v;
+
+	if (n == 0 || n > 6 || strspn(s, "01234567") != n)
+		return "expected an octal mode such as 0644";
+	v = strtoul(s, NULL, 8);
+	if (v > 07777)
+		return "more than 07777";
+	*(unsigned *)dst = (unsigned)v;
+	return NULL;
+}
+
+/* A uid or gid: decimal, and never (uid_t)-1, which chown(2) reads as "unchanged". */
+static const char *owner_number(const char **p, unsigned *out)
+{
+	size_t n = strspn(*p, "0123456789");
+	unsigned long long v;
+
+	if (n == 0 || n > 10)
+		return "expected UID:GID, decimal numbers such as 0:0";
+	v = strtoull(*p, NULL, 10);
+	if (v >= 0xffffffffULL)
+		return "uid and gid must be less than 4294967295";
+	*out = (unsigned)v;
+	*p += n;
+	return NULL;
+}
+
+static const char *parse_owner(const char *s, void *dst)
+{
+	struct manifest_file *f = dst;
+	unsigned uid, gid;
+	const char *why = owner_number(&s, &uid);
+
+	if (!why && *s++ != ':')
+		why = "expected UID:GID, decimal numbers such as 0:0";
+	if (!why)
+		why = owner_number(&s, &gid);
+	if (!why && *s)
+		why = "expected UID:GID, decimal numbers such as 0:0";
+	if (why)
+		return why;
+	f->uid = uid;
+	f->gid = gid;
 	return NULL;
 }
 
@@ -351,7 +575,78 @@ static int scalar_text(struct ctx *c, const char *path, const yaml_node_t *k, co
 	return 0;
 }
 
+/* S, a path relative to the manifest's folder, names what E asks for. */
+static int check_exists(struct ctx *c, const char *path, yaml_mark_t at, const char *s,
+			enum exists e)
+{
+	char buf[SHOW_MAX + 4];
+	const char *slash = strrchr(c->path, '/');
+	struct stat st;
+	int r, fd;
+
+	if (!slash) {
+		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		char *dir = strndup(c->path, slash == c->path ? 1 : (size_t)(slash - c->path));
+		if (!dir) {
+			set_err(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(dir);
+	}
+	r = fd < 0 ? -errno : fstatat(fd, s, &st, 0) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	show(s, strlen(s), buf);
+	if (r)
+		return fail_at(c, at, "%s: '%s' (relative to the manifest's folder): %s", path, buf,
+			       strerror(-r));
+	if (e == E_DIR && !S_ISDIR(st.st_mode))
+		return fail_at(c, at, "%s: '%s' is not a directory", path, buf);
+	if (e == E_FILE_OR_DIR && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return fail_at(c, at, "%s: '%s' is neither a regular file nor a directory", path,
+			       buf);
+	return 0;
+}
+
+/* Checks scalar V against CHECK and copies it to DST, a buffer of SIZE bytes. */
+static int take_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
+		     const char *(*check)(const char *), const char *what, char *dst, size_t size)
+{
+	char buf[SHOW_MAX + 4];
+	const char *s, *why;
+	int r = scalar_text(c, path, k, v, &s);
+
+	if (r)
+		return r;
+	size_t len = strlen(s);
+	if (len >= size)
+		return fail_at(c, v->start_mark, "%s is too long (%zu bytes, at most %zu)", path,
+			       len, size - 1);
+	why = check(s);
+	if (why)
+		return fail_at(c, value_mark(k, v), "%s: bad %s '%s': %s", path, what,
+			       show(s, len, buf), why);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
 static int take_string(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
+		       const yaml_node_t *v)
+{
+	char *dst = c->base + f->off;
+
+	/* "hostname:" with nothing after it means the default, as if the key were absent. */
+	if (!f->required && v->type == YAML_SCALAR_NODE && is_null(v))
+		return 0;
+	int r = take_text(c, path, k, v, f->check, f->what, dst, f->size);
+	if (r == 0 && f->exists != E_NONE)
+		r = check_exists(c, path, value_mark(k, v), dst, f->exists);
+	return r;
+}
+
+static int take_number(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		       const yaml_node_t *v)
 {
 	char buf[SHOW_MAX + 4];
@@ -360,18 +655,12 @@ static int take_string(struct ctx *c, const struct field *f, const char *path, c
 
 	if (r)
 		return r;
-	/* "hostname:" with nothing after it means the default, as if the key were absent. */
 	if (!f->required && is_null(v))
 		return 0;
-	size_t len = strlen(s);
-	if (len >= f->size)
-		return fail_at(c, v->start_mark, "%s is too long (%zu bytes, at most %zu)", path,
-			       len, f->size - 1);
-	why = f->check(s);
+	why = f->parse(s, c->base + f->off);
 	if (why)
 		return fail_at(c, value_mark(k, v), "%s: bad %s '%s': %s", path, f->what,
-			       show(s, len, buf), why);
-	memcpy((char *)c->m + f->off, s, len + 1);
+			       show(s, strlen(s), buf), why);
 	return 0;
 }
 
@@ -395,7 +684,7 @@ static int take_size(struct ctx *c, const struct field *f, const char *path, con
 	if (bytes > SIZE_LIMIT)
 		return fail_at(c, at, "%s: size '%s' is too large (maximum %lluG)", path, s,
 			       (unsigned long long)(SIZE_LIMIT / MIB / 1024));
-	memcpy((char *)c->m + f->off, &bytes, sizeof(bytes));
+	memcpy(c->base + f->off, &bytes, sizeof(bytes));
 	return 0;
 }
 
@@ -405,6 +694,86 @@ static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *f
 static void join(char *out, size_t n, const char *prefix, const char *key)
 {
 	snprintf(out, n, "%s%s%s", prefix, *prefix ? "." : "", key);
+}
+
+/* ---- list items ---- */
+
+static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+			const yaml_node_t *v)
+{
+	struct manifest *m = c->m;
+	int r = take_text(c, path, v, v, check_package, "package name", m->rootfs.packages[i],
+			  sizeof(m->rootfs.packages[i]));
+
+	if (r)
+		return r;
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(m->rootfs.packages[j], m->rootfs.packages[i]))
+			continue;
+		const yaml_node_t *first =
+		    yaml_document_get_node(c->doc, seq->data.sequence.items.start[j]);
+		return fail_at(c, v->start_mark, "%s: duplicate package '%s' (first on line %zu)",
+			       path, m->rootfs.packages[i], first->start_mark.line + 1);
+	}
+	m->rootfs.n_packages = i + 1;
+	return 0;
+}
+
+static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		       const yaml_node_t *v)
+{
+	struct manifest *m = c->m;
+	int r = take_text(c, path, v, v, check_absolute, "glob", m->rootfs.remove[i],
+			  sizeof(m->rootfs.remove[i]));
+
+	(void)seq;
+	if (r == 0)
+		m->rootfs.n_remove = i + 1;
+	return r;
+}
+
+static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		     const yaml_node_t *v)
+{
+	struct manifest_file *f = &c->m->rootfs.files[i];
+	char *base = c->base;
+
+	(void)seq;
+	if (v->type != YAML_MAPPING_NODE)
+		return fail_at(c, v->start_mark, "%s must be a mapping", path);
+	memset(f, 0, sizeof(*f));
+	f->mode = 0644;
+	c->base = (char *)f;
+	int r = walk_map(c, v, file_fields, path);
+	c->base = base;
+	if (r == 0)
+		c->m->rootfs.n_files = i + 1;
+	return r;
+}
+
+static int take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
+		     const yaml_node_t *v)
+{
+	char item[96];
+
+	/* "packages:" with nothing after it: no packages, as if the key were absent. */
+	if (!f->required && is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(c, value_mark(k, v), "%s must be a list", path);
+	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *it =
+		    yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+		if (i >= f->max)
+			return fail_at(c, it->start_mark, "%s has more than %zu items", path,
+				       f->max);
+		snprintf(item, sizeof(item), "%s[%zu]", path, i);
+		int r = f->item(c, item, v, i, it);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int take_value(struct ctx *c, const struct field *f, const char *prefix,
@@ -418,10 +787,14 @@ static int take_value(struct ctx *c, const struct field *f, const char *prefix,
 		return take_string(c, f, path, k, v);
 	case F_SIZE:
 		return take_size(c, f, path, k, v);
+	case F_NUMBER:
+		return take_number(c, f, path, k, v);
 	case F_MAP:
 		if (v->type != YAML_MAPPING_NODE)
 			return fail_at(c, value_mark(k, v), "%s must be a mapping", path);
 		return walk_map(c, v, f->sub, path);
+	case F_LIST:
+		return take_list(c, f, path, k, v);
 	}
 	return -EINVAL;
 }
@@ -494,6 +867,8 @@ static int check_document(struct ctx *c)
 		return r;
 	if (!c->m->rootfs.hostname[0])
 		memcpy(c->m->rootfs.hostname, c->m->name, sizeof(c->m->name));
+	if (!c->m->channel[0])
+		strcpy(c->m->channel, "stable");
 	return 0;
 }
 
@@ -630,19 +1005,24 @@ out:
 
 int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen)
 {
-	struct manifest tmp;
-	struct ctx c = {.m = &tmp, .path = path, .err = err, .errlen = errlen};
+	/* Parsed aside, so a bad manifest leaves *M as it was; too big for the stack. */
+	struct manifest *tmp = calloc(1, sizeof(*tmp));
+	struct ctx c = {.m = tmp, .base = (char *)tmp, .path = path, .err = err, .errlen = errlen};
 	char *buf = NULL;
 	size_t len = 0;
 
-	memset(&tmp, 0, sizeof(tmp));
 	set_err(err, errlen, "%s", "");
+	if (!tmp) {
+		set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	int r = read_file(path, &buf, &len, err, errlen);
-	if (r)
-		return r;
-	r = parse(&c, buf, len);
-	free(buf);
-	if (!r)
-		*m = tmp;
+	if (r == 0) {
+		r = parse(&c, buf, len);
+		free(buf);
+	}
+	if (r == 0)
+		*m = *tmp;
+	free(tmp);
 	return r;
 }

@@ -17,7 +17,7 @@
  * of the wrong length, zero blocks, hash offset not block aligned) or
  * -ENOSPC when BUF is too small.
  */
-int verity_table(const struct boot_params *p, const char *data_dev, const char *hash_dev,
-		 char *buf, size_t len, uint64_t *sectors);
+int verity_table(const struct boot_params *p, const char *data_dev, const char *hash_dev, char *buf,
+		 size_t len, uint64_t *sectors);
 
 #endif

@@ -1,30 +1,34 @@
 #!/bin/bash
-# Stage "rootfs": the tree of the read-only root. BusyBox (Debian's
-# busybox-static for now) with its applet links, berth-init as /sbin/init,
-# and a generated /etc. Out: $BERTH_WORK/rootfs.
+# Stage "rootfs": the tree of the read-only root. The manifest's Debian
+# packages (rootfs/packages.sh: closure, lockfile, pruning), BusyBox built
+# with musl (rootfs/busybox.sh) with its applet links, berth-init as
+# /sbin/init, a generated /etc, then rootfs.files and rootfs.remove.
+# Out: $BERTH_WORK/rootfs and $BERTH_OUT/manifest.lock.
 set -euo pipefail
-. "$BERTH_SRC/image/lib/debs.sh"
 
 root=$BERTH_WORK/rootfs
-rm -rf "$root" "$BERTH_WORK/busybox"
-mkdir -p "$root"/{dev,proc,sys,run,tmp,var,root,etc/berth,usr/bin,usr/sbin,usr/lib}
+rm -rf "$root"
+mkdir -p "$root"/{dev,proc,sys,run,tmp,var,root,etc/berth,usr/bin,usr/sbin,usr/lib,usr/lib64}
 ln -s usr/bin "$root/bin"
 ln -s usr/sbin "$root/sbin"
 ln -s usr/lib "$root/lib"
+ln -s usr/lib64 "$root/lib64"
 chmod 0700 "$root/root"
 chmod 1777 "$root/tmp"
 
-deb=$(deb_fetch busybox-static)
-dpkg-deb -x "$deb" "$BERTH_WORK/busybox"
-install -m 0755 "$BERTH_WORK/busybox/bin/busybox" "$root/usr/bin/busybox"
-# One link per applet, where BusyBox says it belongs (merged /usr).
+bash "$BERTH_SRC/rootfs/packages.sh" "$root" "$BERTH_OUT/manifest.lock" ${BERTH_LOCK_IN:+"$BERTH_LOCK_IN"}
+
+busybox=$(bash "$BERTH_SRC/rootfs/busybox.sh" | tail -n 1)
+install -m 0755 "$busybox" "$root/usr/bin/busybox"
+# One link per applet, where BusyBox says it belongs (merged /usr); a
+# program from a Debian package wins over an applet of the same name.
 "$root/usr/bin/busybox" --list-full | while read -r path; do
 	name=${path##*/}
-	case $name in init | linuxrc) continue ;; esac
-	dir=usr/${path%/*}
-	[ "$dir" = usr/usr/bin ] && dir=usr/bin
-	[ "$dir" = usr/usr/sbin ] && dir=usr/sbin
-	[ -e "$root/$dir/$name" ] || ln -s /usr/bin/busybox "$root/$dir/$name"
+	dir=$(dirname "$path")
+	[ "$dir" = . ] && continue
+	dir=${dir#usr}
+	dir=usr/${dir#/}
+	[ -e "$root/$dir/$name" ] || [ -L "$root/$dir/$name" ] || ln -s /usr/bin/busybox "$root/$dir/$name"
 done
 install -m 0755 "$BERTH_INIT" "$root/usr/sbin/init"
 
@@ -37,13 +41,37 @@ IMAGE_VERSION=$BERTH_VERSION
 VERSION_ID=$BERTH_VERSION
 PRETTY_NAME="berth $BERTH_VERSION"
 OSR
-ln -s ../etc/os-release "$root/usr/lib/os-release"
+rm -f "$root/usr/lib/os-release"
+ln -s ../../etc/os-release "$root/usr/lib/os-release"
 echo "$BERTH_HOSTNAME" >"$root/etc/hostname"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
-ln -s ../proc/self/mounts "$root/etc/mtab"
-ln -s ../run/resolv.conf "$root/etc/resolv.conf"
+printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n' \
+	>"$root/etc/nsswitch.conf"
+ln -sfn ../proc/self/mounts "$root/etc/mtab"
+ln -sfn ../run/resolv.conf "$root/etc/resolv.conf"
 if [ -n "$BERTH_DEBUG_SHELL" ]; then
 	echo "$BERTH_DEBUG_SHELL" >"$root/etc/berth/console-shell"
 fi
+
+# rootfs.files: "src dst mode uid gid" (a folder's files all get MODE).
+while IFS=$'\t' read -r src dst mode uid gid; do
+	mkdir -p "$root$(dirname "$dst")"
+	if [ -d "$src" ]; then
+		rm -rf "${root:?}$dst"
+		cp -R --no-preserve=all "$src" "$root$dst"
+		find "$root$dst" -type d -exec chmod 0755 {} +
+		find "$root$dst" -type f -exec chmod "$mode" {} +
+		chown -R "$uid:$gid" "$root$dst"
+	else
+		install -m "$mode" -o "$uid" -g "$gid" "$src" "$root$dst"
+	fi
+done <"$BERTH_FILES_LIST"
+
+# rootfs.remove: absolute globs, matched inside the image.
+shopt -s nullglob dotglob globstar
+while read -r glob; do
+	(cd "$root" && for p in ${glob#/}; do rm -rf -- "./$p"; done)
+done <"$BERTH_REMOVE_LIST"
+
 echo "rootfs $(du -sk "$root" | cut -f1) KiB"

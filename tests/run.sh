@@ -28,6 +28,10 @@ for t in build/unit/test_*; do
 	suite "$t"
 done
 suite tests/bad-manifests.sh
+suite tests/history.sh
+suite tests/rootfs/closure.sh out/containerd/work/root-tree
+suite tests/build/incremental.sh
+suite tests/build/reproducible.sh tests/manifests/containerd.yaml
 for t in tests/e2e/test_*.py; do
 	suite python3 "$t"
 done

@@ -9,14 +9,14 @@
 
 static int check_failures;
 
-#define CHECK(cond, name)                                                              \
-	do {                                                                           \
-		if (cond) {                                                            \
-			printf("ok - %s: %s\n", __FILE__, (name));                     \
-		} else {                                                               \
+#define CHECK(cond, name)                                                                     \
+	do {                                                                                  \
+		if (cond) {                                                                   \
+			printf("ok - %s: %s\n", __FILE__, (name));                            \
+		} else {                                                                      \
 			printf("FAIL - %s:%d: %s (%s)\n", __FILE__, __LINE__, (name), #cond); \
-			check_failures++;                                              \
-		}                                                                      \
+			check_failures++;                                                     \
+		}                                                                             \
 	} while (0)
 
 #define CHECK_DONE() (check_failures ? 1 : 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -34,13 +35,103 @@
 /* Lines 1-2 name and version, 3-4 kernel, 5 rootfs, 6-10 disk. */
 #define MINIMAL "name: berth\nversion: 0.1.0\n" KERNEL "rootfs: {}\n" DISK
 
+/* Every new field set: lines 4 channel, 7-18 rootfs, 19-21 signing. */
+#define FULL_NEW                                                \
+	"name: berth-test\n"                                    \
+	"version: 1.2.3\n"                                      \
+	"kernel: {package: linux-image-amd64}\n"                \
+	"channel: beta-2\n"                                     \
+	"rootfs:\n"                                             \
+	"  hostname: node-1\n"                                  \
+	"  packages: [containerd, runc, c++lib.x]\n"            \
+	"  files:\n"                                            \
+	"    - src: files/motd\n"                               \
+	"      dst: /etc/motd\n"                                \
+	"      mode: \"0600\"\n"                                \
+	"      owner: \"1000:1001\"\n"                          \
+	"    - src: ./files/conf.d\n"                           \
+	"      dst: /etc/berth/conf.d\n"                        \
+	"      mode: 0640\n"                                    \
+	"      owner: 0:4294967294\n"                           \
+	"    - {src: files/motd, dst: /etc/issue}\n"            \
+	"  remove: [/usr/share/zoneinfo/*, /usr/share/doc]\n"   \
+	"signing:\n"                                            \
+	"  gpg_key: 0123456789abcdefABCDEF0123456789abcdef01\n" \
+	"  gpg_homedir: keys/gnupg\n" DISK
+
 static struct manifest m;
 static char err[MANIFEST_ERR_MAX];
-static char path[64];
+static char path[128];
+/* Manifests are written here, next to the files their rootfs.files name. */
+static char dir[64] = "/tmp/test_manifest.XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char p[128];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(p);
+		exit(1);
+	}
+}
+
+static void make_dir(const char *name)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (mkdir(p, 0755) < 0) {
+		perror(p);
+		exit(1);
+	}
+}
+
+/* The folder a manifest's relative paths are resolved in. */
+static void setup_dir(void)
+{
+	char p[128];
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	make_dir("files");
+	write_file("files/motd", "welcome\n");
+	make_dir("files/conf.d");
+	write_file("files/conf.d/a.conf", "a\n");
+	make_dir("keys");
+	make_dir("keys/gnupg");
+	write_file("not-a-dir", "x\n");
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	if (mkfifo(p, 0644) < 0) {
+		perror(p);
+		exit(1);
+	}
+}
+
+static void cleanup_dir(void)
+{
+	static const char *const files[] = {"files/motd", "files/conf.d/a.conf", "not-a-dir",
+					    "fifo"};
+	static const char *const dirs[] = {"files/conf.d", "files", "keys/gnupg", "keys", ""};
+	char p[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		rmdir(p);
+	}
+}
 
 static int load_len(const char *yaml, size_t len)
 {
-	snprintf(path, sizeof(path), "/tmp/test_manifest.XXXXXX");
+	snprintf(path, sizeof(path), "%s/m.XXXXXX", dir);
 	int fd = mkstemp(path);
 	if (fd < 0) {
 		perror("mkstemp");
@@ -64,7 +155,7 @@ static int load(const char *yaml)
 /* Loading YAML fails with -EINVAL and "<path>:POS: ...SUB...". */
 static void expect_err(const char *name, const char *yaml, const char *pos, const char *sub)
 {
-	char prefix[128];
+	char prefix[160];
 	int r = load(yaml);
 
 	snprintf(prefix, sizeof(prefix), "%s:%s: ", path, pos);
@@ -87,6 +178,231 @@ static void test_full(void)
 	CHECK(m.disk.verity == 16 * MIB, "full: disk.verity from K");
 	CHECK(m.disk.data == 256 * MIB, "full: disk.data without suffix");
 	CHECK(!strcmp(m.debug.shell, "ttyS0"), "full: debug.shell");
+}
+
+static void test_full_new(void)
+{
+	const struct manifest_file *f = m.rootfs.files;
+
+	memset(&m, 0x55, sizeof(m));
+	int r = load(FULL_NEW);
+	if (r)
+		printf("# %s\n", err);
+	CHECK(r == 0, "manifest with every new field loads");
+	CHECK(!strcmp(m.channel, "beta-2"), "new: channel");
+	CHECK(!strcmp(m.rootfs.hostname, "node-1"), "new: hostname beside the new fields");
+	CHECK(m.rootfs.n_packages == 3, "new: three packages");
+	CHECK(!strcmp(m.rootfs.packages[0], "containerd") &&
+		  !strcmp(m.rootfs.packages[1], "runc") &&
+		  !strcmp(m.rootfs.packages[2], "c++lib.x"),
+	      "new: packages in order");
+	CHECK(m.rootfs.n_files == 3, "new: three files");
+	CHECK(!strcmp(f[0].src, "files/motd") && !strcmp(f[0].dst, "/etc/motd"),
+	      "new: files[0] src and dst");
+	CHECK(f[0].mode == 0600, "new: files[0] quoted mode is octal");
+	CHECK(f[0].uid == 1000 && f[0].gid == 1001, "new: files[0] owner");
+	CHECK(!strcmp(f[1].src, "./files/conf.d") && !strcmp(f[1].dst, "/etc/berth/conf.d"),
+	      "new: files[1] is a directory");
+	CHECK(f[1].mode == 0640, "new: files[1] plain mode 0640 read as octal");
+	CHECK(f[1].uid == 0 && f[1].gid == 4294967294u, "new: files[1] largest gid");
+	CHECK(!strcmp(f[2].dst, "/etc/issue") && f[2].mode == 0644 && f[2].uid == 0 &&
+		  f[2].gid == 0,
+	      "new: files[2] defaults to 0644 and 0:0");
+	CHECK(m.rootfs.n_remove == 2 && !strcmp(m.rootfs.remove[0], "/usr/share/zoneinfo/*") &&
+		  !strcmp(m.rootfs.remove[1], "/usr/share/doc"),
+	      "new: remove globs");
+	CHECK(!strcmp(m.signing.gpg_key, "0123456789abcdefABCDEF0123456789abcdef01"),
+	      "new: 40-digit fingerprint");
+	CHECK(!strcmp(m.signing.gpg_homedir, "keys/gnupg"), "new: gpg_homedir kept as written");
+}
+
+static void test_new_defaults(void)
+{
+	memset(&m, 0x55, sizeof(m));
+	CHECK(load(MINIMAL) == 0, "minimal manifest loads (new fields)");
+	CHECK(!strcmp(m.channel, "stable"), "default: channel stable");
+	CHECK(m.rootfs.n_packages == 0 && m.rootfs.n_files == 0 && m.rootfs.n_remove == 0,
+	      "default: no packages, files or removals");
+	CHECK(!strcmp(m.signing.gpg_key, "") && !strcmp(m.signing.gpg_homedir, ""),
+	      "default: unsigned");
+	CHECK(load("name: berth\nversion: 0.1.0\n" KERNEL
+		   "rootfs:\n  packages:\n  files: ~\n  remove: []\n" DISK
+		   "channel: ~\nsigning: {}\n") == 0 &&
+		  m.rootfs.n_packages == 0 && m.rootfs.n_files == 0 && !strcmp(m.channel, "stable"),
+	      "null and empty lists mean none");
+	CHECK(load("name: berth\nversion: 0.1.0\n" KERNEL
+		   "rootfs: {files: [{src: files/motd, dst: /m, mode: 7, owner: '0:0'}]}\n" DISK
+		   "signing: {gpg_key: ABCDEF01}\n") == 0 &&
+		  m.rootfs.files[0].mode == 07 && !strcmp(m.signing.gpg_key, "ABCDEF01"),
+	      "one-digit mode, 8-digit key id");
+	CHECK(load("name: berth\nversion: 0.1.0\n" KERNEL "channel: a-\nrootfs: {}\n" DISK) == 0 &&
+		  !strcmp(m.channel, "a-"),
+	      "channel may end with '-'");
+}
+
+/* "rootfs:\n  KEY:\n" and N lines "    - BEFORE<i>AFTER\n" into BUF. */
+static void many(char *buf, size_t len, const char *key, size_t n, const char *before,
+		 const char *after)
+{
+	size_t used = (size_t)snprintf(buf, len, "rootfs:\n  %s:\n", key);
+
+	for (size_t i = 0; i < n && used < len; i++)
+		used +=
+		    (size_t)snprintf(buf + used, len - used, "    - %s%zu%s\n", before, i, after);
+}
+
+static void test_new_errors(void)
+{
+	static char yaml[65536];
+	char longglob[300];
+
+	/* channel */
+	expect_err("bad channel", "name: berth\nchannel: Beta\n", "2:10",
+		   "channel: bad channel 'Beta'");
+	expect_err("channel starts with '-'", "channel: -x\n", "1:10", "must start with");
+	expect_err("channel too long", "channel: abcdefghijklmnopqrstuvwxyz0123456\n", "1:10",
+		   "channel is too long (33 bytes, at most 32)");
+	expect_err("channel as list", "channel: [a]\n", "1:10", "channel must be a scalar");
+
+	/* rootfs.packages */
+	expect_err("packages not a list", "rootfs:\n  packages: containerd\n", "2:13",
+		   "rootfs.packages must be a list");
+	expect_err("packages as mapping", "rootfs:\n  packages: {a: b}\n", "2:13",
+		   "rootfs.packages must be a list");
+	expect_err("package item is a mapping", "rootfs:\n  packages:\n    - runc\n    - {x: y}\n",
+		   "4:7", "rootfs.packages[1] must be a scalar");
+	expect_err("bad package item", "rootfs: {packages: [runc, Bad_One]}\n", "1:27",
+		   "rootfs.packages[1]: bad package name 'Bad_One'");
+	expect_err("empty package item", "rootfs:\n  packages:\n    -\n", "3:6",
+		   "rootfs.packages[0]: bad package name '': must not be empty");
+	expect_err("duplicate package", "rootfs:\n  packages:\n    - runc\n    - jq\n    - runc\n",
+		   "5:7", "rootfs.packages[2]: duplicate package 'runc' (first on line 3)");
+	many(yaml, sizeof(yaml), "packages", 257, "p", "");
+	expect_err("257 packages", yaml, "259:7", "rootfs.packages has more than 256 items");
+	many(yaml, sizeof(yaml), "packages", 256, "p", "");
+	expect_err("256 packages fit", yaml, "1:1", "missing required field 'name'");
+
+	/* rootfs.files */
+	expect_err("files not a list", "rootfs:\n  files: files/motd\n", "2:10",
+		   "rootfs.files must be a list");
+	expect_err("file item is a scalar", "rootfs:\n  files:\n    - files/motd\n", "3:7",
+		   "rootfs.files[0] must be a mapping");
+	expect_err("unknown key in a file",
+		   "rootfs:\n  files:\n    - src: files/motd\n      dst: /m\n      user: root\n",
+		   "5:7", "unknown key 'user' in rootfs.files[0]");
+	expect_err("duplicate key in a file", "rootfs: {files: [{src: files/motd, src: x}]}\n",
+		   "1:36", "duplicate key 'src' in rootfs.files[0] (first on line 1)");
+	expect_err("file without src", "rootfs:\n  files:\n    - dst: /etc/motd\n", "3:7",
+		   "missing required field 'rootfs.files[0].src'");
+	expect_err("file without dst",
+		   "rootfs:\n  files:\n    - {src: files/motd, dst: /a}\n    - src: files/motd\n",
+		   "4:7", "missing required field 'rootfs.files[1].dst'");
+	many(yaml, sizeof(yaml), "files", 65, "{src: files/motd, dst: /f", "}");
+	expect_err("65 files", yaml, "67:7", "rootfs.files has more than 64 items");
+	many(yaml, sizeof(yaml), "files", 64, "{src: files/motd, dst: /f", "}");
+	expect_err("64 files fit", yaml, "1:1", "missing required field 'name'");
+
+	/* rootfs.files[].src */
+	expect_err("src missing", "rootfs:\n  files:\n    - src: files/nope\n      dst: /m\n",
+		   "3:12",
+		   "rootfs.files[0].src: 'files/nope' (relative to the manifest's folder): No such "
+		   "file or directory");
+	expect_err("src absolute", "rootfs:\n  files:\n    - src: /etc/passwd\n", "3:12",
+		   "bad source path '/etc/passwd': must be relative to the manifest's folder");
+	expect_err("src with ..", "rootfs:\n  files:\n    - src: files/../../etc/passwd\n", "3:12",
+		   "must not contain '..'");
+	expect_err("src just ..", "rootfs: {files: [{src: ..}]}\n", "1:24",
+		   "must not contain '..'");
+	expect_err("src empty", "rootfs:\n  files:\n    - src:\n", "3:7",
+		   "rootfs.files[0].src: bad source path '': must not be empty");
+	expect_err("src a fifo", "rootfs: {files: [{src: fifo}]}\n", "1:24",
+		   "'fifo' is neither a regular file nor a directory");
+	expect_err("src with a newline", "rootfs: {files: [{src: \"a\\nb\"}]}\n", "1:24",
+		   "control characters");
+
+	/* rootfs.files[].dst */
+	expect_err(
+	    "dst relative", "rootfs:\n  files:\n    - src: files/motd\n      dst: etc/motd\n",
+	    "4:12",
+	    "rootfs.files[0].dst: bad destination path 'etc/motd': must be an absolute path");
+	expect_err("dst is /", "rootfs: {files: [{src: files/motd, dst: /}]}\n", "1:41",
+		   "must not be '/' itself");
+	expect_err("dst with //", "rootfs: {files: [{src: files/motd, dst: /etc//motd}]}\n", "1:41",
+		   "must not contain '//'");
+	expect_err("dst with ..", "rootfs: {files: [{src: files/motd, dst: /etc/../motd}]}\n",
+		   "1:41", "must not contain '..'");
+	expect_err("dst ends with /", "rootfs: {files: [{src: files/motd, dst: /etc/}]}\n", "1:41",
+		   "must not end with '/'");
+
+	/* rootfs.files[].mode */
+	expect_err("mode not octal", "rootfs: {files: [{src: files/motd, dst: /m, mode: 0999}]}\n",
+		   "1:51", "rootfs.files[0].mode: bad mode '0999': expected an octal mode");
+	expect_err("mode in hex", "rootfs: {files: [{src: files/motd, dst: /m, mode: 0x1a4}]}\n",
+		   "1:51", "bad mode '0x1a4'");
+	expect_err("mode too big", "rootfs: {files: [{src: files/motd, dst: /m, mode: '17777'}]}\n",
+		   "1:51", "more than 07777");
+	expect_err("mode symbolic", "rootfs: {files: [{src: files/motd, dst: /m, mode: u+rw}]}\n",
+		   "1:51", "bad mode 'u+rw'");
+	expect_err("mode empty", "rootfs: {files: [{src: files/motd, dst: /m, mode: ''}]}\n",
+		   "1:51", "bad mode ''");
+	expect_err("mode as list", "rootfs: {files: [{src: files/motd, dst: /m, mode: [1]}]}\n",
+		   "1:51", "rootfs.files[0].mode must be a scalar");
+
+	/* rootfs.files[].owner */
+	expect_err("owner by name",
+		   "rootfs: {files: [{src: files/motd, dst: /m, owner: root:root}]}\n", "1:52",
+		   "rootfs.files[0].owner: bad owner 'root:root': expected UID:GID");
+	expect_err("owner without gid",
+		   "rootfs: {files: [{src: files/motd, dst: /m, owner: '0'}]}\n", "1:52",
+		   "expected UID:GID");
+	expect_err("owner with three parts",
+		   "rootfs: {files: [{src: files/motd, dst: /m, owner: '0:0:0'}]}\n", "1:52",
+		   "expected UID:GID");
+	expect_err("owner -1",
+		   "rootfs: {files: [{src: files/motd, dst: /m, owner: '4294967295:0'}]}\n", "1:52",
+		   "less than 4294967295");
+	expect_err("owner negative",
+		   "rootfs: {files: [{src: files/motd, dst: /m, owner: '-1:0'}]}\n", "1:52",
+		   "expected UID:GID");
+
+	/* rootfs.remove */
+	expect_err("remove not a list", "rootfs:\n  remove: /usr/share/doc\n", "2:11",
+		   "rootfs.remove must be a list");
+	expect_err("remove relative",
+		   "rootfs:\n  remove:\n    - /usr/share/doc\n    - usr/share/man\n", "4:7",
+		   "rootfs.remove[1]: bad glob 'usr/share/man': must be an absolute path");
+	expect_err("remove with ..", "rootfs: {remove: ['/usr/../../*']}\n", "1:19",
+		   "must not contain '..'");
+	memset(longglob, 'a', sizeof(longglob));
+	longglob[0] = '/';
+	snprintf(yaml, sizeof(yaml), "rootfs: {remove: [%.*s]}\n", 256, longglob);
+	expect_err("remove glob of 256", yaml, "1:19",
+		   "rootfs.remove[0] is too long (256 bytes, at most 255)");
+	snprintf(yaml, sizeof(yaml), "rootfs: {remove: [%.*s]}\n", 255, longglob);
+	expect_err("remove glob of 255 fits", yaml, "1:1", "missing required field 'name'");
+	many(yaml, sizeof(yaml), "remove", 65, "/r", "");
+	expect_err("65 removals", yaml, "67:7", "rootfs.remove has more than 64 items");
+
+	/* signing */
+	expect_err("signing not a mapping", "signing: ABCDEF01\n", "1:10",
+		   "signing must be a mapping");
+	expect_err("unknown key in signing", "signing:\n  gpg_key: ABCDEF01\n  key_file: x\n",
+		   "3:3", "unknown key 'key_file' in signing");
+	expect_err(
+	    "gpg_key too short", "signing: {gpg_key: ABCDEF0}\n", "1:20",
+	    "signing.gpg_key: bad key id 'ABCDEF0': expected a key id or fingerprint of 8 to 40 "
+	    "hex digits");
+	expect_err("gpg_key not hex", "signing: {gpg_key: 0xABCDEF01}\n", "1:20", "bad key id");
+	expect_err("gpg_key of 41 digits",
+		   "signing: {gpg_key: 0123456789abcdef0123456789abcdef012345678}\n", "1:20",
+		   "bad key id");
+	expect_err(
+	    "gpg_homedir missing", "signing:\n  gpg_homedir: keys/nope\n", "2:16",
+	    "signing.gpg_homedir: 'keys/nope' (relative to the manifest's folder): No such file");
+	expect_err("gpg_homedir a file", "signing:\n  gpg_homedir: not-a-dir\n", "2:16",
+		   "signing.gpg_homedir: 'not-a-dir' is not a directory");
+	expect_err("gpg_homedir absolute", "signing:\n  gpg_homedir: /root/.gnupg\n", "2:16",
+		   "must be relative to the manifest's folder");
 }
 
 static void test_defaults(void)
@@ -353,9 +669,28 @@ static void test_check_version(void)
 	CHECK(manifest_check_version(NULL) == -EINVAL, "version NULL");
 }
 
+static void test_check_name(void)
+{
+	CHECK(manifest_check_name("berth") == 0, "name 'berth' is good");
+	CHECK(manifest_check_name("a-1") == 0, "name 'a-1' is good");
+	CHECK(manifest_check_name("") == -EINVAL, "empty name is bad");
+	CHECK(manifest_check_name("-a") == -EINVAL, "name starting with '-' is bad");
+	CHECK(manifest_check_name("a-") == -EINVAL, "name ending with '-' is bad");
+	CHECK(manifest_check_name("Berth") == -EINVAL, "upper-case name is bad");
+	CHECK(manifest_check_name("a/b") == -EINVAL, "name with '/' is bad");
+	CHECK(manifest_check_name("abcdefghijabcdefghijabcdefghijab") == 0, "32-character name");
+	CHECK(manifest_check_name("abcdefghijabcdefghijabcdefghijabc") == -EINVAL,
+	      "33-character name is bad");
+}
+
 int main(void)
 {
+	setup_dir();
+	test_check_name();
 	test_full();
+	test_full_new();
+	test_new_defaults();
+	test_new_errors();
 	test_defaults();
 	test_failure_keeps_output();
 	test_syntax();
@@ -370,5 +705,6 @@ int main(void)
 	test_file_errors();
 	test_parse_size();
 	test_check_version();
+	cleanup_dir();
 	return CHECK_DONE();
 }

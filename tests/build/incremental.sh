@@ -1,0 +1,41 @@
+#!/bin/bash
+# A rebuild with nothing changed runs no stage; changing one file of
+# rootfs.files runs only the stages downstream of the rootfs.
+set -u
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cp -r tests/manifests/test.yaml tests/manifests/files "$tmp/"
+out=$tmp/out
+
+build() {
+	if ! build/berth build "$tmp/test.yaml" --out "$out" >"$tmp/log" 2>&1; then
+		echo "FAIL - incremental: build failed:"
+		tail -n 20 "$tmp/log"
+		exit 0
+	fi
+	# "berth: [3/8] ostree     cached" -> "ostree cached"; "... 1.2 s" -> "ostree ran"
+	sed -nE 's/^berth: \[[0-9]+\/[0-9]+\] ([a-z-]+) +cached$/\1 cached/p
+		s/^berth: \[[0-9]+\/[0-9]+\] ([a-z-]+) +[0-9.]+ s$/\1 ran/p' "$tmp/log" >"$tmp/stages"
+}
+
+expect() { # STAGE cached|ran
+	if grep -qx "$1 $2" "$tmp/stages"; then
+		echo "ok - incremental: $3: $1 $2"
+	else
+		echo "FAIL - incremental: $3: $1 not $2 ($(tr '\n' ',' <"$tmp/stages"))"
+	fi
+}
+
+build
+build
+n=$(wc -l <"$tmp/stages")
+[ "$n" -ge 8 ] && echo "ok - incremental: $n stages reported" || echo "FAIL - incremental: only $n stages reported"
+while read -r stage _; do
+	expect "$stage" cached "no change"
+done <"$tmp/stages"
+
+echo "Welcome to berth, changed." >"$tmp/files/motd"
+build
+for s in kernel initramfs; do expect "$s" cached "one rootfs file changed"; done
+for s in rootfs ostree root-image uki esp disk; do expect "$s" ran "one rootfs file changed"; done
