@@ -28,6 +28,7 @@ for t in build/unit/test_*; do
 	suite "$t"
 done
 suite tests/bad-manifests.sh
+suite tests/build/layout.sh
 suite tests/history.sh
 suite tests/rootfs/closure.sh out/containerd/work/root-tree
 suite tests/build/incremental.sh

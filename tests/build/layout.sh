@@ -1,0 +1,45 @@
+#!/bin/bash
+# What the default image is made of: the GPT (Discoverable Partitions
+# Specification types, both slots, the data partition), the ESP's files and
+# an initramfs that holds berth-init and the listed kernel modules only.
+set -u
+cd "$(dirname "$0")/../.."
+out=out/default
+check() { # CONDITION-STATUS NAME
+	if [ "$1" -eq 0 ]; then echo "ok - layout: $2"; else echo "FAIL - layout: $2"; fi
+}
+
+table=$(sfdisk -d "$out/disk.raw")
+for p in "esp C12A7328-F81F-11D2-BA4B-00A0C93EC93B" \
+	"root-a 4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709" "root-a-verity 2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5" \
+	"root-b 4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709" "root-b-verity 2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5" \
+	"data 4D21B016-B534-45C2-A9FB-5C16E091FD2D"; do
+	read -r name type <<<"$p"
+	grep -q "type=$type,.*name=\"$name\"" <<<"$table"
+	check $? "partition $name has type $type"
+done
+grep -q 'name="root-a", attrs="GUID:60"' <<<"$table"
+check $? "root-a is marked read-only (GPT attribute 60)"
+
+start=$(sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\),.*name="root-b".*/\1 \2/p' <<<"$table")
+read -r s n <<<"$start"
+[ -z "$(dd if="$out/disk.raw" bs=512 skip="$s" count="$n" status=none | tr -d '\0' | head -c 1)" ]
+check $? "slot B is empty until the first update"
+
+esp=$(MTOOLS_SKIP_CHECK=1 mdir -i "$out/work/esp.img" -/ -b ::)
+for f in ::/EFI/BOOT/BOOTX64.EFI ::/loader/loader.conf ::/EFI/Linux/berth_0.1.0.efi; do
+	grep -qix "$f" <<<"$esp"
+	check $? "the ESP holds ${f#::}"
+done
+objdump -h "$out/work/uki.efi" | grep -q ' \.cmdline ' && grep -q "roothash=$(sed -n 's/^ROOTHASH=//p' "$out/work/verity.env")" "$out/work/cmdline"
+check $? "the UKI's command line pins the root hash"
+
+listing=$(lsinitrd "$out/work/initrd.img")
+grep -q ' init$' <<<"$listing"
+check $? "the initramfs runs berth-init as /init"
+! grep -Eq 'ld\.so|bin/sh$|busybox|systemd' <<<"$listing"
+check $? "the initramfs holds nothing from the build host (no loader config, shell or systemd)"
+kos=$(grep -o 'lib/modules/.*\.ko$' <<<"$listing" | sort)
+listed=$(lsinitrd -f etc/berth/modules "$out/work/initrd.img" | sed 's|^/||' | sort)
+[ -n "$kos" ] && [ "$kos" = "$listed" ]
+check $? "the initramfs holds exactly the kernel modules stage 1 loads ($(wc -l <<<"$kos"))"
