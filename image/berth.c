@@ -132,6 +132,12 @@ static int cmd_build(int argc, char **argv)
 		fprintf(stderr, "berth: %s\n", strerror(-r));
 		return 2;
 	}
+	/* dracut, which makes the initramfs, cannot work in such a folder. */
+	if (strpbrk(b.out, " \t\n") ||
+	    (b.out[0] != '/' && getcwd(abs, sizeof(abs)) && strpbrk(abs, " \t\n"))) {
+		fprintf(stderr, "berth: the output folder's path must not contain white space\n");
+		return 2;
+	}
 	r = make_dirs(b.work);
 	if (r < 0) {
 		fprintf(stderr, "berth: cannot create %s: %s\n", b.work, strerror(-r));

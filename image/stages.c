@@ -402,6 +402,60 @@ static int run_stage(const struct build_ctx *b, int s)
 	return -1;
 }
 
+/* Append the file PATH to F. */
+static int append_file(FILE *f, const char *path)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(path, "r");
+
+	if (!in)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, f) != n)
+			break;
+	n = ferror(in) || ferror(f);
+	fclose(in);
+	return n ? -EIO : 0;
+}
+
+/*
+ * out/manifest.lock: the root file system's packages (rootfs stage) and the
+ * kernel (kernel stage), written whole or not at all.
+ */
+static int write_lock(const struct build_ctx *b)
+{
+	char path[4200], tmp[4300], part[4200] = "";
+	int r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/manifest.lock", b->out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(part, sizeof(part), "%s/packages.lock", b->work);
+	r = append_file(f, part);
+	if (r == 0) {
+		snprintf(part, sizeof(part), "%s/kernel/lock", b->work);
+		r = append_file(f, part);
+	}
+	if (r == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) != 0)
+		r = -errno;
+	if (r == 0)
+		return 0;
+fail:
+	fprintf(stderr, "berth: cannot write %s (from %s): %s\n", path, part, strerror(-r));
+	unlink(tmp);
+	return -1;
+}
+
 int stages_run(const struct build_ctx *b)
 {
 	char keys[N_STAGES][65], script[4200], log[4200];
@@ -431,6 +485,8 @@ int stages_run(const struct build_ctx *b)
 			return -1;
 		printf("%6.1f s\n", now() - t0);
 	}
+	if (write_lock(b) < 0)
+		return -1;
 	printf("berth: built %s/disk.raw in %.1f s\n", b->out, now() - start);
 	return 0;
 }

@@ -3,7 +3,7 @@
 # packages (rootfs/packages.sh: closure, lockfile, pruning), BusyBox built
 # with musl (rootfs/busybox.sh) with its applet links, berth-init as
 # /sbin/init, a generated /etc, then rootfs.files and rootfs.remove.
-# Out: $BERTH_WORK/rootfs and $BERTH_OUT/manifest.lock.
+# Out: $BERTH_WORK/rootfs and $BERTH_WORK/packages.lock.
 set -euo pipefail
 
 root=$BERTH_WORK/rootfs
@@ -16,7 +16,7 @@ ln -s usr/lib64 "$root/lib64"
 chmod 0700 "$root/root"
 chmod 1777 "$root/tmp"
 
-bash "$BERTH_SRC/rootfs/packages.sh" "$root" "$BERTH_OUT/manifest.lock" ${BERTH_LOCK_IN:+"$BERTH_LOCK_IN"}
+bash "$BERTH_SRC/rootfs/packages.sh" "$root" "$BERTH_WORK/packages.lock" ${BERTH_LOCK_IN:+"$BERTH_LOCK_IN"}
 
 busybox=$(bash "$BERTH_SRC/rootfs/busybox.sh" | tail -n 1)
 install -m 0755 "$busybox" "$root/usr/bin/busybox"

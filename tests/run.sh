@@ -31,6 +31,7 @@ suite tests/bad-manifests.sh
 suite tests/build/layout.sh
 suite tests/history.sh
 suite tests/rootfs/closure.sh out/containerd/work/root-tree
+suite tests/build/locked.sh
 suite tests/build/incremental.sh
 suite tests/build/reproducible.sh tests/manifests/containerd.yaml
 for t in tests/e2e/test_*.py; do

@@ -1,18 +1,25 @@
-# Sourced by stage scripts: fetch Debian packages into the download cache.
-# (Issue 3 replaces this with an isolated apt state and a lockfile.)
+# Sourced by stage scripts: fetch Debian packages into the download cache,
+# through berth's own apt state (apt.sh).
+. "$BERTH_SRC/image/lib/apt.sh"
 
-# deb_fetch PACKAGE -> prints the path of the cached .deb of its candidate version.
+# deb_fetch PACKAGE [VERSION] -> prints the path of the cached .deb of
+# VERSION, or of the candidate version when none is given.
 deb_fetch() {
-	local pkg=$1 ver file dir=$BERTH_CACHE/debs
-	mkdir -p "$dir"
-	ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
-	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-		echo "berth: Debian package '$pkg' not found (is 'apt-get update' done?)" >&2
-		return 1
+	local pkg=$1 ver=${2:-} file dir=$BERTH_CACHE/debs
+	apt_setup
+	if [ -z "$ver" ]; then
+		ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
+		if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+			echo "berth: Debian package '$pkg' not found" >&2
+			return 1
+		fi
 	fi
 	file=$(find "$dir" -maxdepth 1 -name "${pkg}_${ver//:/%3a}_*.deb" -print -quit)
 	if [ -z "$file" ]; then
-		(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2)
+		if ! (cd "$dir" && apt-get download -q "$pkg=$ver" >&2); then
+			echo "berth: $pkg=$ver is not available from the configured Debian mirrors" >&2
+			return 1
+		fi
 		file=$(find "$dir" -maxdepth 1 -name "${pkg}_${ver//:/%3a}_*.deb" -print -quit)
 	fi
 	[ -n "$file" ] || { echo "berth: download of $pkg=$ver failed" >&2; return 1; }
