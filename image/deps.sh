@@ -9,7 +9,7 @@ packages=(
 	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev libsodium-dev musl-tools binutils
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
-	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg
+	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci
 	# tests
 	qemu-system-x86 qemu-utils ovmf python3
 )

@@ -48,7 +48,15 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
 noreturn void stage1(void);
 noreturn void stage2(void);
 
+/* network.c */
+void network_start(void);
+
 /* supervise.c */
+/*
+ * Children PID 1 keeps running, restarted with backoff. RUN is called in the
+ * child (signals unblocked, a new session) and should exec; it is given ARG.
+ */
+int supervise_add(const char *name, void (*run)(const char *arg), const char *arg);
 /* The signals PID 1 takes through sigtimedwait: children, halt, poweroff, reboot. */
 void pid1_signals(sigset_t *set);
 noreturn void supervise(void);

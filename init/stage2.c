@@ -1,18 +1,16 @@
 /*
  * Stage 2, /sbin/init on the verified root: mount the writable places,
- * name the machine, bring up loopback, say "ready", then supervise.
+ * name the machine, start networking (network.c), say "ready", then
+ * supervise.
  * Every failure here is logged and skipped: a half-working system the
  * operator can log in to beats a reboot loop.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -80,28 +78,6 @@ static void set_hostname(void)
 		say("hostname: %s: %s", name, strerror(errno));
 }
 
-static void loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		say("lo: socket: %s", strerror(errno));
-		return;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		say("lo: SIOCGIFFLAGS: %s", strerror(errno));
-		goto out;
-	}
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		say("lo: SIOCSIFFLAGS: %s", strerror(errno));
-out:
-	close(fd);
-}
-
 static void os_version(char *out, size_t len)
 {
 	static char text[4096];
@@ -142,7 +118,7 @@ noreturn void stage2(void)
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
 	set_hostname();
-	loopback_up();
+	network_start();
 	os_version(version, sizeof(version));
 
 	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',

@@ -1,6 +1,7 @@
 /*
  * PID 1's main loop: wait for signals (never for a child), reap every
- * child, keep the optional console shell running, start shutdowns.
+ * child, keep the supervised children (the optional console shell, DHCP
+ * clients) running, start shutdowns.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,16 +19,35 @@
 #define SHELL_CONF "/etc/berth/console-shell"
 #define RESPAWN_MS 1000
 #define RESPAWN_MAX_MS 60000
+#define CHILDREN_MAX 16
 
-static struct {
-	char tty[40];
+static struct child {
+	char name[64]; /* for log lines, e.g. "console shell on ttyS0" */
+	char arg[40];  /* what run is given: a tty, an interface */
+	void (*run)(const char *arg);
 	pid_t pid;
 	uint64_t started; /* boot ms */
 	uint64_t next;	  /* boot ms of the next start; 0 = none due */
 	unsigned delay;
-} shell;
+} children[CHILDREN_MAX];
+static size_t nchildren;
 
-static bool shell_configured(void)
+int supervise_add(const char *name, void (*run)(const char *arg), const char *arg)
+{
+	if (nchildren == CHILDREN_MAX) {
+		say("%s: more than %d supervised children; not started", name, CHILDREN_MAX);
+		return -ENOSPC;
+	}
+	struct child *c = &children[nchildren++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->arg, sizeof(c->arg), "%s", arg);
+	c->run = run;
+	c->delay = RESPAWN_MS;
+	c->next = boottime_ms(); /* due now: the loop starts it */
+	return 0;
+}
+
+static bool shell_configured(char *tty, size_t len)
 {
 	char text[128];
 	ssize_t n = read_text(SHELL_CONF, text, sizeof(text));
@@ -37,27 +57,23 @@ static bool shell_configured(void)
 			say("console shell: " SHELL_CONF ": %s", strerror((int)-n));
 		return false;
 	}
-	if (first_line(text, shell.tty, sizeof(shell.tty)) < 0 || !tty_name_ok(shell.tty)) {
+	if (first_line(text, tty, len) < 0 || !tty_name_ok(tty)) {
 		say("console shell: " SHELL_CONF ": first line must name a tty, like ttyS0");
 		return false;
 	}
 	return true;
 }
 
-/* In the child: a new session whose controlling terminal is the tty. */
-static noreturn void shell_exec(void)
+/* In the child: the tty becomes the controlling terminal of the new session. */
+static void shell_exec(const char *tty)
 {
 	char path[64];
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	snprintf(path, sizeof(path), "/dev/%s", shell.tty);
+	snprintf(path, sizeof(path), "/dev/%s", tty);
 	int fd = open(path, O_RDWR);
 	if (fd < 0) {
 		say("console shell: %s: %s", path, strerror(errno));
-		_exit(127);
+		return;
 	}
 	if (ioctl(fd, TIOCSCTTY, 0) < 0)
 		say("console shell: %s: TIOCSCTTY: %s (no job control)", path, strerror(errno));
@@ -67,48 +83,53 @@ static noreturn void shell_exec(void)
 	if (fd > 2)
 		close(fd);
 	if (chdir("/root") < 0 && chdir("/") < 0)
-		_exit(127);
+		return;
 	char *const argv[] = {"/bin/sh", NULL};
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=vt100",
 			      NULL};
 	execve(argv[0], argv, envp);
 	say("console shell: exec /bin/sh: %s", strerror(errno));
-	_exit(127);
 }
 
-static void shell_start(void)
+static void child_start(struct child *c)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
-		shell_exec();
-	shell.next = 0;
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		c->run(c->arg);
+		_exit(127);
+	}
+	c->next = 0;
 	if (pid < 0) {
-		say("console shell: fork: %s", strerror(errno));
-		shell.next = boottime_ms() + RESPAWN_MS;
+		say("%s: fork: %s", c->name, strerror(errno));
+		c->next = boottime_ms() + RESPAWN_MS;
 		return;
 	}
-	shell.pid = pid;
-	shell.started = boottime_ms();
+	c->pid = pid;
+	c->started = boottime_ms();
 }
 
-/* A shell that dies at once is retried ever more slowly, so it cannot flood the console. */
-static void shell_exited(int status)
+/* A child that dies at once is retried ever more slowly, so it cannot flood the console. */
+static void child_exited(struct child *c, int status)
 {
 	uint64_t now = boottime_ms();
 
-	shell.pid = 0;
-	if (now - shell.started < RESPAWN_MS)
-		shell.delay = shell.delay * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : shell.delay * 2;
+	c->pid = 0;
+	if (now - c->started < RESPAWN_MS)
+		c->delay = c->delay * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : c->delay * 2;
 	else
-		shell.delay = RESPAWN_MS;
+		c->delay = RESPAWN_MS;
 	if (WIFSIGNALED(status))
-		say("console shell on %s killed by signal %d; restarting in %u s", shell.tty,
-		    WTERMSIG(status), shell.delay / 1000);
+		say("%s killed by signal %d; restarting in %u s", c->name, WTERMSIG(status),
+		    c->delay / 1000);
 	else
-		say("console shell on %s exited (%d); restarting in %u s", shell.tty,
-		    WEXITSTATUS(status), shell.delay / 1000);
-	shell.next = now + shell.delay;
+		say("%s exited (%d); restarting in %u s", c->name, WEXITSTATUS(status),
+		    c->delay / 1000);
+	c->next = now + c->delay;
 }
 
 static void reap_children(void)
@@ -117,27 +138,37 @@ static void reap_children(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (shell.pid && pid == shell.pid)
-			shell_exited(status);
+		for (size_t i = 0; i < nchildren; i++)
+			if (children[i].pid == pid)
+				child_exited(&children[i], status);
 }
 
-/* How long sigtimedwait may sleep: until the next shell start, or forever (NULL). */
+/* How long sigtimedwait may sleep: until the next child start, or forever (NULL). */
 static const struct timespec *wait_time(struct timespec *ts)
 {
-	if (!shell.next)
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i].next && (!next || children[i].next < next))
+			next = children[i].next;
+	if (!next)
 		return NULL;
 	uint64_t now = boottime_ms();
-	uint64_t ms = shell.next > now ? shell.next - now : 0;
+	uint64_t ms = next > now ? next - now : 0;
 	ts->tv_sec = (time_t)(ms / 1000);
 	ts->tv_nsec = (long)(ms % 1000) * 1000000;
 	return ts;
 }
 
-/* Interactive shells ignore SIGTERM; a hangup ends them as a closed line would. */
+/*
+ * Every child leads its own session. Interactive shells ignore SIGTERM; a
+ * hangup ends them as a closed line would, and the rest as well.
+ */
 static noreturn void stop(enum shutdown_action action)
 {
-	if (shell.pid > 0)
-		kill(-shell.pid, SIGHUP);
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i].pid > 0)
+			kill(-children[i].pid, SIGHUP);
 	shutdown_system(action);
 }
 
@@ -156,12 +187,18 @@ noreturn void supervise(void)
 	sigset_t set;
 	siginfo_t info;
 	struct timespec ts;
+	char tty[40], name[64];
 
 	pid1_signals(&set);
-	shell.delay = RESPAWN_MS;
-	if (shell_configured())
-		shell_start();
+	if (shell_configured(tty, sizeof(tty))) {
+		snprintf(name, sizeof(name), "console shell on %s", tty);
+		supervise_add(name, shell_exec, tty);
+	}
 	for (;;) {
+		uint64_t now = boottime_ms();
+		for (size_t i = 0; i < nchildren; i++)
+			if (children[i].next && now >= children[i].next)
+				child_start(&children[i]);
 		int sig = sigtimedwait(&set, &info, wait_time(&ts));
 		switch (sig) {
 		case SIGCHLD:
@@ -177,7 +214,5 @@ noreturn void supervise(void)
 		default:
 			break; /* timeout (EAGAIN) or EINTR */
 		}
-		if (shell.next && boottime_ms() >= shell.next)
-			shell_start();
 	}
 }

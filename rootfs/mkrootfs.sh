@@ -31,6 +31,8 @@ install -m 0755 "$busybox" "$root/usr/bin/busybox"
 	[ -e "$root/$dir/$name" ] || [ -L "$root/$dir/$name" ] || ln -s /usr/bin/busybox "$root/$dir/$name"
 done
 install -m 0755 "$BERTH_INIT" "$root/usr/sbin/init"
+# The script of the udhcpc berth-init runs on each ethernet interface.
+install -D -m 0755 "$BERTH_SRC/rootfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 
 # /etc: everything a machine changes at run time lives in /run or /var.
 cat >"$root/etc/os-release" <<OSR

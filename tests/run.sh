@@ -30,6 +30,7 @@ done
 suite tests/bad-manifests.sh
 suite tests/build/layout.sh
 suite tests/history.sh
+suite tests/service/check.sh
 suite tests/rootfs/closure.sh out/containerd/work/root-tree
 suite tests/build/locked.sh
 suite tests/build/incremental.sh

@@ -1,8 +1,11 @@
 """Boots the images and checks the spine: verified read-only root, writable
-/var that survives a reboot, clean power-off."""
+/var that survives a reboot, DHCP networking, clean power-off."""
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from vm import READY, VM, Report, Timeout  # noqa: E402
@@ -28,6 +31,55 @@ def default_image():
         vm.close()
 
 
+def host_listener():
+    """A one-shot TCP server on the host's 127.0.0.1, the guest's 10.0.2.2.
+    Returns (port, the bytes it received, its thread)."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    srv.settimeout(120)
+    got = bytearray()
+
+    def serve():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(30)
+                while data := conn.recv(4096):
+                    got.extend(data)
+        except OSError:
+            pass
+        finally:
+            srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return srv.getsockname()[1], got, t
+
+
+def check_network(vm):
+    """DHCP through QEMU's user networking: address, route, DNS, and a connection to the host."""
+    deadline, st = time.monotonic() + 120, None
+    while st != 0 and time.monotonic() < deadline:
+        try:  # udhcpc's own console lines may garble one answer: ask again
+            st, _ = vm.sh("test -e /run/berth/network-up", timeout=10)
+        except Timeout:
+            pass
+    if not r.check(st == 0, "network comes up (/run/berth/network-up)"):
+        return
+    r.check(vm.seen(r"berth: network: eth0 10\.0\.2\.15/24 via 10\.0\.2\.2"),
+            "the DHCP script logs the lease on the console")
+    _, out = vm.sh("ip -4 addr show eth0")
+    r.check("inet 10.0.2.15/24" in out, "eth0 has 10.0.2.15/24 from DHCP", out)
+    _, out = vm.sh("ip route show default")
+    r.check("default via 10.0.2.2 dev eth0" in out, "the default route is via 10.0.2.2", out)
+    _, out = vm.sh("cat /etc/resolv.conf")
+    r.check("nameserver 10.0.2.3" in out, "/etc/resolv.conf names 10.0.2.3", out)
+    port, got, t = host_listener()
+    st, out = vm.sh(f"echo hi | nc -w 10 10.0.2.2 {port}")
+    t.join(30)
+    r.check(bytes(got) == b"hi\n", "the guest reaches a TCP port on the host",
+            f"status {st}, host got {bytes(got)!r}; {out}")
+
+
 def test_image():
     vm = VM("out/test/disk.raw", "test").start()
     try:
@@ -48,6 +100,7 @@ def test_image():
         r.check(st == 0 and " ext4 rw" in out, "/var is ext4, read-write", out)
         st, _ = vm.sh("echo persisted-42 > /var/probe && sync")
         r.check(st == 0, "a file can be written to /var")
+        check_network(vm)
 
         vm.send("reboot")
         m = vm.expect(READY)

@@ -43,6 +43,8 @@ class VM:
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
             "-drive", f"file={self.disk},format={fmt},if=virtio",
             "-serial", "stdio",
+            # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
+            "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
         ]
         if not reboot:
             self.cmd.append("-no-reboot")
