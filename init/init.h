@@ -51,6 +51,9 @@ noreturn void stage2(void);
 /* network.c */
 void network_start(void);
 
+/* containerd.c: supervises containerd when the root has it. */
+void containerd_start(void);
+
 /* supervise.c */
 /*
  * Children PID 1 keeps running, restarted with backoff. RUN is called in the

@@ -1,7 +1,7 @@
 /*
  * Stage 2, /sbin/init on the verified root: mount the writable places,
- * name the machine, start networking (network.c), say "ready", then
- * supervise.
+ * name the machine, start networking (network.c) and containerd when the
+ * image has it (containerd.c), say "ready", then supervise.
  * Every failure here is logged and skipped: a half-working system the
  * operator can log in to beats a reboot loop.
  */
@@ -119,6 +119,7 @@ noreturn void stage2(void)
 		     "nsdelegate");
 	set_hostname();
 	network_start();
+	containerd_start();
 	os_version(version, sizeof(version));
 
 	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',

@@ -56,6 +56,42 @@ if [ -n "$BERTH_DEBUG_SHELL" ]; then
 	echo "$BERTH_DEBUG_SHELL" >"$root/etc/berth/console-shell"
 fi
 
+# containerd, when the manifest's packages brought it: berth-init starts it
+# with this file (replacing the Debian package's). No Kubernetes, so no CRI.
+# cgroup v2 is detected from /sys/fs/cgroup. Clients such as ctr run
+# containers with io.containerd.runc.v2, whose default is cgroupfs
+# (SystemdCgroup=false); the CRI runtime entry only says so should CRI be
+# enabled. Snapshotters that cannot work here (no aufs, btrfs, zfs, or
+# devmapper pool) are disabled rather than probed. rootfs.files below may
+# replace the file.
+if [ -x "$root/usr/bin/containerd" ]; then
+	mkdir -p "$root/etc/containerd"
+	cat >"$root/etc/containerd/config.toml" <<'TOML'
+version = 2
+root = "/var/lib/containerd"
+state = "/run/containerd"
+disabled_plugins = [
+  "io.containerd.grpc.v1.cri",
+  "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs",
+]
+
+[grpc]
+  address = "/run/containerd/containerd.sock"
+
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      SystemdCgroup = false
+TOML
+	chmod 0644 "$root/etc/containerd/config.toml"
+fi
+
 # rootfs.files: "src dst mode uid gid" (a folder's files all get MODE).
 while IFS=$'\t' read -r src dst mode uid gid; do
 	mkdir -p "$root$(dirname "$dst")"
