@@ -7,17 +7,13 @@ set -euo pipefail
 . "$BERTH_SRC/image/lib/debs.sh"
 
 if [ -n "${BERTH_LOCK_IN:-}" ]; then
-	read -r _ _ real ver sha _ < <(grep '^# kernel: ' "$BERTH_LOCK_IN") || {
+	read -r _ _ real ver sha file < <(grep '^# kernel: ' "$BERTH_LOCK_IN") || {
 		echo "berth: $BERTH_LOCK_IN has no '# kernel:' line" >&2
 		exit 1
 	}
-	deb=$(deb_fetch "$real" "$ver")
-	if [ "$(sha256sum <"$deb" | cut -d' ' -f1)" != "$sha" ]; then
-		echo "berth: $deb does not have the SHA-256 the lockfile names ($sha)" >&2
-		exit 1
-	fi
+	deb=$(deb_fetch_locked "$real" "$ver" "$sha" "$file")
 else
-	apt_setup
+	apt_ready
 	# A meta package (linux-image-amd64) names the real one in its Depends.
 	real=$(apt-cache show --no-all-versions "$BERTH_KERNEL_PACKAGE" |
 		sed -n 's/^Depends: .*\(linux-image-[0-9][^ ,]*\).*/\1/p' | head -n1)

@@ -150,14 +150,7 @@ if [ -z "$requested" ]; then
 fi
 
 # shellcheck disable=SC1091 # sourced from the source tree at run time
-. "$BERTH_SRC/image/lib/apt.sh"
-apt_ready=
-apt_ready() {
-	if [ -z "$apt_ready" ]; then
-		apt_setup
-		apt_ready=1
-	fi
-}
+. "$BERTH_SRC/image/lib/debs.sh"
 
 # Builds sharing BERTH_CACHE take turns with apt and the download cache.
 mkdir -p "$BERTH_CACHE"
@@ -192,37 +185,8 @@ if [ -z "$lock_in" ]; then
 else
 	read_lock "$lock_in"
 	[ "${#names[@]}" -gt 0 ] || die "lockfile $lock_in lists no packages"
-	mkdir -p "$debs"
 	for i in "${!names[@]}"; do
-		f=$debs/${files[i]}
-		if [ -f "$f" ] && [ "$(sha256sum <"$f" | cut -c1-64)" = "${shas[i]}" ]; then
-			continue
-		fi
-		# Not cached (or not what the lock says): fetch that exact version.
-		apt_ready
-		if ! apt-cache madison "${names[i]}" 2>/dev/null | awk -F'|' -v v="${vers[i]}" '
-			{ gsub(/^ +| +$/, "", $2) } $2 == v && $3 ~ /Packages *$/ { found = 1 }
-			END { exit !found }'; then
-			echo "berth: locked package ${names[i]}=${vers[i]} is no longer available from the configured Debian mirrors" >&2
-			exit 1
-		fi
-		dl=$(mktemp -d "$debs/.berth-download.XXXXXX")
-		if ! (cd "$dl" && apt-get download -q "${names[i]}=${vers[i]}" >&2); then
-			rm -rf "$dl"
-			die "download of ${names[i]}=${vers[i]} failed"
-		fi
-		if [ ! -f "$dl/${files[i]}" ]; then
-			ls "$dl" >&2
-			rm -rf "$dl"
-			die "download of ${names[i]}=${vers[i]} did not give ${files[i]}"
-		fi
-		sha=$(sha256sum <"$dl/${files[i]}" | cut -c1-64)
-		if [ "$sha" != "${shas[i]}" ]; then
-			rm -rf "$dl"
-			die "${files[i]} from the Debian mirrors has SHA-256 $sha, but the lockfile pins ${shas[i]}: the archive changed under a locked version; refusing it"
-		fi
-		mv -f "$dl/${files[i]}" "$f"
-		rm -rf "$dl"
+		deb_fetch_locked "${names[i]}" "${vers[i]}" "${shas[i]}" "${files[i]}" >/dev/null || exit 1
 	done
 fi
 exec 8>&-

@@ -9,7 +9,8 @@
 # for them (DT_RUNPATH, or else DT_RPATH, with $ORIGIN; then the directories
 # of ROOT's /etc/ld.so.conf; then /lib/x86_64-linux-gnu,
 # /usr/lib/x86_64-linux-gnu, /lib, /usr/lib), following symlinks inside ROOT
-# (an absolute symlink starts again at ROOT), and be an ELF of the same class
+# (an absolute symlink starts again at ROOT; the root's own BusyBox
+# resolves them, so ROOT must be a berth root), and be an ELF of the same class
 # and machine. Each PROGRAM (default: containerd runc; "-" for none) must be
 # an executable file in one of ROOT's PATH directories.
 #
@@ -28,48 +29,18 @@ programs=(containerd runc)
 [ $# -eq 0 ] || programs=("$@")
 [ "${programs[*]}" != - ] || programs=()
 
-# in_root PATH: sets R to PATH resolved inside the root (leading "/");
-# status 1 when it does not exist there (or loops). Cached.
+# in_root PATH: sets R to the absolute PATH resolved inside the root by the
+# root's own BusyBox realpath (so absolute symlinks start again at ROOT);
+# status 1 when it does not exist there. Cached.
 declare -A resolved=()
 R=''
 in_root() {
-	local out='' comp target n=0 i=0
-	local -a q t
-	if [ -n "${resolved[$1]+x}" ]; then
-		R=${resolved[$1]}
-		[ -n "$R" ]
-		return
+	if [ -z "${resolved[$1]+x}" ]; then
+		R=$(chroot "$root" /usr/bin/busybox realpath "$1" 2>/dev/null) || R=''
+		[ -n "$R" ] && [ -e "$root$R" ] || R=''
+		resolved[$1]=$R
 	fi
-	IFS=/ read -ra q <<<"$1"
-	while [ "$i" -lt "${#q[@]}" ]; do
-		comp=${q[i]}
-		i=$((i + 1))
-		case $comp in
-		'' | .) continue ;;
-		..)
-			out=${out%/*}
-			continue
-			;;
-		esac
-		if [ -L "$root$out/$comp" ]; then
-			n=$((n + 1))
-			[ "$n" -le 40 ] || break
-			target=$(readlink -- "$root$out/$comp")
-			[[ $target != /* ]] || out=''
-			IFS=/ read -ra t <<<"$target"
-			q=(${t[@]+"${t[@]}"} ${q[@]+"${q[@]:i}"})
-			i=0
-		else
-			out=$out/$comp
-		fi
-	done
-	out=${out:-/}
-	if [ "$n" -le 40 ] && [ -e "$root$out" ]; then
-		R=$out
-	else
-		R=''
-	fi
-	resolved[$1]=$R
+	R=${resolved[$1]}
 	[ -n "$R" ]
 }
 
