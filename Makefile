@@ -53,6 +53,12 @@ build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h) tests/unit/check.h
 out/%/disk.raw: build/berth build/berth-init FORCE
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
+# The test service's OCI archive, which tests/manifests/containerd.yaml runs.
+out/containerd/disk.raw: tests/manifests/images/hello.tar
+tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
+	@mkdir -p $(@D)
+	./tests/service/pack.sh $@
+
 unit: $(UNIT_TESTS)
 
 test: deps programs unit out/default/disk.raw out/test/disk.raw out/containerd/disk.raw

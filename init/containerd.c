@@ -36,12 +36,12 @@ static void containerd_exec(const char *config)
 	say("containerd: exec " CONTAINERD ": %s", strerror(errno));
 }
 
-void containerd_start(void)
+bool containerd_start(void)
 {
 	if (access(CONTAINERD, X_OK) < 0) {
 		if (errno != ENOENT)
 			say("containerd: " CONTAINERD ": %s", strerror(errno));
-		return;
+		return false;
 	}
-	supervise_add("containerd", containerd_exec, CONTAINERD_CONFIG);
+	return supervise_add("containerd", containerd_exec, CONTAINERD_CONFIG) >= 0;
 }

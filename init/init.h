@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "ctrconf.h"
 
 #define MODULE_LIST "/etc/berth/modules"
 #define CMDLINE_MAX 4096
@@ -51,18 +52,53 @@ noreturn void stage2(void);
 /* network.c */
 void network_start(void);
 
-/* containerd.c: supervises containerd when the root has it. */
-void containerd_start(void);
+/* containerd.c: supervises containerd when the root has it; true when it does. */
+bool containerd_start(void);
 
-/* supervise.c */
-/*
- * Children PID 1 keeps running, restarted with backoff. RUN is called in the
- * child (signals unblocked, a new session) and should exec; it is given ARG.
- */
+/* supervise.c: children PID 1 keeps running. */
+struct job {
+	const char *name; /* for log lines */
+	/* Called in the child (signals unblocked, a new session); should exec or _exit. */
+	void (*run)(const char *arg);
+	const char *arg;
+	enum restart restart;
+	void (*exited)(int id, int status); /* in PID 1 after each exit; may be NULL */
+	bool held;			    /* not started until supervise_start() */
+};
+/* Returns the job's id, or -ENOSPC. */
+int supervise_job(const struct job *j);
+/* A job restarted always, started now. */
 int supervise_add(const char *name, void (*run)(const char *arg), const char *arg);
-/* The signals PID 1 takes through sigtimedwait: children, halt, poweroff, reboot. */
+/* Starts job ID in DELAY_MS unless it is running. */
+void supervise_start(int id, unsigned delay_ms);
+/* The running job's PID, or 0. */
+pid_t supervise_pid(int id);
+/* The signals PID 1 takes: children, halt, poweroff, reboot. */
 void pid1_signals(sigset_t *set);
-noreturn void supervise(void);
+noreturn void supervise(int milestone_fd);
+
+/* timeline.c: boot milestones in /run/berth/boot.json. */
+#define MILESTONE_DIR "/run/berth/milestones"
+/* Starts the timeline (with stage 1's times); returns the fd to watch, or -errno. */
+int timeline_start(const char *os_version, char boot_slot);
+/* NAME must be reached before the timeline is complete. */
+void timeline_expect(const char *name);
+/* Every expected milestone is declared: the timeline can be complete. */
+void timeline_seal(void);
+/* In PID 1: NAME is reached now / at MS. Only the first time counts. */
+void milestone(const char *name);
+void milestone_at(const char *name, uint64_t ms);
+/* PID 1's loop: milestone files appeared. */
+void timeline_event(void);
+
+/* services.c: onboot and service containers (containers.conf) through containerd. */
+void services_start(void);
+
+/* container.c, probe.c: in children of PID 1. */
+/* Runs C to its end; returns its exit status (128+N for signal N). */
+int container_run(const struct ctr *c);
+/* One health probe of C: 0 when healthy. */
+int probe_run(const struct ctr *c);
 
 /* shutdown.c */
 enum shutdown_action { SHUTDOWN_HALT, SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT };

@@ -109,9 +109,10 @@ static void move_api(const char *name)
 	umount2(name, MNT_DETACH);
 }
 
-static noreturn void switch_root(void)
+/* PID1_MS: when stage 1 started; stage 2 puts both times on the boot timeline. */
+static noreturn void switch_root(uint64_t pid1_ms)
 {
-	char reason[128];
+	char reason[128], t_pid1[40], t_root[40];
 	struct stat st;
 	int fd;
 
@@ -125,8 +126,11 @@ static noreturn void switch_root(void)
 		snprintf(reason, sizeof(reason), "switching to the new root: %s", strerror(errno));
 		fail(reason);
 	}
+	snprintf(t_pid1, sizeof(t_pid1), "BERTH_T_PID1=%llu", (unsigned long long)pid1_ms);
+	snprintf(t_root, sizeof(t_root), "BERTH_T_ROOT=%llu", (unsigned long long)boottime_ms());
 	char *const argv[] = {"/sbin/init", NULL};
-	execv(argv[0], argv);
+	char *const envp[] = {t_pid1, t_root, NULL};
+	execve(argv[0], argv, envp);
 	snprintf(reason, sizeof(reason), "exec /sbin/init on the new root: %s", strerror(errno));
 	fail(reason);
 }
@@ -138,9 +142,10 @@ noreturn void stage1(void)
 	struct part parts[2];
 	char node[64];
 	int r;
+	uint64_t pid1_ms = boottime_ms();
 
 	mount_api();
-	say("stage1: initramfs, %llu ms since boot", (unsigned long long)boottime_ms());
+	say("stage1: initramfs, %llu ms since boot", (unsigned long long)pid1_ms);
 	modules_load(MODULE_LIST);
 
 	char err[200];
@@ -170,5 +175,5 @@ noreturn void stage1(void)
 	}
 	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
 	    parts[0].name, p.slot);
-	switch_root();
+	switch_root(pid1_ms);
 }

@@ -6,6 +6,7 @@
  * operator can log in to beats a reboot loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,21 @@ static void os_version(char *out, size_t len)
 	}
 }
 
+/*
+ * /etc/resolv.conf points here. Containers on the host network get it
+ * bind-mounted, which fails when it does not exist: until DHCP or the
+ * static configuration writes one, it is empty.
+ */
+static void resolv_placeholder(void)
+{
+	int fd = open("/run/resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		say("/run/resolv.conf: %s", strerror(errno));
+}
+
 noreturn void stage2(void)
 {
 	struct boot_params p;
@@ -118,11 +134,15 @@ noreturn void stage2(void)
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
 	set_hostname();
-	network_start();
-	containerd_start();
 	os_version(version, sizeof(version));
+	int milestones = timeline_start(version, have_params ? p.slot : '?');
+	resolv_placeholder();
+	network_start();
+	if (containerd_start())
+		services_start();
+	timeline_seal();
 
 	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',
 	    (unsigned long long)boottime_ms());
-	supervise();
+	supervise(milestones);
 }

@@ -1,16 +1,18 @@
 /*
- * PID 1's main loop: wait for signals (never for a child), reap every
- * child, keep the supervised children (the optional console shell, DHCP
- * clients) running, start shutdowns.
+ * PID 1's main loop: wait for signals and milestone files (never for a
+ * child), reap every child, keep the supervised jobs (the optional console
+ * shell, DHCP clients, containerd, services) running by their restart
+ * policy, start shutdowns.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -19,12 +21,16 @@
 #define SHELL_CONF "/etc/berth/console-shell"
 #define RESPAWN_MS 1000
 #define RESPAWN_MAX_MS 60000
-#define CHILDREN_MAX 16
+/* A child that ran this long before it died was working: restart it soon. */
+#define HEALTHY_RUN_MS 10000
+#define CHILDREN_MAX 48
 
 static struct child {
 	char name[64]; /* for log lines, e.g. "console shell on ttyS0" */
-	char arg[40];  /* what run is given: a tty, an interface */
+	char arg[40];  /* what run is given: a tty, an interface, a container */
 	void (*run)(const char *arg);
+	void (*exited)(int id, int status);
+	enum restart restart;
 	pid_t pid;
 	uint64_t started; /* boot ms */
 	uint64_t next;	  /* boot ms of the next start; 0 = none due */
@@ -32,19 +38,37 @@ static struct child {
 } children[CHILDREN_MAX];
 static size_t nchildren;
 
-int supervise_add(const char *name, void (*run)(const char *arg), const char *arg)
+int supervise_job(const struct job *j)
 {
 	if (nchildren == CHILDREN_MAX) {
-		say("%s: more than %d supervised children; not started", name, CHILDREN_MAX);
+		say("%s: more than %d supervised children; not started", j->name, CHILDREN_MAX);
 		return -ENOSPC;
 	}
-	struct child *c = &children[nchildren++];
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	snprintf(c->arg, sizeof(c->arg), "%s", arg);
-	c->run = run;
+	struct child *c = &children[nchildren];
+	snprintf(c->name, sizeof(c->name), "%s", j->name);
+	snprintf(c->arg, sizeof(c->arg), "%s", j->arg);
+	c->run = j->run;
+	c->exited = j->exited;
+	c->restart = j->restart;
 	c->delay = RESPAWN_MS;
-	c->next = boottime_ms(); /* due now: the loop starts it */
-	return 0;
+	c->next = j->held ? 0 : boottime_ms(); /* due now: the loop starts it */
+	return (int)nchildren++;
+}
+
+int supervise_add(const char *name, void (*run)(const char *arg), const char *arg)
+{
+	return supervise_job(&(struct job){.name = name, .run = run, .arg = arg});
+}
+
+void supervise_start(int id, unsigned delay_ms)
+{
+	if (id >= 0 && (size_t)id < nchildren && children[id].pid == 0)
+		children[id].next = boottime_ms() + delay_ms;
+}
+
+pid_t supervise_pid(int id)
+{
+	return id >= 0 && (size_t)id < nchildren ? children[id].pid : 0;
 }
 
 static bool shell_configured(char *tty, size_t len)
@@ -113,23 +137,44 @@ static void child_start(struct child *c)
 	c->started = boottime_ms();
 }
 
-/* A child that dies at once is retried ever more slowly, so it cannot flood the console. */
-static void child_exited(struct child *c, int status)
+static bool restarts(const struct child *c, int status)
 {
+	switch (c->restart) {
+	case RESTART_ALWAYS:
+		return true;
+	case RESTART_ON_FAILURE:
+		return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	default:
+		return false;
+	}
+}
+
+/* Backoff: the delay doubles while the child keeps dying young, so none can flood the console. */
+static void child_exited(int id, int status)
+{
+	struct child *c = &children[id];
 	uint64_t now = boottime_ms();
+	char how[40];
 
 	c->pid = 0;
-	if (now - c->started < RESPAWN_MS)
-		c->delay = c->delay * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : c->delay * 2;
-	else
-		c->delay = RESPAWN_MS;
 	if (WIFSIGNALED(status))
-		say("%s killed by signal %d; restarting in %u s", c->name, WTERMSIG(status),
-		    c->delay / 1000);
+		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
 	else
-		say("%s exited (%d); restarting in %u s", c->name, WEXITSTATUS(status),
-		    c->delay / 1000);
-	c->next = now + c->delay;
+		snprintf(how, sizeof(how), "exited (%d)", WEXITSTATUS(status));
+	if (!restarts(c, status)) {
+		/* One-shot jobs (restart "no") are reported by their exit hooks. */
+		if (c->restart == RESTART_ON_FAILURE)
+			say("%s %s; not restarted", c->name, how);
+	} else {
+		if (now - c->started < HEALTHY_RUN_MS)
+			c->delay = c->delay * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : c->delay * 2;
+		else
+			c->delay = RESPAWN_MS;
+		say("%s %s; restarting in %u s", c->name, how, c->delay / 1000);
+		c->next = now + c->delay;
+	}
+	if (c->exited)
+		c->exited(id, status);
 }
 
 static void reap_children(void)
@@ -140,11 +185,11 @@ static void reap_children(void)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		for (size_t i = 0; i < nchildren; i++)
 			if (children[i].pid == pid)
-				child_exited(&children[i], status);
+				child_exited((int)i, status);
 }
 
-/* How long sigtimedwait may sleep: until the next child start, or forever (NULL). */
-static const struct timespec *wait_time(struct timespec *ts)
+/* How long poll may sleep: until the next child start, or forever (-1). */
+static int wait_time(void)
 {
 	uint64_t next = 0;
 
@@ -152,12 +197,9 @@ static const struct timespec *wait_time(struct timespec *ts)
 		if (children[i].next && (!next || children[i].next < next))
 			next = children[i].next;
 	if (!next)
-		return NULL;
+		return -1;
 	uint64_t now = boottime_ms();
-	uint64_t ms = next > now ? next - now : 0;
-	ts->tv_sec = (time_t)(ms / 1000);
-	ts->tv_nsec = (long)(ms % 1000) * 1000000;
-	return ts;
+	return next > now ? (int)(next - now) : 0;
 }
 
 /*
@@ -182,25 +224,12 @@ void pid1_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 }
 
-noreturn void supervise(void)
+static void take_signal(int sfd)
 {
-	sigset_t set;
-	siginfo_t info;
-	struct timespec ts;
-	char tty[40], name[64];
+	struct signalfd_siginfo si;
 
-	pid1_signals(&set);
-	if (shell_configured(tty, sizeof(tty))) {
-		snprintf(name, sizeof(name), "console shell on %s", tty);
-		supervise_add(name, shell_exec, tty);
-	}
-	for (;;) {
-		uint64_t now = boottime_ms();
-		for (size_t i = 0; i < nchildren; i++)
-			if (children[i].next && now >= children[i].next)
-				child_start(&children[i]);
-		int sig = sigtimedwait(&set, &info, wait_time(&ts));
-		switch (sig) {
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
 		case SIGCHLD:
 			reap_children();
 			break;
@@ -212,7 +241,37 @@ noreturn void supervise(void)
 		case SIGINT:
 			stop(SHUTDOWN_REBOOT);
 		default:
-			break; /* timeout (EAGAIN) or EINTR */
+			break;
 		}
+	}
+}
+
+/* MILESTONE_FD: the timeline's inotify descriptor, or -1. */
+noreturn void supervise(int milestone_fd)
+{
+	sigset_t set;
+	char tty[40], name[64];
+
+	pid1_signals(&set);
+	if (shell_configured(tty, sizeof(tty))) {
+		snprintf(name, sizeof(name), "console shell on %s", tty);
+		supervise_add(name, shell_exec, tty);
+	}
+	struct pollfd fds[2] = {
+	    {.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .events = POLLIN},
+	    {.fd = milestone_fd, .events = POLLIN}};
+	if (fds[0].fd < 0) /* cannot happen short of a broken kernel; reaping would stop */
+		say("signalfd: %s; children are not reaped", strerror(errno));
+	for (;;) {
+		uint64_t now = boottime_ms();
+		for (size_t i = 0; i < nchildren; i++)
+			if (children[i].next && now >= children[i].next)
+				child_start(&children[i]);
+		if (poll(fds, 2, wait_time()) <= 0)
+			continue; /* timeout or EINTR */
+		if (fds[0].revents & POLLIN)
+			take_signal(fds[0].fd);
+		if (fds[1].revents & POLLIN)
+			timeline_event();
 	}
 }

@@ -21,9 +21,19 @@ class Timeout(Exception):
     pass
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class VM:
-    def __init__(self, disk, name, reboot=True, backing=True):
-        """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay."""
+    def __init__(self, disk, name, reboot=True, backing=True, forward=()):
+        """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay.
+        FORWARD: guest TCP ports reachable from the host; self.ports maps each
+        to a free port on 127.0.0.1."""
         self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
         self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -34,6 +44,7 @@ class VM:
             fmt = "qcow2"
         else:
             self.disk, fmt = disk, "raw"
+        self.ports = {p: free_port() for p in forward}
         self.vars = os.path.join(self.dir, "vars.fd")
         shutil.copyfile(OVMF_VARS, self.vars)
         self.cmd = [
@@ -44,7 +55,9 @@ class VM:
             "-drive", f"file={self.disk},format={fmt},if=virtio",
             "-serial", "stdio",
             # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
-            "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
+            "-netdev", "user,id=n0" + "".join(
+                f",hostfwd=tcp:127.0.0.1:{self.ports[p]}-:{p}" for p in forward),
+            "-device", "virtio-net-pci,netdev=n0",
         ]
         if not reboot:
             self.cmd.append("-no-reboot")

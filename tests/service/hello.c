@@ -1,6 +1,8 @@
 /*
  * hello [PORT]: a tiny HTTP/1.0 responder for testing containers on berth.
  * PORT: argument, else env PORT, else 8080; 0 picks a free one (logged).
+ * hello hit: counts one hit as GET /data does, prints the count and exits
+ * (a one-shot, for onboot containers).
  *   GET /        200 "hello from berth <hostname>"
  *   GET /health  200 "ok"
  *   GET /data    appends a line to $DATA_DIR/hits (default /data), fsyncs
@@ -210,6 +212,15 @@ int main(int argc, char **argv)
 {
 	const char *arg = argc > 1 ? argv[1] : getenv("PORT");
 	char *end;
+	if (arg && strcmp(arg, "hit") == 0) {
+		long n = data_hit();
+		if (n < 0) {
+			fprintf(stderr, "hello: hit: %s\n", strerror((int)-n));
+			return 1;
+		}
+		printf("hello: hit %ld\n", n);
+		return 0;
+	}
 	unsigned long port = 8080;
 	if (arg && *arg) {
 		errno = 0;

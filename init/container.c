@@ -1,0 +1,302 @@
+/*
+ * One container run, in a child of PID 1 (services.c decides when):
+ * import its image unless containerd has it by digest, clear what a
+ * killed run left behind, then `ctr run` in the foreground until the
+ * container ends. Everything said meanwhile, by ctr, the container or
+ * us, goes through a pipe to a logger process that copies it to the
+ * console with a "NAME| " prefix and to /var/log/NAME.log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#define CTR "/usr/bin/ctr"
+#define CTR_NS "berth"
+#define PIDFILE_DIR "/run/berth/containers"
+#define LOG_DIR "/var/log"
+#define LOG_MAX (1024 * 1024) /* per file; one older file is kept */
+#define LINE_MAX_LEN 1024
+
+static char *const ctr_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
+/* An exit status as a shell reports it: signals become 128+N. */
+static int status_code(int status)
+{
+	if (status < 0)
+		return 127;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/*
+ * Runs ctr with ARGV (after "ctr -n berth"); its output goes to OUT_FD, or
+ * into CAPTURE when OUT_FD is -1. Returns its wait status, -1 when it did
+ * not run.
+ */
+static int ctr(const char *const argv[], int out_fd, char *capture, size_t caplen)
+{
+	const char *full[96] = {"ctr", "-n", CTR_NS};
+	size_t n = 3;
+	int pipefd[2] = {-1, -1}, status;
+
+	for (size_t i = 0; argv[i] && n + 1 < sizeof(full) / sizeof(full[0]); i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	if (out_fd < 0 && pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		int out = out_fd >= 0 ? out_fd : pipefd[1];
+		dup2(null, 0);
+		dup2(out, 1);
+		dup2(out_fd >= 0 ? out : null, 2);
+		execve(CTR, (char *const *)full, ctr_env);
+		_exit(127);
+	}
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	size_t got = 0;
+	ssize_t r;
+	while (pipefd[0] >= 0 && (r = read(pipefd[0], capture + got, caplen - 1 - got)) != 0) {
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && (got += (size_t)r) == caplen - 1)
+			break;
+	}
+	if (capture)
+		capture[got] = '\0';
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return status;
+}
+
+/* ---- the logger ---- */
+
+struct logfile {
+	char path[96], old[100];
+	int fd;
+	off_t size;
+};
+
+static void log_open(struct logfile *l)
+{
+	struct stat st;
+
+	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	l->size = l->fd >= 0 && fstat(l->fd, &st) == 0 ? st.st_size : 0;
+}
+
+/* Size-bounded: past LOG_MAX the file becomes NAME.log.1 (the older one goes). */
+static void log_write(struct logfile *l, const char *line, size_t len)
+{
+	if (l->fd >= 0 && l->size + (off_t)len > LOG_MAX) {
+		close(l->fd);
+		rename(l->path, l->old);
+		log_open(l);
+	}
+	if (l->fd >= 0 && write(l->fd, line, len) == (ssize_t)len)
+		l->size += (off_t)len;
+}
+
+static void emit(const char *name, struct logfile *l, const char *line, size_t len)
+{
+	char out[LINE_MAX_LEN + 64];
+	int n = snprintf(out, sizeof(out), "%s| %.*s\n", name, (int)len, line);
+
+	if (n > 0 && write(STDOUT_FILENO, out, (size_t)n) < 0)
+		return; /* the console is gone: nothing to tell anyone */
+	log_write(l, line, len);
+	log_write(l, "\n", 1);
+}
+
+/* In the logger process: lines from FD until every writer has closed it. */
+static noreturn void logger(const char *name, int fd)
+{
+	static char buf[LINE_MAX_LEN];
+	struct logfile l;
+	size_t have = 0;
+	ssize_t r;
+
+	snprintf(l.path, sizeof(l.path), LOG_DIR "/%s.log", name);
+	snprintf(l.old, sizeof(l.old), "%s.1", l.path);
+	make_dir(LOG_DIR, 0755);
+	log_open(&l);
+	while ((r = read(fd, buf + have, sizeof(buf) - have)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		have += (size_t)r;
+		char *start = buf, *nl;
+		while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+			emit(name, &l, start, (size_t)(nl - start));
+			start = nl + 1;
+		}
+		have -= (size_t)(start - buf);
+		memmove(buf, start, have);
+		if (have == sizeof(buf)) { /* a line longer than the buffer: cut it */
+			emit(name, &l, buf, have);
+			have = 0;
+		}
+	}
+	if (have)
+		emit(name, &l, buf, have);
+	_exit(0);
+}
+
+/* Our stdout and stderr become a pipe to a new logger; returns its PID. */
+static pid_t start_logger(const char *name)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		logger(name, p[0]);
+	}
+	close(p[0]);
+	if (pid > 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+	}
+	close(p[1]);
+	return pid;
+}
+
+/* ---- the run ---- */
+
+static int image_ready(const struct ctr *c, const char *ref)
+{
+	char filter[160], out[256];
+
+	snprintf(filter, sizeof(filter), "name==%s,target.digest==%s", ref, c->digest);
+	const char *const ls[] = {"images", "ls", "-q", filter, NULL};
+	if (ctr(ls, -1, out, sizeof(out)) == 0 && strstr(out, ref))
+		return 0;
+	say("importing %s (%s)", c->image, c->digest);
+	const char *const import[] = {"images",	      "import", "--base-name", ref,
+				      "--index-name", ref,	c->image,      NULL};
+	int st = ctr(import, STDOUT_FILENO, NULL, 0);
+	if (st != 0)
+		say("import of %s failed (status %d)", c->image, status_code(st));
+	return st;
+}
+
+/* A container of this name left by a killed run would make `ctr run` fail. */
+static void clear_leftovers(const char *name)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	const char *const task_rm[] = {"tasks", "rm", "-f", name, NULL};
+	const char *const rm[] = {"containers", "rm", name, NULL};
+
+	ctr(task_rm, null, NULL, 0);
+	ctr(rm, null, NULL, 0);
+	close(null);
+}
+
+static int run(const struct ctr *c, const char *ref, const char *pidfile)
+{
+	static char mounts[CTR_BINDS_MAX][600];
+	const char *argv[24 + 2 * (CTR_ARGS_MAX + CTR_BINDS_MAX)] = {"run", "--rm", "--pid-file",
+								     pidfile};
+	size_t n = 4;
+
+	if (c->host_net)
+		argv[n++] = "--net-host";
+	for (size_t i = 0; i < c->nenv; i++) {
+		argv[n++] = "--env";
+		argv[n++] = c->env[i];
+	}
+	for (size_t i = 0; i < c->nbinds; i++) {
+		snprintf(mounts[i], sizeof(mounts[i]), "type=bind,src=%s,dst=%s,options=rbind:%s",
+			 c->binds[i].src, c->binds[i].dst, c->binds[i].ro ? "ro" : "rw");
+		argv[n++] = "--mount";
+		argv[n++] = mounts[i];
+	}
+	argv[n++] = ref;
+	argv[n++] = c->name;
+	for (size_t i = 0; i < c->nargs; i++)
+		argv[n++] = c->args[i];
+	argv[n] = NULL;
+	return ctr(argv, STDOUT_FILENO, NULL, 0);
+}
+
+static void bind_sources(const struct ctr *c)
+{
+	for (size_t i = 0; i < c->nbinds; i++) {
+		int r = make_dir(c->binds[i].src, 0755);
+		if (r < 0)
+			say("bind source %s: %s", c->binds[i].src, strerror(-r));
+	}
+}
+
+/*
+ * NAME.ready holds the digest after a run that ended with ctr cleaning up:
+ * a restart can then skip the image check and the clean-up, two to three
+ * ctr calls of a second each under emulation. It lives in /run, so every
+ * boot checks once.
+ */
+static bool known_ready(const char *path, const char *digest)
+{
+	char text[80];
+
+	return read_text(path, text, sizeof(text)) > 0 && strcmp(text, digest) == 0;
+}
+
+static void set_ready(const char *path, const char *digest)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		if (write(fd, digest, strlen(digest)) < 0)
+			unlink(path);
+		close(fd);
+	}
+}
+
+int container_run(const struct ctr *c)
+{
+	char ref[64], pidfile[96], ready[96];
+	int status, st = 0;
+
+	snprintf(ref, sizeof(ref), "berth.local/%s", c->name);
+	snprintf(pidfile, sizeof(pidfile), PIDFILE_DIR "/%s.pid", c->name);
+	snprintf(ready, sizeof(ready), PIDFILE_DIR "/%s.ready", c->name);
+	pid_t log = start_logger(c->name);
+	make_dir(PIDFILE_DIR, 0755);
+	unlink(pidfile);
+	bind_sources(c);
+	if (!known_ready(ready, c->digest)) {
+		st = image_ready(c, ref);
+		if (st == 0)
+			clear_leftovers(c->name);
+	}
+	if (st == 0) {
+		unlink(ready);
+		st = run(c, ref, pidfile);
+		/* Unless ctr itself was killed, its --rm removed the container. */
+		if (st >= 0 && !WIFSIGNALED(st))
+			set_ready(ready, c->digest);
+		say("%s ended (status %d)", c->kind == CTR_ONBOOT ? "onboot container" : "service",
+		    status_code(st));
+	}
+	/* The logger sees end of file once we, like ctr before us, close the pipe. */
+	close(STDOUT_FILENO);
+	close(STDERR_FILENO);
+	if (log > 0)
+		waitpid(log, &status, 0);
+	return status_code(st);
+}
+
+/* ---- health probes (in a child of PID 1; may block) ---- */

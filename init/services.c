@@ -1,0 +1,236 @@
+/*
+ * Containers from /etc/berth/containers.conf, run through containerd with
+ * its own client, ctr (namespace "berth"). PID 1 only orders and
+ * supervises; everything that waits (for containerd, an import, a
+ * container, a probe) happens in a child:
+ *
+ *   containerd answers -> onboot containers, one after another -> services
+ *
+ * Each service is a supervised job (container.c runs it) with its restart
+ * policy, plus a one-shot probe job that PID 1 re-arms until the service
+ * is healthy again after each start.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#define CONTAINERS_CONF "/etc/berth/containers.conf"
+#define CONTAINERD_SOCK "/run/containerd/containerd.sock"
+#define PROBE_INTERVAL_MS 2000
+
+static char conf[65536];
+static struct ctr ctrs[CTR_MAX];
+static size_t nctrs;
+static int onboot_job = -1;
+static struct {
+	int job, probe;
+	bool healthy;
+	char milestone[48];
+} svc[CTR_MAX];
+
+/* In the child: until containerd accepts a connection on its socket. */
+static void wait_containerd(const char *arg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = CONTAINERD_SOCK};
+	(void)arg;
+
+	for (unsigned tries = 1;; tries++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			_exit(0);
+		if (fd >= 0)
+			close(fd);
+		if (tries == 600)
+			say("containerd: not answering on " CONTAINERD_SOCK
+			    " after 60 s; waiting on");
+		sleep_ms(100);
+	}
+}
+
+static void start_services(void)
+{
+	for (size_t i = 0; i < nctrs; i++)
+		if (ctrs[i].kind == CTR_SERVICE) {
+			supervise_start(svc[i].job, 0);
+			supervise_start(svc[i].probe, PROBE_INTERVAL_MS);
+		}
+}
+
+static void containerd_answers(int id, int status)
+{
+	if (status != 0) { /* it only gives up when killed */
+		supervise_start(id, 1000);
+		return;
+	}
+	milestone("containerd");
+	if (onboot_job >= 0)
+		supervise_start(onboot_job, 0);
+	else
+		start_services();
+}
+
+/* In the child: each onboot container in order; the first failure ends the run. */
+static void run_onboot(const char *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < nctrs; i++) {
+		if (ctrs[i].kind != CTR_ONBOOT)
+			continue;
+		int status = container_run(&ctrs[i]);
+		if (status != 0) {
+			say("onboot %s failed (status %d); later onboot containers are skipped",
+			    ctrs[i].name, status);
+			_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+static void onboot_done(int id, int status)
+{
+	(void)id;
+	if (status == 0)
+		milestone("onboot");
+	else
+		say("onboot did not complete; starting the services anyway");
+	start_services();
+}
+
+static int index_of(const char *arg)
+{
+	return atoi(arg);
+}
+
+static void run_service(const char *arg)
+{
+	_exit(container_run(&ctrs[index_of(arg)]));
+}
+
+static void run_probe(const char *arg)
+{
+	_exit(probe_run(&ctrs[index_of(arg)]) == 0 ? 0 : 1);
+}
+
+static int service_of_job(int id, bool probe)
+{
+	for (size_t i = 0; i < nctrs; i++)
+		if (ctrs[i].kind == CTR_SERVICE && (probe ? svc[i].probe : svc[i].job) == id)
+			return (int)i;
+	return -1;
+}
+
+/* A service stopped: it is not healthy until its probe passes again. */
+static void service_exited(int id, int status)
+{
+	int i = service_of_job(id, false);
+
+	if (i < 0)
+		return;
+	if (ctrs[i].restart == RESTART_NO)
+		say("%s exited (status %d); not restarted (restart: no)", ctrs[i].name, status);
+	svc[i].healthy = false;
+	supervise_start(svc[i].probe, PROBE_INTERVAL_MS);
+}
+
+static void probe_done(int id, int status)
+{
+	int i = service_of_job(id, true);
+
+	if (i < 0)
+		return;
+	if (status != 0) {
+		if (supervise_pid(svc[i].job) > 0 || ctrs[i].restart != RESTART_NO)
+			supervise_start(id, PROBE_INTERVAL_MS);
+		return;
+	}
+	if (!svc[i].healthy)
+		say("%s is healthy", ctrs[i].name);
+	svc[i].healthy = true;
+	milestone(svc[i].milestone);
+}
+
+static int add_jobs(void)
+{
+	static char args[CTR_MAX][8];
+	int r;
+
+	for (size_t i = 0; i < nctrs; i++) {
+		if (ctrs[i].kind != CTR_SERVICE) {
+			if (onboot_job < 0)
+				onboot_job = r = supervise_job(&(struct job){.name = "onboot",
+									     .run = run_onboot,
+									     .arg = "",
+									     .restart = RESTART_NO,
+									     .exited = onboot_done,
+									     .held = true});
+			else
+				r = 0;
+		} else {
+			snprintf(args[i], sizeof(args[i]), "%zu", i);
+			svc[i].job = r = supervise_job(&(struct job){.name = ctrs[i].name,
+								     .run = run_service,
+								     .arg = args[i],
+								     .restart = ctrs[i].restart,
+								     .exited = service_exited,
+								     .held = true});
+			if (r >= 0)
+				svc[i].probe = r =
+				    supervise_job(&(struct job){.name = ctrs[i].name,
+								.run = run_probe,
+								.arg = args[i],
+								.restart = RESTART_NO,
+								.exited = probe_done,
+								.held = true});
+			snprintf(svc[i].milestone, sizeof(svc[i].milestone), "healthy:%s",
+				 ctrs[i].name);
+			timeline_expect(svc[i].milestone);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (onboot_job >= 0)
+		timeline_expect("onboot");
+	return 0;
+}
+
+static int load(void)
+{
+	char err[160];
+	ssize_t n = read_text(CONTAINERS_CONF, conf, sizeof(conf));
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0) {
+		say(CONTAINERS_CONF ": %s; no containers started", strerror((int)-n));
+		return (int)n;
+	}
+	if ((size_t)n == sizeof(conf) - 1) {
+		say(CONTAINERS_CONF ": larger than %zu bytes; no containers started", sizeof(conf));
+		return -EFBIG;
+	}
+	if (ctrconf_parse(conf, ctrs, &nctrs, err, sizeof(err)) < 0) {
+		say(CONTAINERS_CONF ": %s; no containers started", err);
+		nctrs = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void services_start(void)
+{
+	timeline_expect("containerd");
+	if (load() < 0 || add_jobs() < 0)
+		nctrs = 0;
+	supervise_job(&(struct job){.name = "containerd readiness",
+				    .run = wait_containerd,
+				    .arg = "",
+				    .restart = RESTART_NO,
+				    .exited = containerd_answers});
+}
