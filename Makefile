@@ -46,7 +46,7 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */
-build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h) tests/unit/check.h
+build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 

@@ -25,6 +25,13 @@ __attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const cha
 int make_dir(const char *path, mode_t mode);
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
 	     const char *data);
+/*
+ * Replaces PATH with LEN bytes of DATA through PATH.tmp and rename(2), so
+ * a reader sees the old file or the new one, never part of one. DURABLE
+ * also fsyncs the file and its folder, so the new one outlives a power cut.
+ * Returns 0 or -errno.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 bool is_mountpoint(const char *path);
 uint64_t boottime_ms(void);
 void sleep_ms(unsigned ms);
@@ -49,8 +56,21 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
 noreturn void stage1(void);
 noreturn void stage2(void);
 
+/* hostname.c: the machine id (/run/machine-id, kept in /var) and the hostname. */
+void hostname_setup(void);
+
 /* network.c */
 void network_start(void);
+
+/*
+ * netlink.c: a NETLINK_ROUTE socket (or -errno), and requests on it, each
+ * acknowledged by the kernel: 0 or -errno.
+ */
+struct netconf_ip;
+struct netconf_route;
+int nl_open(void);
+int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a);
+int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt);
 
 /* containerd.c: supervises containerd when the root has it; true when it does. */
 bool containerd_start(void);

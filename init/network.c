@@ -1,11 +1,17 @@
 /*
- * Networking in stage 2: loopback up, then every ethernet NIC up with a
- * supervised BusyBox udhcpc on it. Its script (rootfs/udhcpc.script) sets
- * addresses, the default route and /run/resolv.conf; PID 1 never waits.
+ * Networking in stage 2: loopback up, then every interface listed in
+ * /etc/berth/network.conf (netconf.h) up with its static addresses and
+ * routes (rtnetlink, netlink.c), and every other ethernet NIC up with a
+ * supervised BusyBox udhcpc on it, as on interfaces the file gives
+ * "dhcp yes". The script of udhcpc (rootfs/udhcpc.script) sets addresses,
+ * the default route and, unless network.conf has dns lines, which berth-init
+ * writes itself, /run/resolv.conf. PID 1 never waits for a lease.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,7 +19,10 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "netconf.h"
 
+#define NETWORK_CONF "/etc/berth/network.conf"
+#define RESOLV_CONF "/run/resolv.conf"
 #define UDHCPC "/usr/sbin/udhcpc"
 #define UDHCPC_SCRIPT "/usr/share/udhcpc/default.script"
 
@@ -62,12 +71,135 @@ static void dhcp_exec(const char *ifname)
 	say("udhcpc on %s: exec " UDHCPC ": %s", ifname, strerror(errno));
 }
 
-void network_start(void)
+static void dhcp_start(const char *ifname)
 {
 	char name[64];
-	struct dirent *e;
 
+	snprintf(name, sizeof(name), "udhcpc on %.15s", ifname); /* < IFNAMSIZ */
+	supervise_add(name, dhcp_exec, ifname);
+	/* udhcpc.script marks it with a file in MILESTONE_DIR. */
+	timeline_expect("network");
+}
+
+/* network.conf into NC; an unreadable or invalid file is logged and left as if absent. */
+static void conf_load(struct netconf *nc)
+{
+	static char text[16384];
+	char err[160];
+	ssize_t n = read_text(NETWORK_CONF, text, sizeof(text));
+
+	if (n == -ENOENT)
+		return;
+	if (n < 0)
+		snprintf(err, sizeof(err), "%s", strerror((int)-n));
+	else if ((size_t)n == sizeof(text) - 1)
+		snprintf(err, sizeof(err), "longer than %zu bytes", sizeof(text) - 2);
+	else if (netconf_parse(text, nc, err, sizeof(err)) == 0)
+		return;
+	say("network: " NETWORK_CONF ": %s; DHCP on every ethernet interface", err);
+	memset(nc, 0, sizeof(*nc));
+}
+
+/*
+ * A "dhcp no" interface has just the addresses and routes of network.conf:
+ * no SLAAC address and no default route from router advertisements besides.
+ */
+static void ra_off(const char *ifname)
+{
+	char path[64];
+
+	if (pathf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname) < 0)
+		return;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT) /* ENOENT: a kernel without IPv6 */
+			say("network: %s: %s", path, strerror(errno));
+		return;
+	}
+	if (write(fd, "0", 1) != 1)
+		say("network: %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* One interface of network.conf, through netlink socket FD; true when it got an address. */
+static bool iface_setup(int fd, const struct netconf_iface *f)
+{
+	char a[INET6_ADDRSTRLEN + 4], g[INET6_ADDRSTRLEN];
+	char added[NETCONF_ADDRS * sizeof(a) + 1] = ""; /* " ADDR/PREFIX" each */
+	size_t len = 0;
+	unsigned idx = if_nametoindex(f->name);
+	int r;
+
+	if (!idx) {
+		say("network: %s is in " NETWORK_CONF " but not present", f->name);
+		return false;
+	}
+	if (!f->dhcp)
+		ra_off(f->name);
+	link_up(f->name);
+	for (size_t i = 0; fd >= 0 && i < f->n_addrs; i++) {
+		netconf_format(&f->addrs[i], true, a, sizeof(a));
+		r = nl_addr_add(fd, idx, &f->addrs[i]);
+		if (r < 0)
+			say("network: %s: address %s: %s", f->name, a, strerror(-r));
+		else
+			len += (size_t)snprintf(added + len, sizeof(added) - len, " %s", a);
+	}
+	for (size_t i = 0; fd >= 0 && i < f->n_routes; i++) {
+		const struct netconf_route *rt = &f->routes[i];
+		netconf_format(&rt->dest, true, a, sizeof(a));
+		g[0] = '\0';
+		if (rt->gw.family)
+			netconf_format(&rt->gw, false, g, sizeof(g));
+		r = nl_route_add(fd, idx, rt);
+		if (r < 0)
+			say("network: %s: route %s%s%s: %s", f->name, a, g[0] ? " via " : "", g,
+			    strerror(-r));
+	}
+	const char *how = f->n_addrs ? "static and DHCP" : "DHCP";
+	say("network: %s%s (%s)", f->name, added, f->dhcp ? how : "static");
+	if (f->dhcp)
+		dhcp_start(f->name);
+	return len > 0;
+}
+
+/* nameserver lines from network.conf's dns, replacing the file at once. */
+static void resolv_write(const struct netconf *nc)
+{
+	char text[NETCONF_DNS * (INET6_ADDRSTRLEN + 12)], a[INET6_ADDRSTRLEN];
+	size_t len = 0;
+
+	for (size_t i = 0; i < nc->n_dns; i++) {
+		netconf_format(&nc->dns[i], false, a, sizeof(a));
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "nameserver %s\n", a);
+	}
+	int r = write_file_atomic(RESOLV_CONF, text, len, 0644, false);
+	if (r < 0)
+		say("network: " RESOLV_CONF ": %s", strerror(-r));
+}
+
+void network_start(void)
+{
+	static struct netconf nc;
+	struct dirent *e;
+	bool addressed = false;
+
+	conf_load(&nc);
 	link_up("lo");
+	if (nc.n_ifaces) {
+		int fd = nl_open();
+		if (fd < 0)
+			say("network: netlink socket: %s; no static addresses", strerror(-fd));
+		for (size_t i = 0; i < nc.n_ifaces; i++)
+			addressed |= iface_setup(fd, &nc.ifaces[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (addressed)
+		milestone("network");
+	if (nc.n_dns)
+		resolv_write(&nc);
+
 	DIR *d = opendir("/sys/class/net");
 	if (!d) {
 		say("network: /sys/class/net: %s", strerror(errno));
@@ -75,11 +207,11 @@ void network_start(void)
 	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0 ||
-		    strlen(e->d_name) >= IFNAMSIZ || !ethernet_nic(e->d_name))
+		    strlen(e->d_name) >= IFNAMSIZ || netconf_iface(&nc, e->d_name) ||
+		    !ethernet_nic(e->d_name))
 			continue;
 		link_up(e->d_name);
-		snprintf(name, sizeof(name), "udhcpc on %.15s", e->d_name); /* < IFNAMSIZ */
-		supervise_add(name, dhcp_exec, e->d_name);
+		dhcp_start(e->d_name);
 	}
 	closedir(d);
 }

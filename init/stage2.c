@@ -61,24 +61,6 @@ static void mount_var(const struct boot_params *p, bool have_params)
 		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
 }
 
-static void set_hostname(void)
-{
-	char text[256], name[65];
-	ssize_t n = read_text("/etc/hostname", text, sizeof(text));
-
-	if (n < 0) {
-		say("hostname: /etc/hostname: %s", strerror((int)-n));
-		return;
-	}
-	int len = first_line(text, name, sizeof(name));
-	if (len < 0) {
-		say("hostname: /etc/hostname: %s", len == -ENOENT ? "empty" : "name too long");
-		return;
-	}
-	if (sethostname(name, (size_t)len) < 0)
-		say("hostname: %s: %s", name, strerror(errno));
-}
-
 static void os_version(char *out, size_t len)
 {
 	static char text[4096];
@@ -133,7 +115,7 @@ noreturn void stage2(void)
 	mount_var(&p, have_params);
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
-	set_hostname();
+	hostname_setup();
 	os_version(version, sizeof(version));
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
 	resolv_placeholder();

@@ -94,3 +94,37 @@ bool tty_name_ok(const char *name)
 	}
 	return true;
 }
+
+int machine_id_parse(const char *text, char out[MACHINE_ID_LEN + 2])
+{
+	bool zero = true;
+
+	for (int i = 0; i < MACHINE_ID_LEN; i++) {
+		char c = text[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+		zero &= c == '0';
+	}
+	const char *end = text + MACHINE_ID_LEN;
+	if (zero || !(end[0] == '\0' || (end[0] == '\n' && end[1] == '\0')))
+		return -EINVAL;
+	memcpy(out, text, MACHINE_ID_LEN);
+	memcpy(out + MACHINE_ID_LEN, "\n", 2);
+	return 0;
+}
+
+void machine_id_format(const unsigned char raw[16], char out[MACHINE_ID_LEN + 2])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 16; i++) {
+		unsigned char b = raw[i];
+		if (i == 6) /* version 4 */
+			b = (b & 0x0f) | 0x40;
+		else if (i == 8) /* variant 1 (RFC 4122) */
+			b = (b & 0x3f) | 0x80;
+		out[2 * i] = hex[b >> 4];
+		out[2 * i + 1] = hex[b & 0x0f];
+	}
+	memcpy(out + MACHINE_ID_LEN, "\n", 2);
+}

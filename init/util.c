@@ -68,6 +68,67 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
 	return 0;
 }
 
+static int write_all(int fd, const void *data, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, (const char *)data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* The folder of PATH synced, so a rename into it outlives a power cut. */
+static int sync_dir(const char *path)
+{
+	char dir[256];
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	int r = 0;
+
+	if (n == 0 || n >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable)
+{
+	char tmp[256];
+	int r = pathf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	if (r < 0)
+		return r;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && durable && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		goto fail;
+	return durable ? sync_dir(path) : 0;
+fail:
+	unlink(tmp);
+	return r;
+}
+
 bool is_mountpoint(const char *path)
 {
 	char parent[256];

@@ -52,6 +52,7 @@ printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: 
 	>"$root/etc/nsswitch.conf"
 ln -sfn ../proc/self/mounts "$root/etc/mtab"
 ln -sfn ../run/resolv.conf "$root/etc/resolv.conf"
+ln -s ../run/machine-id "$root/etc/machine-id"
 if [ -n "$BERTH_DEBUG_SHELL" ]; then
 	echo "$BERTH_DEBUG_SHELL" >"$root/etc/berth/console-shell"
 fi

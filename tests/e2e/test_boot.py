@@ -1,14 +1,12 @@
 """Boots the images and checks the spine: verified read-only root, writable
 /var that survives a reboot, DHCP networking, clean power-off."""
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, Report, Timeout  # noqa: E402
+from vm import READY, VM, Report, Timeout, host_listener  # noqa: E402
 
 r = Report("boot")
 
@@ -31,40 +29,18 @@ def default_image():
         vm.close()
 
 
-def host_listener():
-    """A one-shot TCP server on the host's 127.0.0.1, the guest's 10.0.2.2.
-    Returns (port, the bytes it received, its thread)."""
-    srv = socket.create_server(("127.0.0.1", 0))
-    srv.settimeout(120)
-    got = bytearray()
-
-    def serve():
-        try:
-            conn, _ = srv.accept()
-            with conn:
-                conn.settimeout(30)
-                while data := conn.recv(4096):
-                    got.extend(data)
-        except OSError:
-            pass
-        finally:
-            srv.close()
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    return srv.getsockname()[1], got, t
-
-
 def check_network(vm):
     """DHCP through QEMU's user networking: address, route, DNS, and a connection to the host."""
     deadline, st = time.monotonic() + 120, None
     while st != 0 and time.monotonic() < deadline:
         try:  # udhcpc's own console lines may garble one answer: ask again
-            st, _ = vm.sh("test -e /run/berth/network-up", timeout=10)
+            st, _ = vm.sh("test -e /run/berth/milestones/network", timeout=10)
         except Timeout:
             pass
-    if not r.check(st == 0, "network comes up (/run/berth/network-up)"):
+    if not r.check(st == 0, "network comes up (/run/berth/milestones/network)"):
         return
+    _, out = vm.sh("cat /run/berth/milestones/network")
+    r.check(out.strip().isdigit(), "the milestone holds the ms since boot", out)
     r.check(vm.seen(r"berth: network: eth0 10\.0\.2\.15/24 via 10\.0\.2\.2"),
             "the DHCP script logs the lease on the console")
     _, out = vm.sh("ip -4 addr show eth0")

@@ -6,6 +6,7 @@ itself is built once and never changed by a test.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -154,6 +155,30 @@ def partition(disk, name):
         if p.get("name") == name:
             return p["start"] * 512, p["size"] * 512
     raise KeyError(name)
+
+
+def host_listener(host="127.0.0.1"):
+    """A one-shot TCP server on the host's HOST (127.0.0.1 is the guest's 10.0.2.2).
+    Returns (port, the bytes it received, its thread)."""
+    srv = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    srv.settimeout(120)
+    got = bytearray()
+
+    def serve():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(30)
+                while data := conn.recv(4096):
+                    got.extend(data)
+        except OSError:
+            pass
+        finally:
+            srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return srv.getsockname()[1], got, t
 
 
 class Report:
