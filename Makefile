@@ -19,7 +19,7 @@ BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
 INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
-BERTH_SRC := $(wildcard image/*.c) lib/manifest.c
+BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -32,7 +32,7 @@ programs: build/berth build/berth-init
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -lsodium
+	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -larchive -lsodium
 
 build/kernel-headers:
 	@mkdir -p $@
@@ -46,7 +46,7 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */
-build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h) tests/unit/check.h
+build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 

@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(
 	# build tools and libraries
-	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev libsodium-dev musl-tools binutils
+	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev libsodium-dev libarchive-dev
+	musl-tools binutils
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conffiles.h"
 #include "inputs.h"
 #include "stages.h"
 
@@ -191,10 +193,68 @@ static int write_lists(const struct build_ctx *b)
 		fprintf(f, "%s\n", m->rootfs.remove[i]);
 	if (fclose(f) != 0)
 		goto fail;
-	return set_env("BERTH_REMOVE_LIST", path) < 0 ? -1 : 0;
+	if (set_env("BERTH_REMOVE_LIST", path) < 0)
+		return -1;
+	/* The image archives of onboot: and services:, "src digest", each image once. */
+	snprintf(path, sizeof(path), "%s/images.list", b->work);
+	f = fopen(path, "w");
+	if (!f)
+		goto fail;
+	for (size_t i = 0; i < m->n_containers; i++)
+		if (conffiles_first_image(m, i))
+			fprintf(f, "%s/%s\t%s\n", b->manifest_dir, m->containers[i].image,
+				m->containers[i].digest);
+	if (fclose(f) != 0)
+		goto fail;
+	return set_env("BERTH_IMAGES_LIST", path) < 0 ? -1 : 0;
 fail:
 	fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
 	return -1;
+}
+
+/*
+ * work/NAME, written by WRITE when the manifest WANTs it; ENV tells the
+ * rootfs stage its path, or "" for none (a file of an earlier build is
+ * removed).
+ */
+static int write_conf(const struct build_ctx *b, const char *name, bool want,
+		      int (*write)(FILE *, const struct manifest *), const char *env)
+{
+	char path[4200];
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", b->work, name);
+	if (!want) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			goto fail;
+		}
+		return set_env(env, "") < 0 ? -1 : 0;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		r = -errno;
+		goto fail;
+	}
+	r = write(f, b->m);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		goto fail;
+	return set_env(env, path) < 0 ? -1 : 0;
+fail:
+	fprintf(stderr, "berth: cannot write %s: %s\n", path, strerror(-r));
+	return -1;
+}
+
+static int write_confs(const struct build_ctx *b)
+{
+	if (write_conf(b, "network.conf", conffiles_want_network(b->m), conffiles_network,
+		       "BERTH_NETWORK_CONF") < 0)
+		return -1;
+	return write_conf(b, "containers.conf", conffiles_want_containers(b->m),
+			  conffiles_containers, "BERTH_CONTAINERS_CONF");
 }
 
 /* The package lists' signed Release files stand for the lists' contents. */
@@ -225,7 +285,7 @@ static int add_apt_lists(struct inputs *in)
 static int add_user_files(struct inputs *in, const struct build_ctx *b)
 {
 	const struct manifest *m = b->m;
-	char path[8192], desc[2200];
+	char path[8192], desc[2200], real[PATH_MAX];
 
 	for (size_t i = 0; i < m->rootfs.n_files; i++) {
 		const struct manifest_file *e = &m->rootfs.files[i];
@@ -237,6 +297,28 @@ static int add_user_files(struct inputs *in, const struct build_ctx *b)
 	}
 	for (size_t i = 0; i < m->rootfs.n_remove; i++)
 		inputs_add(in, "remove", m->rootfs.remove[i]);
+	if (conffiles_want_network(m)) {
+		snprintf(path, sizeof(path), "%s/network.conf", b->work);
+		if (inputs_add_path(in, "network.conf", path) < 0)
+			return -1;
+	}
+	if (conffiles_want_containers(m)) {
+		snprintf(path, sizeof(path), "%s/containers.conf", b->work);
+		if (inputs_add_path(in, "containers.conf", path) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < m->n_containers; i++) {
+		if (!conffiles_first_image(m, i))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, m->containers[i].image);
+		/* The archive's bytes, also when the manifest names it through a symlink. */
+		if (!realpath(path, real)) {
+			fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		if (inputs_add_path(in, m->containers[i].digest, real) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -461,7 +543,7 @@ int stages_run(const struct build_ctx *b)
 	char keys[N_STAGES][65], script[4200], log[4200];
 	double start = now(), t0;
 
-	if (export_manifest(b) < 0 || write_lists(b) < 0)
+	if (export_manifest(b) < 0 || write_lists(b) < 0 || write_confs(b) < 0)
 		return -1;
 	/* The package lists are an input of the stages that read them: refresh them first. */
 	snprintf(script, sizeof(script), "%s/image/apt-lists.sh", b->src);

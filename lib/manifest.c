@@ -5,6 +5,7 @@
  * is the first one in the file.
  */
 #include "manifest.h"
+#include "manifest_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,58 +23,13 @@
 #define SIZE_LIMIT (1ULL << 50)
 /* A manifest is a few hundred bytes: anything this big is not one. */
 #define FILE_LIMIT (1 << 20)
-/* Longest key or value quoted back in a message. */
-#define SHOW_MAX 64
-#define FIELDS_MAX 8
-
-/*
- * F_STRING: a checked string copied into the struct. F_SIZE: a disk size.
- * F_NUMBER: a scalar turned into numbers by parse(). F_MAP: a nested
- * mapping. F_LIST: a sequence whose items item() takes one by one.
- */
-enum kind { F_STRING, F_SIZE, F_NUMBER, F_MAP, F_LIST };
-
-/* What must exist, relative to the manifest's folder, for an F_STRING path. */
-enum exists { E_NONE, E_FILE_OR_DIR, E_DIR };
-
-struct ctx;
-
-struct field {
-	const char *key;
-	enum kind kind;
-	bool required;
-	size_t off;			    /* F_STRING, F_SIZE, F_NUMBER: member of the struct */
-	size_t size;			    /* F_STRING: buffer size, room for the NUL included */
-	const char *what;		    /* F_STRING, F_NUMBER: noun in "bad <what>" */
-	const char *(*check)(const char *); /* F_STRING: why the value is bad, or NULL */
-	enum exists exists;		    /* F_STRING */
-	const char *(*parse)(const char *, void *); /* F_NUMBER: stores at off, or says why not */
-	uint64_t min;				    /* F_SIZE: bytes */
-	const struct field *sub;		    /* F_MAP */
-	size_t max;				    /* F_LIST: most items */
-	/* F_LIST: takes item I (node V, field path PATH) of sequence SEQ. */
-	int (*item)(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
-};
-
-struct ctx {
-	yaml_document_t *doc;
-	struct manifest *m;
-	char *base; /* where the fields being walked live: c->m, or one rootfs.files item */
-	const char *path;
-	char *err;
-	size_t errlen;
-};
 
 static const char *check_name(const char *s);
-static const char *check_channel(const char *s);
 static const char *check_version(const char *s);
 static const char *check_package(const char *s);
 static const char *check_cmdline(const char *s);
 static const char *check_hostname(const char *s);
 static const char *check_tty(const char *s);
-static const char *check_src(const char *s);
-static const char *check_dst(const char *s);
 static const char *check_gpg_key(const char *s);
 static const char *check_homedir(const char *s);
 static const char *parse_mode(const char *s, void *dst);
@@ -134,8 +90,8 @@ static const struct field rootfs_fields[] = {
 };
 
 static const struct field file_fields[] = {
-    FILE_PATH("src", src, "source path", check_src, E_FILE_OR_DIR),
-    FILE_PATH("dst", dst, "destination path", check_dst, E_NONE),
+    FILE_PATH("src", src, "source path", mf_check_src, E_FILE_OR_DIR),
+    FILE_PATH("dst", dst, "destination path", mf_check_dst, E_NONE),
     NUMBER("mode", offsetof(struct manifest_file, mode), "mode", parse_mode),
     NUMBER("owner", 0, "owner", parse_owner),
     {0},
@@ -171,16 +127,19 @@ static const struct field top_fields[] = {
     STRING("name", true, name, "name", check_name),
     STRING("version", true, version, "version", check_version),
     MAP("kernel", true, kernel_fields),
-    STRING("channel", false, channel, "channel", check_channel),
+    STRING("channel", false, channel, "channel", mf_check_id),
     MAP("rootfs", true, rootfs_fields),
     MAP("signing", false, signing_fields),
     MAP("disk", true, disk_fields),
     MAP("debug", false, debug_fields),
+    MAP("network", false, mf_network_fields),
+    LIST("onboot", MANIFEST_MAX_CONTAINERS, mf_take_onboot),
+    LIST("services", MANIFEST_MAX_CONTAINERS, mf_take_service),
     {0},
 };
 
 _Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= FIELDS_MAX + 1,
-	       "walk_map's seen[] must hold a flag per field of the largest mapping");
+	       "mf_walk_map's seen[] must hold a flag per field of the largest mapping");
 
 /* ---- validators: each returns why S is bad, or NULL ---- */
 
@@ -202,10 +161,10 @@ static bool all_in(const char *s, const char *extra, bool (*base)(char))
 	return true;
 }
 
-/* The name becomes the default hostname, so it also follows the label rule about '-'. */
+/* A name also follows the DNS label rule about '-', so that it can serve as a hostname. */
 static const char *check_name(const char *s)
 {
-	const char *why = check_channel(s);
+	const char *why = mf_check_id(s);
 
 	if (why)
 		return why;
@@ -277,8 +236,8 @@ static const char *check_tty(const char *s)
 	return NULL;
 }
 
-/* Like a name, but a channel may end with '-': [a-z0-9][a-z0-9-]*. */
-static const char *check_channel(const char *s)
+/* A channel or a container name: like a name, but it may end with '-'. */
+const char *mf_check_id(const char *s)
 {
 	if (!*s)
 		return "must not be empty";
@@ -289,7 +248,7 @@ static const char *check_channel(const char *s)
 	return NULL;
 }
 
-static bool has_control(const char *s)
+bool mf_has_control(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -317,12 +276,12 @@ static const char *check_relative(const char *s)
 		return "must not be empty";
 	if (s[0] == '/')
 		return "must be relative to the manifest's folder";
-	if (has_control(s))
+	if (mf_has_control(s))
 		return "control characters are not allowed";
 	return NULL;
 }
 
-static const char *check_src(const char *s)
+const char *mf_check_src(const char *s)
 {
 	const char *why = check_relative(s);
 
@@ -340,12 +299,12 @@ static const char *check_absolute(const char *s)
 		return "must be an absolute path";
 	if (has_dotdot(s))
 		return "must not contain '..'";
-	if (has_control(s))
+	if (mf_has_control(s))
 		return "control characters are not allowed";
 	return NULL;
 }
 
-static const char *check_dst(const char *s)
+const char *mf_check_dst(const char *s)
 {
 	const char *why = check_absolute(s);
 
@@ -387,6 +346,15 @@ static const char *parse_mode(const char *s, void *dst)
 	if (v > 07777)
 		return "more than 07777";
 	*(unsigned *)dst = (unsigned)v;
+	return NULL;
+}
+
+/* Strict: YAML 1.1's yes, no, on and off read as words elsewhere in the manifest. */
+const char *mf_parse_bool(const char *s, void *dst)
+{
+	if (strcmp(s, "true") && strcmp(s, "false"))
+		return "expected true or false";
+	*(bool *)dst = !strcmp(s, "true");
 	return NULL;
 }
 
@@ -509,8 +477,7 @@ __attribute__((format(printf, 3, 4))) static int set_err(char *err, size_t errle
 	return n < 0 ? 0 : n;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, yaml_mark_t mark,
-							 const char *fmt, ...)
+int mf_fail_at(struct ctx *c, yaml_mark_t mark, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = (size_t)set_err(c->err, c->errlen, "%s:%zu:%zu: ", c->path, mark.line + 1,
@@ -525,7 +492,7 @@ __attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, yaml_mar
 }
 
 /* S as it can be quoted on one line of a terminal: no control characters, not too long. */
-static const char *show(const char *s, size_t len, char buf[SHOW_MAX + 4])
+const char *mf_show(const char *s, size_t len, char buf[SHOW_MAX + 4])
 {
 	size_t n = len < SHOW_MAX ? len : SHOW_MAX;
 
@@ -541,7 +508,7 @@ static const char *scalar(const yaml_node_t *n)
 }
 
 /* YAML 1.1 spells null these ways: an absent optional value, an empty required one. */
-static bool is_null(const yaml_node_t *n)
+bool mf_is_null(const yaml_node_t *n)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 
@@ -554,9 +521,9 @@ static bool is_null(const yaml_node_t *n)
 }
 
 /* An absent value has no position of its own: point at its key instead. */
-static yaml_mark_t value_mark(const yaml_node_t *k, const yaml_node_t *v)
+yaml_mark_t mf_value_mark(const yaml_node_t *k, const yaml_node_t *v)
 {
-	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && is_null(v))
+	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && mf_is_null(v))
 		return k->start_mark;
 	return v->start_mark;
 }
@@ -568,11 +535,31 @@ static int scalar_text(struct ctx *c, const char *path, const yaml_node_t *k, co
 		       const char **text)
 {
 	if (v->type != YAML_SCALAR_NODE)
-		return fail_at(c, value_mark(k, v), "%s must be a scalar", path);
+		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a scalar", path);
 	if (strlen(scalar(v)) != v->data.scalar.length)
-		return fail_at(c, v->start_mark, "%s must not contain a NUL character", path);
-	*text = is_null(v) ? "" : scalar(v);
+		return mf_fail_at(c, v->start_mark, "%s must not contain a NUL character", path);
+	*text = mf_is_null(v) ? "" : scalar(v);
 	return 0;
+}
+
+int mf_open_dir(struct ctx *c)
+{
+	const char *slash = strrchr(c->path, '/');
+	char *dir = slash ? strndup(c->path, slash == c->path ? 1 : (size_t)(slash - c->path))
+			  : strdup(".");
+	int fd;
+
+	if (!dir) {
+		set_err(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		set_err(c->err, c->errlen, "%s: %s: %s", c->path, dir, strerror(-fd));
+	}
+	free(dir);
+	return fd;
 }
 
 /* S, a path relative to the manifest's folder, names what E asks for. */
@@ -580,39 +567,28 @@ static int check_exists(struct ctx *c, const char *path, yaml_mark_t at, const c
 			enum exists e)
 {
 	char buf[SHOW_MAX + 4];
-	const char *slash = strrchr(c->path, '/');
 	struct stat st;
-	int r, fd;
+	int r, fd = mf_open_dir(c);
 
-	if (!slash) {
-		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		char *dir = strndup(c->path, slash == c->path ? 1 : (size_t)(slash - c->path));
-		if (!dir) {
-			set_err(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
-			return -ENOMEM;
-		}
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		free(dir);
-	}
-	r = fd < 0 ? -errno : fstatat(fd, s, &st, 0) < 0 ? -errno : 0;
-	if (fd >= 0)
-		close(fd);
-	show(s, strlen(s), buf);
+	if (fd < 0)
+		return fd;
+	r = fstatat(fd, s, &st, 0) < 0 ? -errno : 0;
+	close(fd);
+	mf_show(s, strlen(s), buf);
 	if (r)
-		return fail_at(c, at, "%s: '%s' (relative to the manifest's folder): %s", path, buf,
-			       strerror(-r));
+		return mf_fail_at(c, at, "%s: '%s' (relative to the manifest's folder): %s", path,
+				  buf, strerror(-r));
 	if (e == E_DIR && !S_ISDIR(st.st_mode))
-		return fail_at(c, at, "%s: '%s' is not a directory", path, buf);
+		return mf_fail_at(c, at, "%s: '%s' is not a directory", path, buf);
 	if (e == E_FILE_OR_DIR && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return fail_at(c, at, "%s: '%s' is neither a regular file nor a directory", path,
-			       buf);
+		return mf_fail_at(c, at, "%s: '%s' is neither a regular file nor a directory", path,
+				  buf);
 	return 0;
 }
 
 /* Checks scalar V against CHECK and copies it to DST, a buffer of SIZE bytes. */
-static int take_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
-		     const char *(*check)(const char *), const char *what, char *dst, size_t size)
+int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
+		 const char *(*check)(const char *), const char *what, char *dst, size_t size)
 {
 	char buf[SHOW_MAX + 4];
 	const char *s, *why;
@@ -622,12 +598,12 @@ static int take_text(struct ctx *c, const char *path, const yaml_node_t *k, cons
 		return r;
 	size_t len = strlen(s);
 	if (len >= size)
-		return fail_at(c, v->start_mark, "%s is too long (%zu bytes, at most %zu)", path,
-			       len, size - 1);
+		return mf_fail_at(c, v->start_mark, "%s is too long (%zu bytes, at most %zu)", path,
+				  len, size - 1);
 	why = check(s);
 	if (why)
-		return fail_at(c, value_mark(k, v), "%s: bad %s '%s': %s", path, what,
-			       show(s, len, buf), why);
+		return mf_fail_at(c, mf_value_mark(k, v), "%s: bad %s '%s': %s", path, what,
+				  mf_show(s, len, buf), why);
 	memcpy(dst, s, len + 1);
 	return 0;
 }
@@ -638,11 +614,11 @@ static int take_string(struct ctx *c, const struct field *f, const char *path, c
 	char *dst = c->base + f->off;
 
 	/* "hostname:" with nothing after it means the default, as if the key were absent. */
-	if (!f->required && v->type == YAML_SCALAR_NODE && is_null(v))
+	if (!f->required && v->type == YAML_SCALAR_NODE && mf_is_null(v))
 		return 0;
-	int r = take_text(c, path, k, v, f->check, f->what, dst, f->size);
+	int r = mf_take_text(c, path, k, v, f->check, f->what, dst, f->size);
 	if (r == 0 && f->exists != E_NONE)
-		r = check_exists(c, path, value_mark(k, v), dst, f->exists);
+		r = check_exists(c, path, mf_value_mark(k, v), dst, f->exists);
 	return r;
 }
 
@@ -655,12 +631,12 @@ static int take_number(struct ctx *c, const struct field *f, const char *path, c
 
 	if (r)
 		return r;
-	if (!f->required && is_null(v))
+	if (!f->required && mf_is_null(v))
 		return 0;
 	why = f->parse(s, c->base + f->off);
 	if (why)
-		return fail_at(c, value_mark(k, v), "%s: bad %s '%s': %s", path, f->what,
-			       show(s, strlen(s), buf), why);
+		return mf_fail_at(c, mf_value_mark(k, v), "%s: bad %s '%s': %s", path, f->what,
+				  mf_show(s, strlen(s), buf), why);
 	return 0;
 }
 
@@ -674,22 +650,20 @@ static int take_size(struct ctx *c, const struct field *f, const char *path, con
 
 	if (r)
 		return r;
-	yaml_mark_t at = value_mark(k, v);
+	yaml_mark_t at = mf_value_mark(k, v);
 	why = size_reason(s, &bytes);
 	if (why)
-		return fail_at(c, at, "%s: bad size '%s': %s", path, show(s, strlen(s), buf), why);
+		return mf_fail_at(c, at, "%s: bad size '%s': %s", path, mf_show(s, strlen(s), buf),
+				  why);
 	if (bytes < f->min)
-		return fail_at(c, at, "%s: size '%s' is too small (minimum %lluM)", path, s,
-			       (unsigned long long)(f->min / MIB));
+		return mf_fail_at(c, at, "%s: size '%s' is too small (minimum %lluM)", path, s,
+				  (unsigned long long)(f->min / MIB));
 	if (bytes > SIZE_LIMIT)
-		return fail_at(c, at, "%s: size '%s' is too large (maximum %lluG)", path, s,
-			       (unsigned long long)(SIZE_LIMIT / MIB / 1024));
+		return mf_fail_at(c, at, "%s: size '%s' is too large (maximum %lluG)", path, s,
+				  (unsigned long long)(SIZE_LIMIT / MIB / 1024));
 	memcpy(c->base + f->off, &bytes, sizeof(bytes));
 	return 0;
 }
-
-static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
-		    const char *prefix);
 
 static void join(char *out, size_t n, const char *prefix, const char *key)
 {
@@ -702,8 +676,8 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 			const yaml_node_t *v)
 {
 	struct manifest *m = c->m;
-	int r = take_text(c, path, v, v, check_package, "package name", m->rootfs.packages[i],
-			  sizeof(m->rootfs.packages[i]));
+	int r = mf_take_text(c, path, v, v, check_package, "package name", m->rootfs.packages[i],
+			     sizeof(m->rootfs.packages[i]));
 
 	if (r)
 		return r;
@@ -712,8 +686,9 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 			continue;
 		const yaml_node_t *first =
 		    yaml_document_get_node(c->doc, seq->data.sequence.items.start[j]);
-		return fail_at(c, v->start_mark, "%s: duplicate package '%s' (first on line %zu)",
-			       path, m->rootfs.packages[i], first->start_mark.line + 1);
+		return mf_fail_at(c, v->start_mark,
+				  "%s: duplicate package '%s' (first on line %zu)", path,
+				  m->rootfs.packages[i], first->start_mark.line + 1);
 	}
 	m->rootfs.n_packages = i + 1;
 	return 0;
@@ -723,8 +698,8 @@ static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, 
 		       const yaml_node_t *v)
 {
 	struct manifest *m = c->m;
-	int r = take_text(c, path, v, v, check_absolute, "glob", m->rootfs.remove[i],
-			  sizeof(m->rootfs.remove[i]));
+	int r = mf_take_text(c, path, v, v, check_absolute, "glob", m->rootfs.remove[i],
+			     sizeof(m->rootfs.remove[i]));
 
 	(void)seq;
 	if (r == 0)
@@ -740,34 +715,34 @@ static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, si
 
 	(void)seq;
 	if (v->type != YAML_MAPPING_NODE)
-		return fail_at(c, v->start_mark, "%s must be a mapping", path);
+		return mf_fail_at(c, v->start_mark, "%s must be a mapping", path);
 	memset(f, 0, sizeof(*f));
 	f->mode = 0644;
 	c->base = (char *)f;
-	int r = walk_map(c, v, file_fields, path);
+	int r = mf_walk_map(c, v, file_fields, path);
 	c->base = base;
 	if (r == 0)
 		c->m->rootfs.n_files = i + 1;
 	return r;
 }
 
-static int take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
-		     const yaml_node_t *v)
+int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
+		 const yaml_node_t *v)
 {
 	char item[96];
 
 	/* "packages:" with nothing after it: no packages, as if the key were absent. */
-	if (!f->required && is_null(v))
+	if (!f->required && mf_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail_at(c, value_mark(k, v), "%s must be a list", path);
+		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a list", path);
 	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	for (size_t i = 0; i < n; i++) {
 		const yaml_node_t *it =
 		    yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
 		if (i >= f->max)
-			return fail_at(c, it->start_mark, "%s has more than %zu items", path,
-				       f->max);
+			return mf_fail_at(c, it->start_mark, "%s has more than %zu items", path,
+					  f->max);
 		snprintf(item, sizeof(item), "%s[%zu]", path, i);
 		int r = f->item(c, item, v, i, it);
 		if (r)
@@ -791,10 +766,12 @@ static int take_value(struct ctx *c, const struct field *f, const char *prefix,
 		return take_number(c, f, path, k, v);
 	case F_MAP:
 		if (v->type != YAML_MAPPING_NODE)
-			return fail_at(c, value_mark(k, v), "%s must be a mapping", path);
-		return walk_map(c, v, f->sub, path);
+			return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
+		return mf_walk_map(c, v, f->sub, path);
 	case F_LIST:
-		return take_list(c, f, path, k, v);
+		return mf_take_list(c, f, path, k, v);
+	case F_FUNC:
+		return f->take(c, path, k, v);
 	}
 	return -EINVAL;
 }
@@ -804,6 +781,21 @@ static const struct field *find_field(const struct field *fields, const yaml_nod
 	for (const struct field *f = fields; f->key; f++)
 		if (strlen(f->key) == k->data.scalar.length && !strcmp(f->key, scalar(k)))
 			return f;
+	return NULL;
+}
+
+const yaml_node_t *mf_find_key(struct ctx *c, const yaml_node_t *map, const char *key,
+			       const yaml_node_t **value)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		if (k->type == YAML_SCALAR_NODE && strlen(key) == k->data.scalar.length &&
+		    !strcmp(key, scalar(k))) {
+			*value = yaml_document_get_node(c->doc, p->value);
+			return k;
+		}
+	}
 	return NULL;
 }
 
@@ -819,21 +811,21 @@ static int walk_pair(struct ctx *c, const yaml_node_pair_t *pair, const struct f
 	else
 		snprintf(where, sizeof(where), "at top level");
 	if (k->type != YAML_SCALAR_NODE)
-		return fail_at(c, k->start_mark, "keys must be scalars (%s)", where);
+		return mf_fail_at(c, k->start_mark, "keys must be scalars (%s)", where);
 	const struct field *f = find_field(fields, k);
 	if (!f)
-		return fail_at(c, k->start_mark, "unknown key '%s' %s",
-			       show(scalar(k), k->data.scalar.length, buf), where);
+		return mf_fail_at(c, k->start_mark, "unknown key '%s' %s",
+				  mf_show(scalar(k), k->data.scalar.length, buf), where);
 	const yaml_node_t **first = &seen[f - fields];
 	if (*first)
-		return fail_at(c, k->start_mark, "duplicate key '%s' %s (first on line %zu)",
-			       f->key, where, (*first)->start_mark.line + 1);
+		return mf_fail_at(c, k->start_mark, "duplicate key '%s' %s (first on line %zu)",
+				  f->key, where, (*first)->start_mark.line + 1);
 	*first = k;
 	return take_value(c, f, prefix, k, v);
 }
 
-static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
-		    const char *prefix)
+int mf_walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
+		const char *prefix)
 {
 	const yaml_node_t *seen[FIELDS_MAX] = {0};
 	char path[64];
@@ -848,7 +840,7 @@ static int walk_map(struct ctx *c, const yaml_node_t *map, const struct field *f
 		if (!f->required || seen[f - fields])
 			continue;
 		join(path, sizeof(path), prefix, f->key);
-		return fail_at(c, map->start_mark, "missing required field '%s'", path);
+		return mf_fail_at(c, map->start_mark, "missing required field '%s'", path);
 	}
 	return 0;
 }
@@ -858,15 +850,15 @@ static int check_document(struct ctx *c)
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	yaml_mark_t start = {0};
 
-	if (!root || is_null(root))
-		return fail_at(c, root ? root->start_mark : start, "empty document");
+	if (!root || mf_is_null(root))
+		return mf_fail_at(c, root ? root->start_mark : start, "empty document");
 	if (root->type != YAML_MAPPING_NODE)
-		return fail_at(c, root->start_mark, "top level must be a mapping");
-	int r = walk_map(c, root, top_fields, "");
+		return mf_fail_at(c, root->start_mark, "top level must be a mapping");
+	int r = mf_walk_map(c, root, top_fields, "");
+	if (r == 0)
+		r = mf_check_containers(c, root);
 	if (r)
 		return r;
-	if (!c->m->rootfs.hostname[0])
-		memcpy(c->m->rootfs.hostname, c->m->name, sizeof(c->m->name));
 	if (!c->m->channel[0])
 		strcpy(c->m->channel, "stable");
 	return 0;
@@ -901,10 +893,10 @@ static int syntax_error(struct ctx *c, const yaml_parser_t *p, const char *buf, 
 	if (p->error == YAML_READER_ERROR)
 		at = mark_at(buf, len, p->problem_offset);
 	if (p->context)
-		return fail_at(c, at, "yaml syntax error: %s (%s at line %zu)",
-			       p->problem ? p->problem : "unknown", p->context,
-			       p->context_mark.line + 1);
-	return fail_at(c, at, "yaml syntax error: %s", p->problem ? p->problem : "unknown");
+		return mf_fail_at(c, at, "yaml syntax error: %s (%s at line %zu)",
+				  p->problem ? p->problem : "unknown", p->context,
+				  p->context_mark.line + 1);
+	return mf_fail_at(c, at, "yaml syntax error: %s", p->problem ? p->problem : "unknown");
 }
 
 /* Loads the first document and makes sure nothing but comments follows it. */
@@ -923,7 +915,7 @@ static int load_one(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len
 	yaml_document_delete(&next);
 	if (more) {
 		yaml_document_delete(c->doc);
-		return fail_at(c, at, "only one document is allowed");
+		return mf_fail_at(c, at, "only one document is allowed");
 	}
 	return 0;
 }

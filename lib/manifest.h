@@ -2,6 +2,7 @@
 #ifndef BERTH_MANIFEST_H
 #define BERTH_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -9,6 +10,14 @@
 #define MANIFEST_MAX_PACKAGES 256
 #define MANIFEST_MAX_FILES 64
 #define MANIFEST_MAX_REMOVE 64
+#define MANIFEST_MAX_INTERFACES 8
+#define MANIFEST_MAX_ADDRESSES 8   /* per interface */
+#define MANIFEST_MAX_ROUTES 8	   /* per interface */
+#define MANIFEST_MAX_DNS 3	   /* resolv.conf reads no more */
+#define MANIFEST_MAX_CONTAINERS 16 /* onboot and services together */
+#define MANIFEST_MAX_ARGS 32	   /* command and health exec items */
+#define MANIFEST_MAX_ENV 32
+#define MANIFEST_MAX_BINDS 8
 
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
@@ -16,6 +25,63 @@ struct manifest_file {
 	char dst[1024]; /* absolute path in the image */
 	unsigned mode;	/* permission bits, e.g. 0644; for a directory, of the files in it */
 	unsigned uid, gid;
+};
+
+/* network.interfaces[].routes[] */
+struct manifest_route {
+	char to[50];  /* CIDR; "default" is stored as 0.0.0.0/0 or ::/0 (the family of via) */
+	char via[46]; /* gateway address; "" for an on-link route */
+};
+
+/* network.interfaces[]: interfaces not listed use DHCP. */
+struct manifest_interface {
+	char name[16]; /* kernel interface name */
+	bool dhcp;     /* default: true when no addresses are given */
+	size_t n_addresses;
+	char addresses[MANIFEST_MAX_ADDRESSES][50]; /* CIDR, IPv4 or IPv6, as written */
+	size_t n_routes;
+	struct manifest_route routes[MANIFEST_MAX_ROUTES];
+};
+
+enum manifest_network { MANIFEST_NETWORK_HOST, MANIFEST_NETWORK_NONE };
+enum manifest_restart { MANIFEST_RESTART_ALWAYS, MANIFEST_RESTART_ON_FAILURE, MANIFEST_RESTART_NO };
+enum manifest_probe {
+	MANIFEST_PROBE_NONE,
+	MANIFEST_PROBE_HTTP,
+	MANIFEST_PROBE_TCP,
+	MANIFEST_PROBE_EXEC
+};
+
+/* binds[]: "SRC:DST[:ro|:rw]" */
+struct manifest_bind {
+	char src[256]; /* absolute, under /var/ */
+	char dst[256]; /* absolute, in the container */
+	bool ro;
+};
+
+/* An onboot: or services: entry. */
+struct manifest_container {
+	bool service;	  /* false: onboot (run once, in order) */
+	char name[33];	  /* [a-z0-9][a-z0-9-]*, unique among all containers */
+	char image[1024]; /* OCI image archive, relative to the manifest's folder */
+	char digest[65];  /* hex SHA-256 of the archive's index.json */
+	enum manifest_network network;
+	size_t n_command; /* 0: the image's CMD */
+	char command[MANIFEST_MAX_ARGS][256];
+	size_t n_env;
+	char env[MANIFEST_MAX_ENV][256]; /* KEY=VALUE */
+	size_t n_binds;
+	struct manifest_bind binds[MANIFEST_MAX_BINDS];
+	/* Services only. */
+	enum manifest_restart restart;
+	bool critical;
+	struct {
+		enum manifest_probe probe;
+		unsigned port;	/* http, tcp */
+		char path[256]; /* http; default "/" */
+		size_t n_exec;
+		char exec[MANIFEST_MAX_ARGS][256]; /* exec: argv run in the container */
+	} health;
 };
 
 struct manifest {
@@ -27,7 +93,7 @@ struct manifest {
 	} kernel;
 	char channel[33]; /* OSTree ref berth/<name>/<arch>/<channel>; default "stable" */
 	struct {
-		char hostname[65];
+		char hostname[65]; /* "" = none: berth-init derives one from the machine id */
 		size_t n_packages;
 		char packages[MANIFEST_MAX_PACKAGES][129]; /* Debian package names */
 		size_t n_files;
@@ -48,6 +114,15 @@ struct manifest {
 	struct {
 		char shell[33]; /* tty for a root shell (test images only), "" = none */
 	} debug;
+	struct {
+		size_t n_interfaces;
+		struct manifest_interface interfaces[MANIFEST_MAX_INTERFACES];
+		size_t n_dns;
+		char dns[MANIFEST_MAX_DNS][46]; /* IPv4 or IPv6 addresses */
+	} network;
+	/* onboot: and services: entries in the order the file has them. */
+	size_t n_containers;
+	struct manifest_container containers[MANIFEST_MAX_CONTAINERS];
 };
 
 /*

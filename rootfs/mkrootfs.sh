@@ -2,7 +2,8 @@
 # Stage "rootfs": the tree of the read-only root. The manifest's Debian
 # packages (rootfs/packages.sh: closure, lockfile, pruning), BusyBox built
 # with musl (rootfs/busybox.sh) with its applet links, berth-init as
-# /sbin/init, a generated /etc, then rootfs.files and rootfs.remove.
+# /sbin/init, a generated /etc, the containers' images, then rootfs.files
+# and rootfs.remove.
 # Out: $BERTH_WORK/rootfs and $BERTH_WORK/packages.lock.
 set -euo pipefail
 
@@ -45,14 +46,20 @@ PRETTY_NAME="berth $BERTH_VERSION"
 OSR
 rm -f "$root/usr/lib/os-release"
 ln -s ../../etc/os-release "$root/usr/lib/os-release"
-echo "$BERTH_HOSTNAME" >"$root/etc/hostname"
+# Without a hostname in the manifest berth-init derives one from the machine
+# id, which it writes to /run/machine-id at boot.
+if [ -n "$BERTH_HOSTNAME" ]; then
+	echo "$BERTH_HOSTNAME" >"$root/etc/hostname"
+fi
+ln -sfn ../run/machine-id "$root/etc/machine-id"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n' \
 	>"$root/etc/nsswitch.conf"
 ln -sfn ../proc/self/mounts "$root/etc/mtab"
 ln -sfn ../run/resolv.conf "$root/etc/resolv.conf"
-ln -s ../run/machine-id "$root/etc/machine-id"
+# Containers on the host network get the host's /etc/hosts (ctr --net-host).
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 if [ -n "$BERTH_DEBUG_SHELL" ]; then
 	echo "$BERTH_DEBUG_SHELL" >"$root/etc/berth/console-shell"
 fi
@@ -92,6 +99,20 @@ disabled_plugins = [
 TOML
 	chmod 0644 "$root/etc/containerd/config.toml"
 fi
+
+# The manifest's network:, onboot: and services: sections as berth-init
+# reads them (written by berth), and the containers' OCI image archives,
+# named by the digest of their index.json. rootfs.files below may replace
+# the files.
+if [ -n "$BERTH_NETWORK_CONF" ]; then
+	install -m 0644 "$BERTH_NETWORK_CONF" "$root/etc/berth/network.conf"
+fi
+if [ -n "$BERTH_CONTAINERS_CONF" ]; then
+	install -m 0644 "$BERTH_CONTAINERS_CONF" "$root/etc/berth/containers.conf"
+fi
+while IFS=$'\t' read -r src digest; do
+	install -D -m 0644 "$src" "$root/usr/share/berth/images/$digest.tar"
+done <"$BERTH_IMAGES_LIST"
 
 # rootfs.files: "src dst mode uid gid" (a folder's files all get MODE).
 while IFS=$'\t' read -r src dst mode uid gid; do

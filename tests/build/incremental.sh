@@ -1,6 +1,7 @@
 #!/bin/bash
 # A rebuild with nothing changed runs no stage; changing one file of
-# rootfs.files runs only the stages downstream of the rootfs.
+# rootfs.files, or a container's image archive, runs only the stages
+# downstream of the rootfs.
 set -u
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
@@ -39,3 +40,15 @@ echo "Welcome to berth, changed." >"$tmp/files/motd"
 build
 for s in kernel initramfs; do expect "$s" cached "one rootfs file changed"; done
 for s in rootfs ostree root-image uki esp disk; do expect "$s" ran "one rootfs file changed"; done
+
+# An onboot container (its image only needs oci-layout and index.json to be
+# taken), then the same archive with one more member: same digest, new bytes.
+cp tests/manifests/bad/oci/tiny.tar "$tmp/image.tar"
+sed -i 's/^rootfs:$/rootfs:\n  packages: [containerd]/' "$tmp/test.yaml"
+printf 'onboot:\n  - name: seed\n    image: image.tar\n' >>"$tmp/test.yaml"
+build
+echo extra >"$tmp/extra"
+tar -rf "$tmp/image.tar" -C "$tmp" extra
+build
+for s in kernel initramfs; do expect "$s" cached "image archive changed"; done
+for s in rootfs ostree root-image uki esp disk; do expect "$s" ran "image archive changed"; done

@@ -1,4 +1,4 @@
-/* unit: lib/manifest.c -lyaml */
+/* unit: lib/manifest*.c -lyaml -larchive -lsodium */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -410,12 +410,12 @@ static void test_defaults(void)
 	memset(&m, 0x55, sizeof(m));
 	CHECK(load(MINIMAL) == 0, "minimal manifest loads");
 	CHECK(!strcmp(m.kernel.cmdline, ""), "default: cmdline empty");
-	CHECK(!strcmp(m.rootfs.hostname, "berth"), "default: hostname is name");
+	CHECK(!strcmp(m.rootfs.hostname, ""), "default: no hostname");
 	CHECK(!strcmp(m.debug.shell, ""), "default: no debug shell");
 	CHECK(load("name: berth\nversion: 0.1.0\n" KERNEL "rootfs:\n  hostname: ~\n" DISK
 		   "debug: {}\n") == 0 &&
-		  !strcmp(m.rootfs.hostname, "berth"),
-	      "null hostname falls back to name");
+		  !strcmp(m.rootfs.hostname, ""),
+	      "null hostname means none");
 	CHECK(load(MINIMAL "debug: {shell: null}\n") == 0 && !strcmp(m.debug.shell, ""),
 	      "null shell means none");
 	CHECK(load("{name: a1, version: 0.0.0, kernel: {package: l0, cmdline: ''}, rootfs: {},"

@@ -1,0 +1,524 @@
+/*
+ * The manifest's onboot: and services: sections: containers berth-init runs
+ * with containerd from OCI image archives baked into the root image. Every
+ * string ends up on a line of /etc/berth/containers.conf, so none may hold
+ * a control character. An image archive is opened here, at load time, so a
+ * missing or wrong one is reported at its line like any other mistake.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifest_int.h"
+
+static const char *check_arg(const char *s);
+static const char *check_env(const char *s);
+static const char *check_http_path(const char *s);
+static const char *parse_network(const char *s, void *dst);
+static const char *parse_restart(const char *s, void *dst);
+static const char *parse_port(const char *s, void *dst);
+static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_tcp(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_exec(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+			const yaml_node_t *v);
+static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v);
+static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		     const yaml_node_t *v);
+static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		      const yaml_node_t *v);
+
+/* Fields of one container: offsets into struct manifest_container. */
+#define MEMBER(member) offsetof(struct manifest_container, member)
+#define TEXT(k, req, member, noun, fn)                                                  \
+	{                                                                               \
+		.key = k, .kind = F_STRING, .required = req, .off = MEMBER(member),     \
+		.size = sizeof(((struct manifest_container *)0)->member), .what = noun, \
+		.check = fn                                                             \
+	}
+#define NUMBER(k, req, member, noun, fn)                                                          \
+	{                                                                                         \
+		.key = k, .kind = F_NUMBER, .required = req, .off = MEMBER(member), .what = noun, \
+		.parse = fn                                                                       \
+	}
+#define LIST(k, most, fn)                                                            \
+	{                                                                            \
+		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
+	}
+#define FUNC(k, req, fn)                                              \
+	{                                                             \
+		.key = k, .kind = F_FUNC, .required = req, .take = fn \
+	}
+
+/* An onboot: entry has a service's fields but restart, critical and health. */
+static const struct field onboot_fields[] = {
+    TEXT("name", true, name, "container name", mf_check_id),
+    FUNC("image", true, take_image),
+    LIST("command", MANIFEST_MAX_ARGS, take_command),
+    LIST("env", MANIFEST_MAX_ENV, take_env),
+    LIST("binds", MANIFEST_MAX_BINDS, take_bind),
+    NUMBER("network", false, network, "network", parse_network),
+    {0},
+};
+
+static const struct field service_fields[] = {
+    TEXT("name", true, name, "container name", mf_check_id),
+    FUNC("image", true, take_image),
+    LIST("command", MANIFEST_MAX_ARGS, take_command),
+    LIST("env", MANIFEST_MAX_ENV, take_env),
+    LIST("binds", MANIFEST_MAX_BINDS, take_bind),
+    NUMBER("network", false, network, "network", parse_network),
+    NUMBER("restart", false, restart, "restart policy", parse_restart),
+    NUMBER("critical", false, critical, "boolean", mf_parse_bool),
+    FUNC("health", false, take_health),
+    {0},
+};
+
+_Static_assert(sizeof(service_fields) / sizeof(service_fields[0]) <= FIELDS_MAX + 1,
+	       "mf_walk_map's seen[] must hold a flag per field of a service");
+
+static const struct field health_fields[] = {
+    FUNC("http", false, take_http),
+    FUNC("tcp", false, take_tcp),
+    FUNC("exec", false, take_exec),
+    {0},
+};
+
+static const struct field http_fields[] = {
+    NUMBER("port", true, health.port, "port", parse_port),
+    TEXT("path", false, health.path, "path", check_http_path),
+    {0},
+};
+
+static const struct field tcp_fields[] = {
+    NUMBER("port", true, health.port, "port", parse_port),
+    {0},
+};
+
+static const struct field exec_list = LIST("exec", MANIFEST_MAX_ARGS, take_probe);
+
+/* ---- validators ---- */
+
+/* An argv item; "" would be a line with nothing after its key. */
+static const char *check_arg(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+static const char *check_env(const char *s)
+{
+	size_t n = strcspn(s, "=");
+
+	if (!s[n])
+		return "expected KEY=VALUE";
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9') ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		return "the key must be letters, digits and '_', not starting with a digit";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+/* The path goes into an HTTP request line, where white space would end it. */
+static const char *check_http_path(const char *s)
+{
+	if (s[0] != '/')
+		return "must start with '/'";
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return "white space and control characters are not allowed";
+	return NULL;
+}
+
+static const char *parse_network(const char *s, void *dst)
+{
+	if (!strcmp(s, "host"))
+		*(enum manifest_network *)dst = MANIFEST_NETWORK_HOST;
+	else if (!strcmp(s, "none"))
+		*(enum manifest_network *)dst = MANIFEST_NETWORK_NONE;
+	else
+		return "expected host or none";
+	return NULL;
+}
+
+static const char *parse_restart(const char *s, void *dst)
+{
+	if (!strcmp(s, "always"))
+		*(enum manifest_restart *)dst = MANIFEST_RESTART_ALWAYS;
+	else if (!strcmp(s, "on-failure"))
+		*(enum manifest_restart *)dst = MANIFEST_RESTART_ON_FAILURE;
+	else if (!strcmp(s, "no"))
+		*(enum manifest_restart *)dst = MANIFEST_RESTART_NO;
+	else
+		return "expected always, on-failure or no";
+	return NULL;
+}
+
+static const char *parse_port(const char *s, void *dst)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n || s[0] == '0')
+		return "expected a port number from 1 to 65535";
+	unsigned long v = strtoul(s, NULL, 10);
+	if (v > 65535)
+		return "expected a port number from 1 to 65535";
+	*(unsigned *)dst = (unsigned)v;
+	return NULL;
+}
+
+/*
+ * "SRC:DST[:ro|:rw]" into B; a bad path is named in *PART. The conf file
+ * separates SRC, DST and the mode with spaces, so neither path may hold
+ * white space.
+ */
+static const char *parse_bind(const char *s, struct manifest_bind *b, const char **part)
+{
+	const char *colon = strchr(s, ':'), *mode, *why;
+	size_t n_src = colon ? (size_t)(colon - s) : 0, n_dst;
+
+	*part = "";
+	if (!colon)
+		return "expected SRC:DST[:ro|:rw]";
+	mode = strchr(colon + 1, ':');
+	n_dst = mode ? (size_t)(mode - colon - 1) : strlen(colon + 1);
+	if (mode && strcmp(mode, ":ro") && strcmp(mode, ":rw"))
+		return "expected SRC:DST[:ro|:rw]";
+	if (strpbrk(s, " \t"))
+		return "white space is not allowed";
+	if (n_src >= sizeof(b->src) || n_dst >= sizeof(b->dst))
+		return "a path is longer than 255 bytes";
+	memcpy(b->src, s, n_src);
+	b->src[n_src] = '\0';
+	memcpy(b->dst, colon + 1, n_dst);
+	b->dst[n_dst] = '\0';
+	b->ro = mode && !strcmp(mode, ":ro");
+	*part = "the source ";
+	why = mf_check_dst(b->src);
+	if (!why && strncmp(b->src, "/var/", 5))
+		why = "must be under /var/ (the data partition)";
+	if (!why) {
+		*part = "the destination ";
+		why = mf_check_dst(b->dst);
+	}
+	return why;
+}
+
+/* ---- the image archive ---- */
+
+/* A member's name as tar tools write it, with or without a leading "./". */
+static bool is_member(const char *name, const char *want)
+{
+	if (!strncmp(name, "./", 2))
+		name += 2;
+	return !strcmp(name, want);
+}
+
+/* Hashes the data of the archive's current member into ST. */
+static int hash_member(struct archive *a, crypto_hash_sha256_state *st)
+{
+	unsigned char buf[16384];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		crypto_hash_sha256_update(st, buf, (unsigned long long)n);
+	return n < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
+/*
+ * Reads the tar on FD: it must hold oci-layout and one index.json file.
+ * The digest is that of index.json, which names each manifest of the image
+ * by its own digest. Returns NULL with the hex digest in DIGEST, or why not
+ * (in WHY).
+ */
+static const char *read_archive(int fd, char digest[65], char *why, size_t len)
+{
+	unsigned char out[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	struct archive_entry *e;
+	int layout = 0, index = 0, r;
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return strerror(ENOMEM);
+	archive_read_support_format_tar(a);
+	r = archive_read_open_fd(a, fd, 65536);
+	while (r == ARCHIVE_OK) {
+		r = archive_read_next_header(a, &e);
+		/* A header read with a warning (an unknown pax keyword) is still a member. */
+		if (r == ARCHIVE_WARN)
+			r = ARCHIVE_OK;
+		if (r != ARCHIVE_OK || archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (is_member(archive_entry_pathname(e), "oci-layout")) {
+			layout++;
+		} else if (is_member(archive_entry_pathname(e), "index.json") && index++ == 0) {
+			crypto_hash_sha256_init(&st);
+			r = hash_member(a, &st);
+			crypto_hash_sha256_final(&st, out);
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		const char *lib = archive_error_string(a);
+		snprintf(why, len, "is not an OCI image archive (%s)", lib ? lib : "read error");
+	} else if (index == 0) {
+		snprintf(why, len, "is not an OCI image archive (no index.json)");
+	} else if (index > 1) {
+		snprintf(why, len, "has %d index.json members", index);
+	} else if (!layout) {
+		snprintf(why, len, "is not an OCI image archive (no oci-layout)");
+	} else {
+		sodium_bin2hex(digest, 65, out, sizeof(out));
+		why = NULL;
+	}
+	archive_read_free(a);
+	return why;
+}
+
+static struct manifest_container *container_of(struct ctx *c)
+{
+	return (struct manifest_container *)c->base;
+}
+
+static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	struct manifest_container *ct = container_of(c);
+	char buf[SHOW_MAX + 4], why[256];
+	const char *bad;
+	struct stat st;
+	int r, fd, dir;
+
+	r = mf_take_text(c, path, k, v, mf_check_src, "image path", ct->image, sizeof(ct->image));
+	if (r)
+		return r;
+	mf_show(ct->image, strlen(ct->image), buf);
+	dir = mf_open_dir(c);
+	if (dir < 0)
+		return dir;
+	/* O_NONBLOCK: a FIFO in the image's place must not hang the build. */
+	fd = openat(dir, ct->image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	r = fd < 0 ? -errno : 0;
+	close(dir);
+	if (r == -ENOENT)
+		return mf_fail_at(c, v->start_mark, "%s: image '%s': no such file", path, buf);
+	if (r)
+		return mf_fail_at(c, v->start_mark, "%s: image '%s': %s", path, buf, strerror(-r));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		bad = "is not a regular file";
+	else
+		bad = read_archive(fd, ct->digest, why, sizeof(why));
+	close(fd);
+	if (bad)
+		return mf_fail_at(c, v->start_mark, "%s: image '%s' %s", path, buf, bad);
+	return 0;
+}
+
+/* ---- health ---- */
+
+static int set_probe(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
+		     enum manifest_probe probe)
+{
+	struct manifest_container *ct = container_of(c);
+
+	if (ct->health.probe != MANIFEST_PROBE_NONE)
+		return mf_fail_at(c, k->start_mark,
+				  "%s: a health check has one probe: http, tcp or exec", path);
+	ct->health.probe = probe;
+	if (probe != MANIFEST_PROBE_EXEC && v->type != YAML_MAPPING_NODE)
+		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
+	return 0;
+}
+
+static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	int r = set_probe(c, path, k, v, MANIFEST_PROBE_HTTP);
+
+	if (r)
+		return r;
+	strcpy(container_of(c)->health.path, "/");
+	return mf_walk_map(c, v, http_fields, path);
+}
+
+static int take_tcp(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	int r = set_probe(c, path, k, v, MANIFEST_PROBE_TCP);
+
+	return r ? r : mf_walk_map(c, v, tcp_fields, path);
+}
+
+static int take_exec(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	int r = set_probe(c, path, k, v, MANIFEST_PROBE_EXEC);
+
+	if (r == 0)
+		r = mf_take_list(c, &exec_list, path, k, v);
+	if (r == 0 && container_of(c)->health.n_exec == 0)
+		return mf_fail_at(c, mf_value_mark(k, v),
+				  "%s: expected a command, e.g. [/app, check]", path);
+	return r;
+}
+
+static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	if (v->type != YAML_MAPPING_NODE)
+		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
+	int r = mf_walk_map(c, v, health_fields, path);
+	if (r == 0 && container_of(c)->health.probe == MANIFEST_PROBE_NONE)
+		return mf_fail_at(c, v->start_mark, "%s: expected one probe: http, tcp or exec",
+				  path);
+	return r;
+}
+
+/* ---- list items ---- */
+
+static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+			const yaml_node_t *v)
+{
+	struct manifest_container *ct = container_of(c);
+	int r = mf_take_text(c, path, v, v, check_arg, "argument", ct->command[i],
+			     sizeof(ct->command[i]));
+
+	(void)seq;
+	if (r == 0)
+		ct->n_command = i + 1;
+	return r;
+}
+
+static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		      const yaml_node_t *v)
+{
+	struct manifest_container *ct = container_of(c);
+	int r = mf_take_text(c, path, v, v, check_arg, "argument", ct->health.exec[i],
+			     sizeof(ct->health.exec[i]));
+
+	(void)seq;
+	if (r == 0)
+		ct->health.n_exec = i + 1;
+	return r;
+}
+
+static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v)
+{
+	struct manifest_container *ct = container_of(c);
+	int r = mf_take_text(c, path, v, v, check_env, "environment variable", ct->env[i],
+			     sizeof(ct->env[i]));
+
+	(void)seq;
+	if (r == 0)
+		ct->n_env = i + 1;
+	return r;
+}
+
+static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		     const yaml_node_t *v)
+{
+	struct manifest_container *ct = container_of(c);
+	char text[2 * sizeof(ct->binds[i].src) + 4], buf[SHOW_MAX + 4];
+	const char *why, *part;
+	int r = mf_take_text(c, path, v, v, check_arg, "bind", text, sizeof(text));
+
+	(void)seq;
+	if (r)
+		return r;
+	why = parse_bind(text, &ct->binds[i], &part);
+	if (why)
+		return mf_fail_at(c, v->start_mark, "%s: bad bind '%s': %s%s", path,
+				  mf_show(text, strlen(text), buf), part, why);
+	ct->n_binds = i + 1;
+	return 0;
+}
+
+/* An onboot: or a services: entry. */
+static int take_container(struct ctx *c, const char *path, const yaml_node_t *v, bool service)
+{
+	struct manifest *m = c->m;
+	struct manifest_container *ct = &m->containers[m->n_containers];
+	const yaml_node_t *name, *health, *probe;
+	char *base = c->base;
+	int r;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return mf_fail_at(c, v->start_mark, "%s must be a mapping", path);
+	if (m->n_containers == MANIFEST_MAX_CONTAINERS)
+		return mf_fail_at(c, v->start_mark,
+				  "%s: more than %d containers (onboot and services together)",
+				  path, MANIFEST_MAX_CONTAINERS);
+	memset(ct, 0, sizeof(*ct));
+	ct->service = service;
+	c->base = (char *)ct;
+	r = mf_walk_map(c, v, service ? service_fields : onboot_fields, path);
+	c->base = base;
+	if (r)
+		return r;
+	mf_find_key(c, v, "name", &name);
+	for (size_t j = 0; j < m->n_containers; j++)
+		if (!strcmp(m->containers[j].name, ct->name))
+			return mf_fail_at(c, name->start_mark,
+					  "%s.name: duplicate container name '%s' (first on line "
+					  "%zu)",
+					  path, ct->name, c->name_line[j]);
+	health = mf_find_key(c, v, "health", &probe);
+	if ((ct->health.probe == MANIFEST_PROBE_HTTP || ct->health.probe == MANIFEST_PROBE_TCP) &&
+	    ct->network != MANIFEST_NETWORK_HOST)
+		return mf_fail_at(c, health->start_mark,
+				  "%s.health: http and tcp probes need network: host", path);
+	c->name_line[m->n_containers++] = name->start_mark.line + 1;
+	return 0;
+}
+
+int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		   const yaml_node_t *v)
+{
+	(void)seq;
+	(void)i;
+	return take_container(c, path, v, false);
+}
+
+int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v)
+{
+	(void)seq;
+	(void)i;
+	return take_container(c, path, v, true);
+}
+
+/* berth-init runs containers with containerd; the image must have it. */
+int mf_check_containers(struct ctx *c, const yaml_node_t *root)
+{
+	const struct manifest *m = c->m;
+
+	if (m->n_containers == 0)
+		return 0;
+	for (size_t i = 0; i < m->rootfs.n_packages; i++)
+		if (!strcmp(m->rootfs.packages[i], "containerd"))
+			return 0;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.top == v->data.sequence.items.start)
+			continue;
+		if (!strcmp((const char *)k->data.scalar.value, "onboot"))
+			return mf_fail_at(c, k->start_mark,
+					  "onboot containers need containerd in rootfs.packages");
+		if (!strcmp((const char *)k->data.scalar.value, "services"))
+			return mf_fail_at(c, k->start_mark,
+					  "services need containerd in rootfs.packages");
+	}
+	return 0;
+}
