@@ -61,7 +61,8 @@ tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 
 unit: $(UNIT_TESTS)
 
-test: deps programs unit out/default/disk.raw out/test/disk.raw out/containerd/disk.raw
+test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk.raw \
+	out/containerd/disk.raw
 	@./tests/run.sh
 
 format:

@@ -34,7 +34,7 @@ struct ctr {
 	const char *path; /* PROBE_HTTP */
 	size_t nprobe, nargs, nenv, nbinds;
 	const char *probe_argv[CTR_ARGS_MAX + 1]; /* PROBE_EXEC, NULL-terminated */
-	const char *args[CTR_ARGS_MAX + 1];	  /* replaces the image's CMD; none = keep it */
+	const char *args[CTR_ARGS_MAX + 1];	  /* the whole command line; none = the image's */
 	const char *env[CTR_ARGS_MAX + 1];
 	struct bind binds[CTR_BINDS_MAX];
 };

@@ -75,7 +75,7 @@ static void full(void)
 		  strcmp(c->probe_argv[1], "check it") == 0 && !c->probe_argv[2],
 	      "service: exec probe argv");
 	CHECK(c->nbinds == 2 && c->binds[0].ro && !c->binds[1].ro, "service: ro and rw binds");
-	CHECK(c->nargs == 0 && !c->args[0], "service: no args keeps the image's CMD");
+	CHECK(c->nargs == 0 && !c->args[0], "service: no args keeps the image's ENTRYPOINT and CMD");
 	c = &ctrs[2];
 	CHECK(c->restart == RESTART_NO && !c->critical && c->probe == PROBE_HTTP &&
 		  c->port == 8080 && strcmp(c->path, "/health?x=1") == 0,

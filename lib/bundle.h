@@ -1,0 +1,72 @@
+/*
+ * Update bundles (<name>_<version>.berth), written by `berth build` and
+ * read by berth-update. Format 1, every integer little-endian:
+ *
+ *   header    24 bytes: magic "BERTHBDL", u32 format (1), u32 manifest
+ *             length (1..BUNDLE_MANIFEST_MAX), u32 signature count
+ *             (0..BUNDLE_SIGS_MAX), u32 zero
+ *   manifest  text, "KEY VALUE" lines in this order (every line ends in \n):
+ *               format 1
+ *               name NAME
+ *               version VERSION
+ *               compatible COMPATIBLE
+ *               roothash HEX64
+ *               payload root SIZE SHA256HEX
+ *               payload verity SIZE SHA256HEX
+ *               payload uki-a SIZE SHA256HEX
+ *               payload uki-b SIZE SHA256HEX
+ *   signatures count x 96 bytes: the signer's Ed25519 public key (32)
+ *             and its detached signature over the manifest bytes (64)
+ *   payloads  each payload's SIZE bytes, in manifest order, uncompressed
+ *
+ * The payloads are the slot's erofs root image, its verity hash tree, and
+ * the UKI for each slot (their command lines differ in the slot's
+ * partitions). Nothing after the last payload.
+ */
+#ifndef BERTH_BUNDLE_H
+#define BERTH_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BUNDLE_MAGIC "BERTHBDL"
+#define BUNDLE_FORMAT 1
+#define BUNDLE_HEADER_SIZE 24
+#define BUNDLE_MANIFEST_MAX 4096
+#define BUNDLE_SIGS_MAX 8
+#define BUNDLE_SIG_SIZE 96 /* public key 32 + signature 64 */
+#define BUNDLE_PAYLOADS 4
+
+enum bundle_payload { PAYLOAD_ROOT, PAYLOAD_VERITY, PAYLOAD_UKI_A, PAYLOAD_UKI_B };
+
+struct bundle_header {
+	uint32_t manifest_len;
+	uint32_t sig_count;
+};
+
+struct bundle_manifest {
+	char name[33];
+	char version[65];
+	char compatible[65];
+	char roothash[65];
+	struct {
+		uint64_t size;
+		uint8_t sha256[32];
+	} payload[BUNDLE_PAYLOADS]; /* by enum bundle_payload */
+};
+
+/* The 24 header bytes into H. 0, or -EINVAL with ERR saying why. */
+int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_header *h, char *err,
+			size_t errlen);
+void bundle_header_write(uint8_t buf[BUNDLE_HEADER_SIZE], const struct bundle_header *h);
+
+/* Manifest text (not NUL-terminated, LEN bytes) into M. 0, or -EINVAL with ERR ("line N: ..."). */
+int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *m, char *err,
+			  size_t errlen);
+/* M as manifest text into OUT; returns its length, or -ENOSPC. */
+int bundle_manifest_write(const struct bundle_manifest *m, char *out, size_t outlen);
+
+/* Payload names as in the manifest: "root", "verity", "uki-a", "uki-b". */
+const char *bundle_payload_name(enum bundle_payload p);
+
+#endif
