@@ -62,7 +62,7 @@ def hits_after_boot(vm, boot, before):
 
 
 def restart(vm):
-    st, pid = vm.sh("cat /run/berth/containers/hello.pid")
+    st, pid = vm.sh("echo $(cat /run/berth/containers/hello.pid)")  # no newline in it
     pid = pid.strip()
     r.check(st == 0 and pid.isdigit(), "the service's PID is in /run/berth/containers/hello.pid",
             pid)
@@ -77,9 +77,9 @@ def restart(vm):
     r.check(st == 0 and body == "ok\n" and took <= RESTART_LIMIT,
             f"killed service restarted, page back within {RESTART_LIMIT} s",
             f"{took:.1f} s")
-    r.check(vm.seen(r"berth: hello exited \(137\); restarting in 1 s"),
+    r.check(vm.seen(r"berth: hello exited \(137\); restarting in \d+ s"),
             "berth-init reports the service's end and restart")
-    _, new = vm.sh("cat /run/berth/containers/hello.pid")
+    _, new = vm.sh("echo $(cat /run/berth/containers/hello.pid)")
     r.check(new.strip().isdigit() and new.strip() != pid, "a new process serves",
             f"{pid} -> {new.strip()}")
 
