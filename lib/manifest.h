@@ -66,7 +66,7 @@ struct manifest_container {
 	char image[1024]; /* OCI image archive, relative to the manifest's folder */
 	char digest[65];  /* hex SHA-256 of the archive's index.json */
 	enum manifest_network network;
-	size_t n_command; /* 0: the image's CMD */
+	size_t n_command; /* 0: the image's ENTRYPOINT and CMD */
 	char command[MANIFEST_MAX_ARGS][256];
 	size_t n_env;
 	char env[MANIFEST_MAX_ENV][256]; /* KEY=VALUE */
