@@ -384,43 +384,46 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 
 /* ---- list items ---- */
 
+/* Item I of a string list: checked, stored at DST, and the list's length *N updated. */
+static int take_item(struct ctx *c, const char *path, const yaml_node_t *v, size_t i,
+		     const char *(*check)(const char *), const char *what, char *dst, size_t size,
+		     size_t *n)
+{
+	int r = mf_take_text(c, path, v, v, check, what, dst, size);
+
+	if (r == 0)
+		*n = i + 1;
+	return r;
+}
+
 static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 			const yaml_node_t *v)
 {
 	struct manifest_container *ct = container_of(c);
-	int r = mf_take_text(c, path, v, v, check_arg, "argument", ct->command[i],
-			     sizeof(ct->command[i]));
 
 	(void)seq;
-	if (r == 0)
-		ct->n_command = i + 1;
-	return r;
+	return take_item(c, path, v, i, check_arg, "argument", ct->command[i],
+			 sizeof(ct->command[i]), &ct->n_command);
 }
 
 static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		      const yaml_node_t *v)
 {
 	struct manifest_container *ct = container_of(c);
-	int r = mf_take_text(c, path, v, v, check_arg, "argument", ct->health.exec[i],
-			     sizeof(ct->health.exec[i]));
 
 	(void)seq;
-	if (r == 0)
-		ct->health.n_exec = i + 1;
-	return r;
+	return take_item(c, path, v, i, check_arg, "argument", ct->health.exec[i],
+			 sizeof(ct->health.exec[i]), &ct->health.n_exec);
 }
 
 static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		    const yaml_node_t *v)
 {
 	struct manifest_container *ct = container_of(c);
-	int r = mf_take_text(c, path, v, v, check_env, "environment variable", ct->env[i],
-			     sizeof(ct->env[i]));
 
 	(void)seq;
-	if (r == 0)
-		ct->n_env = i + 1;
-	return r;
+	return take_item(c, path, v, i, check_env, "environment variable", ct->env[i],
+			 sizeof(ct->env[i]), &ct->n_env);
 }
 
 static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
