@@ -93,6 +93,8 @@ int supervise_add(const char *name, void (*run)(const char *arg), const char *ar
 void supervise_start(int id, unsigned delay_ms);
 /* The running job's PID, or 0. */
 pid_t supervise_pid(int id);
+/* FN runs in PID 1's loop after DELAY_MS, then every PERIOD_MS (0: once). */
+void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void));
 /* The signals PID 1 takes: children, halt, poweroff, reboot. */
 void pid1_signals(sigset_t *set);
 noreturn void supervise(int milestone_fd);
@@ -108,6 +110,7 @@ void timeline_seal(void);
 /* In PID 1: NAME is reached now / at MS. Only the first time counts. */
 void milestone(const char *name);
 void milestone_at(const char *name, uint64_t ms);
+bool milestone_reached(const char *name);
 /* PID 1's loop: milestone files appeared. */
 void timeline_event(void);
 
@@ -119,6 +122,20 @@ void services_start(void);
 int container_run(const struct ctr *c);
 /* One health probe of C: 0 when healthy. */
 int probe_run(const struct ctr *c);
+
+/* watchdog.c: armed in stage 1, pinged by stage 2. */
+const char *watchdog_arm(void);
+unsigned watchdog_adopt(void);
+void watchdog_ping(void);
+void watchdog_disarm(void);
+
+/* health.c: the boot health gate (update.conf's health-deadline). */
+/* Milestone NAME must be reached for the boot to count as healthy. */
+void health_require(const char *name);
+/* Arms the deadline; call once every requirement is declared. */
+void health_start(void);
+/* PID 1: a milestone was reached; marks the boot good once all required are. */
+void health_evaluate(void);
 
 /* shutdown.c */
 enum shutdown_action { SHUTDOWN_HALT, SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT };

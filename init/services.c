@@ -191,6 +191,8 @@ static int add_jobs(void)
 			snprintf(svc[i].milestone, sizeof(svc[i].milestone), "healthy:%s",
 				 ctrs[i].name);
 			timeline_expect(svc[i].milestone);
+			if (ctrs[i].critical)
+				health_require(svc[i].milestone);
 		}
 		if (r < 0)
 			return r;
@@ -226,6 +228,7 @@ static int load(void)
 void services_start(void)
 {
 	timeline_expect("containerd");
+	health_require("containerd");
 	if (load() < 0 || add_jobs() < 0)
 		nctrs = 0;
 	supervise_job(&(struct job){.name = "containerd readiness",

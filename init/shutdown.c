@@ -68,6 +68,7 @@ noreturn void shutdown_system(enum shutdown_action action)
 	const char *name = names[action];
 
 	say("shutting down (%s)", name);
+	watchdog_ping(); /* the graces below are far shorter than its timeout */
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT); /* a stopped process cannot act on SIGTERM */
 	if (!reap_until_gone(TERM_GRACE_MS)) {
@@ -80,6 +81,8 @@ noreturn void shutdown_system(enum shutdown_action action)
 	put_away_var();
 	sync();
 	say("%s now", name);
+	if (action != SHUTDOWN_REBOOT)
+		watchdog_disarm();
 	reboot(cmds[action]);
 	say("reboot(%s): %s", name, strerror(errno));
 	for (;;)

@@ -109,8 +109,11 @@ static void move_api(const char *name)
 	umount2(name, MNT_DETACH);
 }
 
-/* PID1_MS: when stage 1 started; stage 2 puts both times on the boot timeline. */
-static noreturn void switch_root(uint64_t pid1_ms)
+/*
+ * PID1_MS: when stage 1 started; stage 2 puts both times on the boot
+ * timeline. WATCHDOG_ENV (may be NULL) hands over the armed watchdog.
+ */
+static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env)
 {
 	char reason[128], t_pid1[40], t_root[40];
 	struct stat st;
@@ -129,7 +132,7 @@ static noreturn void switch_root(uint64_t pid1_ms)
 	snprintf(t_pid1, sizeof(t_pid1), "BERTH_T_PID1=%llu", (unsigned long long)pid1_ms);
 	snprintf(t_root, sizeof(t_root), "BERTH_T_ROOT=%llu", (unsigned long long)boottime_ms());
 	char *const argv[] = {"/sbin/init", NULL};
-	char *const envp[] = {t_pid1, t_root, NULL};
+	char *const envp[] = {t_pid1, t_root, (char *)watchdog_env, NULL};
 	execve(argv[0], argv, envp);
 	snprintf(reason, sizeof(reason), "exec /sbin/init on the new root: %s", strerror(errno));
 	fail(reason);
@@ -147,6 +150,7 @@ noreturn void stage1(void)
 	mount_api();
 	say("stage1: initramfs, %llu ms since boot", (unsigned long long)pid1_ms);
 	modules_load(MODULE_LIST);
+	const char *watchdog_env = watchdog_arm();
 
 	char err[200];
 	if (read_cmdline(&p, err, sizeof(err)) < 0)
@@ -175,5 +179,5 @@ noreturn void stage1(void)
 	}
 	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
 	    parts[0].name, p.slot);
-	switch_root(pid1_ms);
+	switch_root(pid1_ms, watchdog_env);
 }

@@ -99,6 +99,9 @@ noreturn void stage2(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* Ctrl-Alt-Del becomes SIGINT to us instead of an instant reboot. */
 	reboot(RB_DISABLE_CAD);
+	unsigned ping_ms = watchdog_adopt();
+	if (ping_ms)
+		supervise_timer(ping_ms, ping_ms, watchdog_ping);
 	say("stage2: PID 1 on the verified root, %llu ms since boot",
 	    (unsigned long long)boottime_ms());
 
@@ -123,6 +126,7 @@ noreturn void stage2(void)
 	if (containerd_start())
 		services_start();
 	timeline_seal();
+	health_start();
 
 	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',
 	    (unsigned long long)boottime_ms());

@@ -38,6 +38,34 @@ static struct child {
 } children[CHILDREN_MAX];
 static size_t nchildren;
 
+#define TIMERS_MAX 4
+static struct timer {
+	void (*fn)(void);
+	uint64_t due;	 /* boot ms; 0 = unused */
+	unsigned period; /* ms; 0 = once */
+} timers[TIMERS_MAX];
+
+void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void))
+{
+	for (size_t i = 0; i < TIMERS_MAX; i++)
+		if (!timers[i].due) {
+			timers[i] = (struct timer){fn, boottime_ms() + delay_ms, period_ms};
+			return;
+		}
+	say("more than %d timers; one is dropped", TIMERS_MAX); /* a bug: the callers are fixed */
+}
+
+static void run_timers(uint64_t now)
+{
+	for (size_t i = 0; i < TIMERS_MAX; i++) {
+		struct timer *t = &timers[i];
+		if (!t->due || now < t->due)
+			continue;
+		t->due = t->period ? now + t->period : 0;
+		t->fn();
+	}
+}
+
 int supervise_job(const struct job *j)
 {
 	if (nchildren == CHILDREN_MAX) {
@@ -188,7 +216,7 @@ static void reap_children(void)
 				child_exited((int)i, status);
 }
 
-/* How long poll may sleep: until the next child start, or forever (-1). */
+/* How long poll may sleep: until the next child start or timer, or forever (-1). */
 static int wait_time(void)
 {
 	uint64_t next = 0;
@@ -196,6 +224,9 @@ static int wait_time(void)
 	for (size_t i = 0; i < nchildren; i++)
 		if (children[i].next && (!next || children[i].next < next))
 			next = children[i].next;
+	for (size_t i = 0; i < TIMERS_MAX; i++)
+		if (timers[i].due && (!next || timers[i].due < next))
+			next = timers[i].due;
 	if (!next)
 		return -1;
 	uint64_t now = boottime_ms();
@@ -264,6 +295,7 @@ noreturn void supervise(int milestone_fd)
 		say("signalfd: %s; children are not reaped", strerror(errno));
 	for (;;) {
 		uint64_t now = boottime_ms();
+		run_timers(now);
 		for (size_t i = 0; i < nchildren; i++)
 			if (children[i].next && now >= children[i].next)
 				child_start(&children[i]);

@@ -134,6 +134,14 @@ void milestone_at(const char *name, uint64_t ms)
 		marks[at] = marks[at - 1];
 	marks[at] = x;
 	update();
+	health_evaluate();
+}
+
+bool milestone_reached(const char *name)
+{
+	struct milestone *m = find(name, false);
+
+	return m && m->reached;
 }
 
 void milestone(const char *name)

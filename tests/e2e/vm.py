@@ -59,6 +59,8 @@ class VM:
             "-netdev", "user,id=n0" + "".join(
                 f",hostfwd=tcp:127.0.0.1:{self.ports[p]}-:{p}" for p in forward),
             "-device", "virtio-net-pci,netdev=n0",
+            # The watchdog berth-init arms; when it fires, QEMU resets the machine.
+            "-device", "i6300esb", "-action", "watchdog=reset",
         ]
         if not reboot:
             self.cmd.append("-no-reboot")

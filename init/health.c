@@ -1,0 +1,149 @@
+/*
+ * The boot health gate. A new release boots from an entry with a boot
+ * counter (systemd-boot counts the try down before starting it); only a
+ * release that proves healthy in time is kept: when every required
+ * milestone (containerd answering, each critical service healthy) is in,
+ * `berth-update mark-good` drops the counter. When the deadline passes
+ * first, PID 1 reboots, so the counter runs down and systemd-boot falls
+ * back to the previous release after the last try.
+ *
+ * An entry without a counter (the factory image, a release already
+ * marked good) has nothing to fall back to: past the deadline it is only
+ * reported.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "text.h"
+
+#define UPDATE_CONF "/etc/berth/update.conf"
+#define BERTH_UPDATE "/usr/sbin/berth-update"
+#define EFIVARS "/sys/firmware/efi/efivars"
+/* Boot Loader Interface: set by systemd-boot when the entry it started has a counter. */
+#define BOOT_COUNT_VAR EFIVARS "/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+#define DEADLINE_DEFAULT_S 300
+#define REQUIRED_MAX (CTR_MAX + 2)
+
+static char required[REQUIRED_MAX][48];
+static size_t nrequired;
+static enum { GATE_WAITING, GATE_MARKING, GATE_GOOD } state;
+static unsigned deadline_s = DEADLINE_DEFAULT_S;
+static bool counted; /* this boot is a counted try */
+
+void health_require(const char *name)
+{
+	if (nrequired == REQUIRED_MAX) {
+		say("health: more than %d requirements; %s is not checked", REQUIRED_MAX, name);
+		return;
+	}
+	snprintf(required[nrequired++], sizeof(required[0]), "%s", name);
+}
+
+/* update.conf's "health-deadline SECONDS", else the default. */
+static void read_deadline(void)
+{
+	static char text[1024];
+	char value[16], *end;
+	ssize_t n = read_text(UPDATE_CONF, text, sizeof(text));
+
+	if (n < 0) {
+		if (n != -ENOENT)
+			say("health: " UPDATE_CONF ": %s", strerror((int)-n));
+		return;
+	}
+	if (conf_value(text, "health-deadline", value, sizeof(value)) < 0)
+		return;
+	unsigned long s = strtoul(value, &end, 10);
+	if (*end || s == 0 || s > 86400)
+		say("health: " UPDATE_CONF ": bad health-deadline '%s'; using %d s", value,
+		    DEADLINE_DEFAULT_S);
+	else
+		deadline_s = (unsigned)s;
+}
+
+static void run_mark_good(const char *arg)
+{
+	char *const argv[] = {"berth-update", "mark-good", NULL};
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
+	(void)arg;
+	execve(BERTH_UPDATE, argv, envp);
+	say("health: exec " BERTH_UPDATE ": %s", strerror(errno));
+}
+
+static void marked(int id, int status)
+{
+	(void)id;
+	if (status != 0)
+		return; /* restarted with backoff (on-failure) */
+	state = GATE_GOOD;
+	say("health: boot marked good");
+	milestone("good");
+}
+
+void health_evaluate(void)
+{
+	if (state != GATE_WAITING)
+		return;
+	for (size_t i = 0; i < nrequired; i++)
+		if (!milestone_reached(required[i]))
+			return;
+	state = GATE_MARKING;
+	say("health: healthy (%zu requirement%s met)", nrequired, nrequired == 1 ? "" : "s");
+	if (access(BERTH_UPDATE, X_OK) < 0) {
+		say("health: " BERTH_UPDATE ": %s; the boot cannot be marked good",
+		    strerror(errno));
+		return;
+	}
+	supervise_job(&(struct job){.name = "berth-update mark-good",
+				    .run = run_mark_good,
+				    .arg = "",
+				    .restart = RESTART_ON_FAILURE,
+				    .exited = marked});
+}
+
+static void deadline_passed(void)
+{
+	char missing[256];
+	size_t len = 0;
+
+	if (state != GATE_WAITING)
+		return;
+	missing[0] = '\0';
+	for (size_t i = 0; i < nrequired && len < sizeof(missing); i++)
+		if (!milestone_reached(required[i]))
+			len += (size_t)snprintf(missing + len, sizeof(missing) - len, " %s",
+						required[i]);
+	say("health: not healthy within %u s; missing:%s", deadline_s, missing);
+	if (!counted) {
+		say("health: the booted entry has no boot counter, nothing to fall back to; "
+		    "staying up");
+		return;
+	}
+	say("health: rebooting; the boot counter decides what starts next");
+	shutdown_system(SHUTDOWN_REBOOT);
+}
+
+void health_start(void)
+{
+	read_deadline();
+	if (!is_mountpoint(EFIVARS)) {
+		int r = mount_on("efivarfs", EFIVARS, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				 NULL);
+		if (r < 0)
+			say("health: mount efivarfs: %s; boot counting is not visible",
+			    strerror(-r));
+	}
+	counted = access(BOOT_COUNT_VAR, F_OK) == 0;
+	say("health: %s; deadline %u s",
+	    counted ? "a counted boot try (the entry has a boot counter)" : "not a counted try",
+	    deadline_s);
+	uint64_t now = boottime_ms(), due = (uint64_t)deadline_s * 1000;
+	supervise_timer(due > now ? (unsigned)(due - now) : 0, 0, deadline_passed);
+	health_evaluate();
+}
