@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "logfile.h"
 
 #define CTR "/usr/bin/ctr"
 #define CTR_NS "berth"
 #define PIDFILE_DIR "/run/berth/containers"
 #define LOG_DIR "/var/log"
-#define LOG_MAX (1024 * 1024) /* per file; one older file is kept */
 #define LINE_MAX_LEN 1024
 
 static char *const ctr_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
@@ -80,41 +80,18 @@ static int ctr(const char *const argv[], int out_fd, char *capture, size_t caple
 
 /* ---- the logger ---- */
 
-struct logfile {
-	char path[96], old[100];
-	int fd;
-	off_t size;
-};
-
-static void log_open(struct logfile *l)
-{
-	struct stat st;
-
-	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	l->size = l->fd >= 0 && fstat(l->fd, &st) == 0 ? st.st_size : 0;
-}
-
-/* Size-bounded: past LOG_MAX the file becomes NAME.log.1 (the older one goes). */
-static void log_write(struct logfile *l, const char *line, size_t len)
-{
-	if (l->fd >= 0 && l->size + (off_t)len > LOG_MAX) {
-		close(l->fd);
-		rename(l->path, l->old);
-		log_open(l);
-	}
-	if (l->fd >= 0 && write(l->fd, line, len) == (ssize_t)len)
-		l->size += (off_t)len;
-}
-
 static void emit(const char *name, struct logfile *l, const char *line, size_t len)
 {
 	char out[LINE_MAX_LEN + 64];
 	int n = snprintf(out, sizeof(out), "%s| %.*s\n", name, (int)len, line);
+	size_t prefix = strlen(name) + 2;
 
-	if (n > 0 && write(STDOUT_FILENO, out, (size_t)n) < 0)
+	if (n <= 0 || (size_t)n <= prefix)
+		return;
+	if (write(STDOUT_FILENO, out, (size_t)n) < 0)
 		return; /* the console is gone: nothing to tell anyone */
-	log_write(l, line, len);
-	log_write(l, "\n", 1);
+	/* One write per line, so rotation never cuts one. */
+	logfile_write(l, out + prefix, (size_t)n - prefix);
 }
 
 /* In the logger process: lines from FD until every writer has closed it. */
@@ -125,10 +102,8 @@ static noreturn void logger(const char *name, int fd)
 	size_t have = 0;
 	ssize_t r;
 
-	snprintf(l.path, sizeof(l.path), LOG_DIR "/%s.log", name);
-	snprintf(l.old, sizeof(l.old), "%s.1", l.path);
 	make_dir(LOG_DIR, 0755);
-	log_open(&l);
+	logfile_open(&l, LOG_DIR, name);
 	while ((r = read(fd, buf + have, sizeof(buf) - have)) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
