@@ -31,7 +31,8 @@
 
 static char required[REQUIRED_MAX][48];
 static size_t nrequired;
-static enum { GATE_WAITING, GATE_MARKING, GATE_GOOD } state;
+/* IDLE until health_start: milestones reached before then only count later. */
+static enum { GATE_IDLE, GATE_WAITING, GATE_MARKING, GATE_GOOD } state;
 static unsigned deadline_s = DEADLINE_DEFAULT_S;
 static bool counted; /* this boot is a counted try */
 
@@ -145,5 +146,6 @@ void health_start(void)
 	    deadline_s);
 	uint64_t now = boottime_ms(), due = (uint64_t)deadline_s * 1000;
 	supervise_timer(due > now ? (unsigned)(due - now) : 0, 0, deadline_passed);
+	state = GATE_WAITING;
 	health_evaluate();
 }
