@@ -49,7 +49,7 @@ static int ctr(const char *const argv[], int out_fd, char *capture, size_t caple
 	full[n] = NULL;
 	if (out_fd < 0 && pipe2(pipefd, O_CLOEXEC) < 0)
 		return -1;
-	pid_t pid = fork();
+	pid_t pid = _Fork(); /* as in supervise.c: no threads, no atfork handlers */
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 		int out = out_fd >= 0 ? out_fd : pipefd[1];
@@ -135,7 +135,7 @@ static pid_t start_logger(const char *name)
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	pid_t pid = fork();
+	pid_t pid = _Fork();
 	if (pid == 0) {
 		close(p[1]);
 		logger(name, p[0]);
@@ -157,7 +157,9 @@ static int image_ready(const struct ctr *c, const char *ref)
 
 	snprintf(filter, sizeof(filter), "name==%s,target.digest==%s", ref, c->digest);
 	const char *const ls[] = {"images", "ls", "-q", filter, NULL};
-	if (ctr(ls, -1, out, sizeof(out)) == 0 && strstr(out, ref))
+	/* -q lists the matching names one a line: here REF or nothing. */
+	size_t len = strlen(ref);
+	if (ctr(ls, -1, out, sizeof(out)) == 0 && strncmp(out, ref, len) == 0 && out[len] == '\n')
 		return 0;
 	say("importing %s (%s)", c->image, c->digest);
 	const char *const import[] = {"images",	      "import", "--base-name", ref,

@@ -32,6 +32,12 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
  * Returns 0 or -errno.
  */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
+/*
+ * Calls FN with each entry of the open directory DIRFD but "." and "..",
+ * until FN returns non-zero. Returns that value, 0 after the last entry,
+ * or -errno when the directory cannot be read.
+ */
+int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx);
 bool is_mountpoint(const char *path);
 uint64_t boottime_ms(void);
 void sleep_ms(unsigned ms);

@@ -7,7 +7,6 @@
  * the default route and, unless network.conf has dns lines, which berth-init
  * writes itself, /run/resolv.conf. PID 1 never waits for a lease.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -178,10 +177,21 @@ static void resolv_write(const struct netconf *nc)
 		say("network: " RESOLV_CONF ": %s", strerror(-r));
 }
 
+/* A NIC of /sys/class/net that network.conf leaves out: DHCP on it. */
+static int dhcp_other(void *nc, int dirfd, const char *name)
+{
+	(void)dirfd;
+	if (name[0] == '.' || strcmp(name, "lo") == 0 || strlen(name) >= IFNAMSIZ ||
+	    netconf_iface(nc, name) || !ethernet_nic(name))
+		return 0;
+	link_up(name);
+	dhcp_start(name);
+	return 0;
+}
+
 void network_start(void)
 {
 	static struct netconf nc;
-	struct dirent *e;
 	bool addressed = false;
 
 	conf_load(&nc);
@@ -200,18 +210,11 @@ void network_start(void)
 	if (nc.n_dns)
 		resolv_write(&nc);
 
-	DIR *d = opendir("/sys/class/net");
-	if (!d) {
+	int d = open("/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0) {
 		say("network: /sys/class/net: %s", strerror(errno));
 		return;
 	}
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0 ||
-		    strlen(e->d_name) >= IFNAMSIZ || netconf_iface(&nc, e->d_name) ||
-		    !ethernet_nic(e->d_name))
-			continue;
-		link_up(e->d_name);
-		dhcp_start(e->d_name);
-	}
-	closedir(d);
+	dir_each(d, dhcp_other, &nc);
+	close(d);
 }

@@ -2,12 +2,12 @@
  * Finding partitions by GPT unique partition GUID, straight from sysfs and
  * the disks themselves: no udev, no blkid.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -73,7 +73,6 @@ static int disk_lookup(const char *disk, const char *uuid)
 {
 	char attr[32], node[128];
 	size_t sector = 512;
-	uint8_t *buf = NULL;
 	int r;
 
 	if (read_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
@@ -89,22 +88,23 @@ static int disk_lookup(const char *disk, const char *uuid)
 	int fd = open(node, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* LBA 0-33 covers the usual layout; grow only for an unusual one. */
+	/*
+	 * LBA 0-33 covers the usual layout; grow only for an unusual one.
+	 * Anonymous memory, not malloc: berth-init links no allocator.
+	 */
 	for (size_t len = 34 * sector;; len *= 8) {
-		free(buf);
-		buf = malloc(len);
-		r = -ENOMEM;
-		if (!buf)
+		uint8_t *buf =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			r = -errno;
 			break;
+		}
 		ssize_t n = read_head(fd, buf, len);
-		r = (int)n;
-		if (n < 0)
-			break;
-		r = gpt_find_partition(buf, (size_t)n, sector, uuid);
-		if (r != -ENOSPC || (size_t)n < len || len >= GPT_READ_MAX)
+		r = n < 0 ? (int)n : gpt_find_partition(buf, (size_t)n, sector, uuid);
+		munmap(buf, len);
+		if (n < 0 || r != -ENOSPC || (size_t)n < len || len >= GPT_READ_MAX)
 			break;
 	}
-	free(buf);
 	close(fd);
 	return r;
 }
@@ -126,71 +126,92 @@ static int parse_devnum(const char *s, unsigned *maj, unsigned *min)
 	return 0;
 }
 
+struct child_find {
+	const char *disk;
+	int number;
+	struct part *out;
+};
+
+/* 1 when NAME, in the folder of disk F->disk, is partition F->number. */
+static int child_match(void *ctx, int dirfd, const char *name)
+{
+	const struct child_find *f = ctx;
+	char rel[192], attr[32];
+	unsigned maj, min;
+
+	(void)dirfd;
+	if (name[0] == '.')
+		return 0;
+	if (pathf(rel, sizeof(rel), "%s/%s", f->disk, name) < 0)
+		return 0;
+	if (read_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != f->number)
+		return 0;
+	if (read_attr(rel, "dev", attr, sizeof(attr)) < 0 || parse_devnum(attr, &maj, &min) < 0)
+		return 0;
+	if (pathf(f->out->name, sizeof(f->out->name), "%s", name) < 0)
+		return 0;
+	snprintf(f->out->devnum, sizeof(f->out->devnum), "%u:%u", maj, min);
+	f->out->dev = makedev(maj, min);
+	return 1;
+}
+
 /* The child of DISK whose "partition" attribute is NUMBER. */
 static int child_partition(const char *disk, int number, struct part *out)
 {
-	char path[256], attr[32];
-	struct dirent *de;
-	int r = -ENOENT;
+	char path[256];
+	struct child_find f = {disk, number, out};
 
 	if (pathf(path, sizeof(path), SYS_BLOCK "/%s", disk) < 0)
 		return -ENAMETOOLONG;
-	DIR *dir = opendir(path);
-	if (!dir)
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	while ((de = readdir(dir))) {
-		char rel[192];
-		unsigned maj, min;
-		if (de->d_name[0] == '.')
-			continue;
-		if (pathf(rel, sizeof(rel), "%s/%s", disk, de->d_name) < 0)
-			continue;
-		if (read_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != number)
-			continue;
-		if (read_attr(rel, "dev", attr, sizeof(attr)) < 0 ||
-		    parse_devnum(attr, &maj, &min) < 0)
-			continue;
-		if (pathf(out->name, sizeof(out->name), "%s", de->d_name) < 0)
-			continue;
-		snprintf(out->devnum, sizeof(out->devnum), "%u:%u", maj, min);
-		out->dev = makedev(maj, min);
-		r = 0;
-		break;
-	}
-	closedir(dir);
-	return r;
+	int r = dir_each(fd, child_match, &f);
+	close(fd);
+	return r > 0 ? 0 : -ENOENT;
+}
+
+struct disk_find {
+	const char *uuid;
+	struct part *out;
+	bool verbose;
+	int r; /* -ENOENT, or what the last child_partition() returned */
+};
+
+/* 1 when disk NAME has partition F->uuid, found as F->out. */
+static int disk_match(void *ctx, int dirfd, const char *name)
+{
+	struct disk_find *f = ctx;
+
+	(void)dirfd;
+	if (!candidate_disk(name))
+		return 0;
+	int num = disk_lookup(name, f->uuid);
+	if (num > 0)
+		f->r = child_partition(name, num, f->out);
+	if (f->verbose)
+		say("  disk %s: %s", name,
+		    num > 0 ? (f->r == 0 ? "has it" : "has it, but the partition device is missing")
+		    : num == -ENOENT ? "GPT without it"
+		    : num == -EINVAL ? "no valid GPT"
+				     : strerror(-num));
+	return num > 0 && f->r == 0;
 }
 
 /* With VERBOSE, says what each disk held: used once, when the wait gives up. */
 static int part_find(const char *uuid, struct part *out, bool verbose)
 {
-	struct dirent *de;
-	int r = -ENOENT;
-	DIR *dir = opendir(SYS_BLOCK);
+	struct disk_find f = {uuid, out, verbose, -ENOENT};
+	int fd = open(SYS_BLOCK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (!dir) {
+	if (fd < 0) {
 		if (verbose)
 			say("cannot list " SYS_BLOCK ": %s", strerror(errno));
 		return -ENOENT;
 	}
-	while ((de = readdir(dir))) {
-		if (!candidate_disk(de->d_name))
-			continue;
-		int num = disk_lookup(de->d_name, uuid);
-		if (num > 0)
-			r = child_partition(de->d_name, num, out);
-		if (verbose)
-			say("  disk %s: %s", de->d_name,
-			    num > 0	     ? (r == 0 ? "has it"
-						       : "has it, but the partition device is missing")
-			    : num == -ENOENT ? "GPT without it"
-			    : num == -EINVAL ? "no valid GPT"
-					     : strerror(-num));
-		if (num > 0 && r == 0)
-			break;
-	}
-	closedir(dir);
-	return r;
+	dir_each(fd, disk_match, &f);
+	close(fd);
+	return f.r;
 }
 
 /* Polls until every UUID is found or TIMEOUT_MS passes; returns 0 or -ETIMEDOUT. */

@@ -145,7 +145,11 @@ static void shell_exec(const char *tty)
 
 static void child_start(struct child *c)
 {
-	pid_t pid = fork();
+	/*
+	 * _Fork, not fork: fork's extra is locking for threads and running
+	 * atfork handlers, and berth-init has neither; it is 1.5 KB of musl.
+	 */
+	pid_t pid = _Fork();
 
 	if (pid == 0) {
 		sigset_t none;
