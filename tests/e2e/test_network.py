@@ -8,6 +8,7 @@ and a hostname from the machine id, which /var keeps across a reboot.
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from vm import READY, VM, Report, Timeout, host_listener  # noqa: E402
@@ -38,7 +39,17 @@ def check_static(vm):
     line = lines(out, "inet6 fec0::15/64 ")
     r.check(len(line) == 1 and "tentative" not in line[0],
             "eth0 has fec0::15/64, usable at once (no DAD)", out)
-    r.check(len(lines(out, "inet6 ")) == 2, "beside it only the link-local address (no SLAAC)", out)
+    # The link-local address comes with the carrier, a moment after the link is up;
+    # router advertisements (which would add a SLAAC address) only after that.
+    deadline = time.monotonic() + 30
+    while not lines(out, "inet6 fe80::") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        _, out = vm.sh("ip -6 addr show dev eth0")
+    _, ra = vm.sh("cat /proc/sys/net/ipv6/conf/eth0/accept_ra")
+    others = [x for x in lines(out, "inet6 ") if not x.startswith(("inet6 fec0::15/64 ", "inet6 fe80::"))]
+    r.check(lines(out, "inet6 fe80::") and not others and ra.strip() == "0",
+            "beside it only the link-local address; router advertisements off (no SLAAC)",
+            f"accept_ra {ra.strip()}; {out}")
     _, out = vm.sh("ip -4 route show default")
     r.check(lines(out, "default") == ["default via 10.0.2.2 dev eth0"],
             "IPv4 default route via 10.0.2.2", out)

@@ -15,6 +15,8 @@ import time
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 READY = re.compile(r"berth: ready version=(\S+) slot=([ab]) boot_ms=(\d+)")
+# Lines other writers put on the console (see VM.sh).
+CONSOLE_NOISE = re.compile(r"\[\s*\d+\.\d+\] |berth: |[a-z0-9][a-z0-9-]*\| |udhcpc: |time=\"|\x1b\[")
 BOOT_TIMEOUT = 300  # TCG on a busy 2-core machine; a limit, not a wait
 
 
@@ -115,13 +117,20 @@ class VM:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def sh(self, command, timeout=120):
-        """Run COMMAND in the console shell; returns (exit status, output)."""
+    def sh(self, command, timeout=120, raw=False):
+        """Run COMMAND in the console shell; returns (exit status, output).
+        The console is shared: unless RAW, lines that other writers put there
+        meanwhile (kernel, berth-init, container loggers, udhcpc, containerd)
+        are dropped from the output."""
         tag = f"{time.monotonic_ns():x}"
         self.send(f"echo B{tag}B; {command}; echo E{tag}E$?")
         self.expect(rf"(?m)^B{tag}B\n", timeout)
         m = self.expect(rf"(?ms)(.*?)^E{tag}E(\d+)\n", timeout)
-        return int(m.group(2)), m.group(1)
+        out = m.group(1)
+        if not raw:
+            out = "".join(line for line in out.splitlines(keepends=True)
+                          if not CONSOLE_NOISE.match(line))
+        return int(m.group(2)), out
 
     def wait_shell(self, timeout=120):
         """The console shell starts after the ready line; poll it until it answers."""
