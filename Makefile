@@ -21,7 +21,7 @@ BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
 INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
-BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c)
+BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -45,6 +45,16 @@ build/kernel-headers:
 build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
+
+# libsodium built with musl for berth-update (updater/libsodium.sh): a link to
+# its prefix in $(BERTH_CACHE), with include/ and lib/libsodium.a. The touch
+# dates the prefix (make follows the link), so the rule does not run again
+# until the script changes; `rm build/libsodium-musl` picks up a newer Debian
+# version.
+build/libsodium-musl: updater/libsodium.sh image/lib/apt.sh | build/kernel-headers
+	@mkdir -p $(@D)
+	@prefix=$$(BERTH_SRC=$(CURDIR) ./updater/libsodium.sh | tail -n 1) && \
+		ln -sfn "$$prefix" $@ && touch $@
 
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */

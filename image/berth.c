@@ -1,7 +1,8 @@
 /*
  * berth: the build tool. `berth build MANIFEST [--out DIR]` turns a manifest
- * into a bootable disk image. Exit status: 0 built, 1 build failed,
- * 2 usage error or bad manifest (nothing written then).
+ * into a bootable disk image and, when the manifest has a signing key, a
+ * signed update bundle. Exit status: 0 built, 1 build failed, 2 usage error
+ * or bad manifest (nothing written then).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "keys.h"
 #include "manifest.h"
 #include "stages.h"
 
@@ -21,7 +23,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
 		   "       berth log NAME [--repo DIR]\n"
-		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n");
+		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
+		   "       berth keygen PREFIX\n");
 }
 
 /* The source tree is the folder above build/, where this program lives. */
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
 		return cmd_log(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "keygen"))
+		return cmd_keygen(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

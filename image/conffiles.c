@@ -5,8 +5,14 @@
  * characters out of every value, and spaces out of the fields of a line
  * that has several (bind, route, health).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conffiles.h"
 
@@ -110,6 +116,81 @@ int conffiles_containers(FILE *f, const struct manifest *m)
 		}
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/* Exactly these two lines, no comment: the device-side readers know no other form. */
+int conffiles_update(FILE *f, const struct manifest *m)
+{
+	fprintf(f, "compatible %s\nhealth-deadline %u\n", m->update.compatible,
+		m->update.health_deadline);
+	return ferror(f) ? -EIO : 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Only this manifest's keys: an earlier build's may have been withdrawn. */
+static int clear_dir(int dir, const char *path)
+{
+	struct dirent **names;
+	int n = scandir(path, &names, NULL, alphasort), r = 0;
+
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		const char *d = names[i]->d_name;
+		if (r == 0 && strcmp(d, ".") && strcmp(d, "..") && unlinkat(dir, d, 0) < 0)
+			r = -errno;
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static int write_key(int dir, const struct manifest_key *key)
+{
+	char hex[2 * sizeof(key->key) + 2];
+	size_t len = sizeof(hex) - 1;
+	ssize_t n;
+	int r = 0, fd;
+
+	sodium_bin2hex(hex, sizeof(hex), key->key, sizeof(key->key));
+	hex[len - 1] = '\n';
+	hex[len] = '\0';
+	fd = openat(dir, base_name(key->path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, hex, len);
+	if (n < 0 || fchmod(fd, 0644) < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int conffiles_keys(const char *path, const struct manifest *m)
+{
+	int dir, r = 0;
+
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	if (fchmod(dir, 0755) < 0)
+		r = -errno;
+	if (r == 0)
+		r = clear_dir(dir, path);
+	for (size_t i = 0; i < m->update.n_keys && r == 0; i++)
+		r = write_key(dir, &m->update.keys[i]);
+	close(dir);
+	return r;
 }
 
 bool conffiles_first_image(const struct manifest *m, size_t i)

@@ -8,11 +8,13 @@ packages=(
 	# build tools and libraries
 	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev libsodium-dev libarchive-dev
 	musl-tools binutils
+	# BusyBox and libsodium from Debian's source packages, built with musl
+	dpkg-dev autoconf automake libtool
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci
-	# tests
-	qemu-system-x86 qemu-utils ovmf python3
+	# tests (clang: the libFuzzer targets; openssl: an independent Ed25519 check of bundles)
+	qemu-system-x86 qemu-utils ovmf python3 clang openssl
 )
 
 missing=()

@@ -134,6 +134,19 @@ int inputs_add_path(struct inputs *in, const char *label, const char *path)
 	return r;
 }
 
+int inputs_add_file(struct inputs *in, const char *label, const char *path)
+{
+	struct stat st;
+	int r = stat(path, &st) < 0 ? -errno : 0;
+
+	add_str(in, label);
+	if (r == 0)
+		r = add_file(in, path, st.st_size);
+	if (r < 0)
+		fprintf(stderr, "berth: cannot read input %s: %s\n", path, strerror(-r));
+	return r;
+}
+
 void inputs_hex(struct inputs *in, char hex[65])
 {
 	unsigned char out[crypto_hash_sha256_BYTES];

@@ -16,6 +16,8 @@ void inputs_add(struct inputs *in, const char *name, const char *value);
  * targets and contents; mtimes are not inputs. Returns 0 or -errno, logged.
  */
 int inputs_add_path(struct inputs *in, const char *label, const char *path);
+/* The contents of the file PATH, through symlinks (/proc/self/exe too). 0 or -errno, logged. */
+int inputs_add_file(struct inputs *in, const char *label, const char *path);
 void inputs_hex(struct inputs *in, char hex[65]);
 
 #endif

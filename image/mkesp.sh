@@ -2,7 +2,8 @@
 # Stage "ESP": a FAT file system made with mkfs.vfat and filled with mtools
 # (no mounts, no loop devices): systemd-boot as the removable-media boot
 # path, loader.conf, and the UKI as a Boot Loader Specification type #2
-# entry. Out: $BERTH_WORK/esp.img.
+# entry (slot A's UKI: the factory release is in slot A). Out:
+# $BERTH_WORK/esp.img.
 set -euo pipefail
 . "$BERTH_SRC/image/lib/uuid.sh"
 
@@ -23,7 +24,7 @@ CONF
 export MTOOLS_SKIP_CHECK=1
 # mcopy -m keeps each file's mtime: make them all SOURCE_DATE_EPOCH.
 cp /usr/lib/systemd/boot/efi/systemd-bootx64.efi "$w/esp/BOOTX64.EFI"
-cp "$w/uki.efi" "$w/esp/uki.efi"
+cp "$w/uki-a.efi" "$w/esp/uki.efi"
 touch -h -d "@$SOURCE_DATE_EPOCH" "$w/esp"/*
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader
 mcopy -m -i "$esp" "$w/esp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI

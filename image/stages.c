@@ -1,9 +1,10 @@
 /*
- * Runs the build's stage scripts in order. Each stage gets the manifest
- * through BERTH_* environment variables, writes its output under
- * out/work, and logs to out/work/<stage>.log; a failing stage's log is
- * shown and the build stops. A stage whose inputs (see inputs.c) are those
- * of its last success is reported as cached and not run.
+ * Runs the build's stages in order: scripts, and the bundle writer in berth
+ * itself. Each script gets the manifest through BERTH_* environment
+ * variables, writes its output under out/work, and logs to
+ * out/work/<stage>.log; a failing stage's log is shown and the build stops.
+ * A stage whose inputs (see inputs.c) are those of its last success is
+ * reported as cached and not run.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,13 +21,15 @@
 
 #include "conffiles.h"
 #include "inputs.h"
+#include "mkbundle.h"
 #include "stages.h"
 
-enum { KERNEL, ROOTFS, OSTREE, INITRAMFS, ROOTIMG, UKI, ESP, DISK, N_STAGES };
+enum { KERNEL, ROOTFS, OSTREE, INITRAMFS, ROOTIMG, UKI, ESP, DISK, BUNDLE, N_STAGES };
 
 struct stage {
 	const char *name;
-	const char *script;   /* relative to the source tree */
+	const char *script; /* relative to the source tree; NULL: run() */
+	int (*run)(const struct build_ctx *b, FILE *log);
 	const char *output;   /* relative to out/work; must exist for a cache hit */
 	unsigned deps;	      /* upstream stages (bit per enum value) */
 	const char *env[10];  /* the BERTH_* values it reads */
@@ -70,7 +73,7 @@ static const struct stage stages[N_STAGES] = {
 		 .env = {"BERTH_NAME", "BERTH_ROOT_SIZE", "BERTH_VERITY_SIZE"}},
     [UKI] = {.name = "uki",
 	     .script = "image/mkuki.sh",
-	     .output = "uki.efi",
+	     .output = "uki-b.efi", /* written after uki-a.efi */
 	     .deps = DEP(KERNEL) | DEP(INITRAMFS) | DEP(ROOTIMG),
 	     .env = {"BERTH_NAME", "BERTH_CMDLINE"}},
     [ESP] = {.name = "esp",
@@ -84,6 +87,11 @@ static const struct stage stages[N_STAGES] = {
 	      .deps = DEP(ESP) | DEP(ROOTIMG),
 	      .env = {"BERTH_NAME", "BERTH_ESP_SIZE", "BERTH_ROOT_SIZE", "BERTH_VERITY_SIZE",
 		      "BERTH_DATA_SIZE"}},
+    /* Its output is out/<name>_<version>.berth, or nothing without a signing key. */
+    [BUNDLE] = {.name = "bundle",
+		.run = mkbundle_stage,
+		.deps = DEP(ROOTIMG) | DEP(UKI),
+		.env = {"BERTH_NAME", "BERTH_VERSION"}},
 };
 
 static int set_env(const char *key, const char *value)
@@ -248,10 +256,29 @@ fail:
 	return -1;
 }
 
+/* work/keys, which the rootfs stage copies to /etc/berth/keys. */
+static int write_keys(const struct build_ctx *b)
+{
+	char dir[4200];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/keys", b->work);
+	r = conffiles_keys(dir, b->m);
+	if (r < 0) {
+		fprintf(stderr, "berth: cannot write the update keys to %s: %s\n", dir,
+			strerror(-r));
+		return -1;
+	}
+	return set_env("BERTH_KEYS_DIR", dir) < 0 ? -1 : 0;
+}
+
 static int write_confs(const struct build_ctx *b)
 {
 	if (write_conf(b, "network.conf", conffiles_want_network(b->m), conffiles_network,
 		       "BERTH_NETWORK_CONF") < 0)
+		return -1;
+	if (write_conf(b, "update.conf", true, conffiles_update, "BERTH_UPDATE_CONF") < 0 ||
+	    write_keys(b) < 0)
 		return -1;
 	return write_conf(b, "containers.conf", conffiles_want_containers(b->m),
 			  conffiles_containers, "BERTH_CONTAINERS_CONF");
@@ -307,6 +334,12 @@ static int add_user_files(struct inputs *in, const struct build_ctx *b)
 		if (inputs_add_path(in, "containers.conf", path) < 0)
 			return -1;
 	}
+	snprintf(path, sizeof(path), "%s/update.conf", b->work);
+	if (inputs_add_path(in, "update.conf", path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/keys", b->work);
+	if (inputs_add_path(in, "keys", path) < 0)
+		return -1;
 	for (size_t i = 0; i < m->n_containers; i++) {
 		if (!conffiles_first_image(m, i))
 			continue;
@@ -322,6 +355,32 @@ static int add_user_files(struct inputs *in, const struct build_ctx *b)
 	return 0;
 }
 
+/*
+ * The bundle's own inputs besides its upstream stages' keys: the files it
+ * packs (their bytes, whoever made them) and the key it signs with. Without
+ * a key it reads nothing.
+ */
+static int add_bundle_inputs(struct inputs *in, const struct build_ctx *b)
+{
+	static const char *const files[] = {"verity.env", "root.erofs", "verity.img", "uki-a.efi",
+					    "uki-b.efi"};
+	const struct manifest *m = b->m;
+	char path[8192];
+	int r = 0;
+
+	inputs_add(in, "compatible", m->update.compatible);
+	inputs_add(in, "signing_key", m->update.signing_key);
+	if (!m->update.signing_key[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, m->update.signing_key);
+	r |= inputs_add_path(in, "signing key", path);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", b->work, files[i]);
+		r |= inputs_add_path(in, files[i], path);
+	}
+	return r ? -1 : 0;
+}
+
 static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 {
 	const struct stage *st = &stages[s];
@@ -330,8 +389,13 @@ static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 	int r = 0;
 
 	inputs_init(&in, st->name);
-	snprintf(path, sizeof(path), "%s/%s", b->src, st->script);
-	r |= inputs_add_path(&in, "script", path);
+	if (st->script) {
+		snprintf(path, sizeof(path), "%s/%s", b->src, st->script);
+		r |= inputs_add_path(&in, "script", path);
+	} else {
+		/* The stage is code of this program: the one running, even if since replaced. */
+		r |= inputs_add_file(&in, "berth", "/proc/self/exe");
+	}
 	snprintf(path, sizeof(path), "%s/image/lib", b->src);
 	r |= inputs_add_path(&in, "lib", path);
 	for (int i = 0; i < 4 && st->files[i]; i++) {
@@ -350,6 +414,8 @@ static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 		r |= b->lock_in[0] ? inputs_add_path(&in, "lock", b->lock_in) : add_apt_lists(&in);
 	if (s == ROOTFS)
 		r |= add_user_files(&in, b);
+	if (s == BUNDLE)
+		r |= add_bundle_inputs(&in, b);
 	inputs_hex(&in, keys[s]);
 	return r ? -1 : 0;
 }
@@ -362,11 +428,15 @@ static void stage_file(const struct build_ctx *b, int s, const char *ext, char *
 
 static int is_cached(const struct build_ctx *b, int s, const char *key)
 {
-	char path[4200], old[65] = "";
+	char path[4200] = "", old[65] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", b->work, stages[s].output);
-	if (access(path, F_OK) != 0)
+	if (stages[s].output)
+		snprintf(path, sizeof(path), "%s/%s", b->work, stages[s].output);
+	else if (s == BUNDLE && b->m->update.signing_key[0] &&
+		 mkbundle_path(b, path, sizeof(path)) < 0)
+		return 0;
+	if (path[0] && access(path, F_OK) != 0)
 		return 0;
 	stage_file(b, s, "key", path, sizeof(path));
 	f = fopen(path, "r");
@@ -459,19 +529,35 @@ static int run_script(const char *script, const char *log)
 	return 128 + WTERMSIG(status);
 }
 
-static int run_stage(const struct build_ctx *b, int s)
+/* Runs RUN with its messages going to LOG, as a script's would; 0 or 1, or -errno. */
+static int run_here(const struct build_ctx *b, int (*run)(const struct build_ctx *, FILE *),
+		    const char *log)
 {
-	char script[4200], log[4200], key[4200];
+	FILE *f = fopen(log, "w");
 	int r;
 
-	snprintf(script, sizeof(script), "%s/%s", b->src, stages[s].script);
+	if (!f)
+		return -errno;
+	r = run(b, f) < 0 ? 1 : 0;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int run_stage(const struct build_ctx *b, int s)
+{
+	char script[4200] = "berth", log[4200], key[4200];
+	int r;
+
+	if (stages[s].script)
+		snprintf(script, sizeof(script), "%s/%s", b->src, stages[s].script);
 	stage_file(b, s, "log", log, sizeof(log));
 	stage_file(b, s, "key", key, sizeof(key));
 	if (unlink(key) < 0 && errno != ENOENT) {
 		fprintf(stderr, "berth: %s: %s\n", key, strerror(errno));
 		return -1;
 	}
-	r = run_script(script, log);
+	r = stages[s].run ? run_here(b, stages[s].run, log) : run_script(script, log);
 	if (r == 0)
 		return 0;
 	printf("FAILED\n");
@@ -538,6 +624,27 @@ fail:
 	return -1;
 }
 
+static int print_bundle(const struct build_ctx *b)
+{
+	char path[4200];
+	struct stat st;
+	int r;
+
+	if (!b->m->update.signing_key[0]) {
+		printf("berth: no update.signing_key; no bundle\n");
+		return 0;
+	}
+	r = mkbundle_path(b, path, sizeof(path));
+	if (r == 0 && stat(path, &st) < 0)
+		r = -errno;
+	if (r) {
+		fprintf(stderr, "berth: bundle of %s: %s\n", b->out, strerror(-r));
+		return -1;
+	}
+	printf("berth: bundle %s (%lld bytes)\n", path, (long long)st.st_size);
+	return 0;
+}
+
 int stages_run(const struct build_ctx *b)
 {
 	char keys[N_STAGES][65], script[4200], log[4200];
@@ -570,5 +677,5 @@ int stages_run(const struct build_ctx *b)
 	if (write_lock(b) < 0)
 		return -1;
 	printf("berth: built %s/disk.raw in %.1f s\n", b->out, now() - start);
-	return 0;
+	return print_bundle(b);
 }

@@ -135,6 +135,7 @@ static const struct field top_fields[] = {
     MAP("network", false, mf_network_fields),
     LIST("onboot", MANIFEST_MAX_CONTAINERS, mf_take_onboot),
     LIST("services", MANIFEST_MAX_CONTAINERS, mf_take_service),
+    {.key = "update", .kind = F_FUNC, .take = mf_take_update},
     {0},
 };
 
@@ -861,6 +862,12 @@ static int check_document(struct ctx *c)
 		return r;
 	if (!c->m->channel[0])
 		strcpy(c->m->channel, "stable");
+	/* The architecture is x86-64 until an image can be anything else. */
+	if (!c->m->update.compatible[0])
+		snprintf(c->m->update.compatible, sizeof(c->m->update.compatible), "%s-x86_64",
+			 c->m->name);
+	if (!c->m->update.health_deadline)
+		c->m->update.health_deadline = MANIFEST_HEALTH_DEADLINE;
 	return 0;
 }
 

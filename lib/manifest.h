@@ -18,6 +18,8 @@
 #define MANIFEST_MAX_ARGS 32	   /* command and health exec items */
 #define MANIFEST_MAX_ENV 32
 #define MANIFEST_MAX_BINDS 8
+#define MANIFEST_MAX_KEYS 8	     /* update.keys */
+#define MANIFEST_HEALTH_DEADLINE 300 /* seconds; update.health_deadline's default */
 
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
@@ -84,6 +86,12 @@ struct manifest_container {
 	} health;
 };
 
+/* update.keys[]: a public key the image trusts for update bundles. */
+struct manifest_key {
+	char path[1024]; /* as written: relative to the manifest's folder, no ".." */
+	uint8_t key[32]; /* the Ed25519 public key the file holds */
+};
+
 struct manifest {
 	char name[33];	  /* [a-z0-9][a-z0-9-]*, used in file names */
 	char version[65]; /* MAJOR.MINOR.PATCH[-PRERELEASE], see manifest.c */
@@ -123,6 +131,13 @@ struct manifest {
 	/* onboot: and services: entries in the order the file has them. */
 	size_t n_containers;
 	struct manifest_container containers[MANIFEST_MAX_CONTAINERS];
+	struct {
+		char compatible[65]; /* [a-z0-9._-]{1,64}; default "<name>-x86_64" */
+		size_t n_keys;	     /* 0 (no update: section): the image accepts no bundle */
+		struct manifest_key keys[MANIFEST_MAX_KEYS];
+		char signing_key[1024];	  /* secret key file, relative; "" = write no bundle */
+		unsigned health_deadline; /* seconds, 10 to 3600: berth-init's boot health gate */
+	} update;
 };
 
 /*

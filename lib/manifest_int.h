@@ -1,8 +1,8 @@
 /*
  * The manifest's schema walker, shared by lib/manifest.c (the walk itself,
  * the top level and the older sections) and the files holding the tables of
- * the other sections (manifest_network.c, manifest_containers.c). Only
- * lib/manifest*.c include it.
+ * the other sections (manifest_network.c, manifest_containers.c,
+ * manifest_update.c). Only lib/manifest*.c include it.
  */
 #ifndef BERTH_MANIFEST_INT_H
 #define BERTH_MANIFEST_INT_H
@@ -98,6 +98,7 @@ int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size
 		   const yaml_node_t *v);
 int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		    const yaml_node_t *v);
+int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* Checks across sections, once the whole document is walked. */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root);
 

@@ -102,14 +102,19 @@ fi
 
 # The manifest's network:, onboot: and services: sections as berth-init
 # reads them (written by berth), and the containers' OCI image archives,
-# named by the digest of their index.json. rootfs.files below may replace
-# the files.
+# named by the digest of their index.json; its update: section as
+# berth-update and berth-init read it, with the public keys bundles must be
+# signed with (none: every bundle is refused). rootfs.files below may
+# replace the files.
 if [ -n "$BERTH_NETWORK_CONF" ]; then
 	install -m 0644 "$BERTH_NETWORK_CONF" "$root/etc/berth/network.conf"
 fi
 if [ -n "$BERTH_CONTAINERS_CONF" ]; then
 	install -m 0644 "$BERTH_CONTAINERS_CONF" "$root/etc/berth/containers.conf"
 fi
+install -m 0644 "$BERTH_UPDATE_CONF" "$root/etc/berth/update.conf"
+install -d -m 0755 "$root/etc/berth/keys"
+find "$BERTH_KEYS_DIR" -mindepth 1 -maxdepth 1 -type f -exec install -m 0644 -t "$root/etc/berth/keys" {} +
 while IFS=$'\t' read -r src digest; do
 	install -D -m 0644 "$src" "$root/usr/share/berth/images/$digest.tar"
 done <"$BERTH_IMAGES_LIST"

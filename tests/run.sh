@@ -28,7 +28,9 @@ for t in build/unit/test_*; do
 	suite "$t"
 done
 suite tests/bad-manifests.sh
+suite tests/fuzz/run.sh
 suite tests/build/layout.sh
+suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
 suite tests/history.sh
 suite tests/service/check.sh
 suite tests/rootfs/closure.sh out/containerd/work/root-tree

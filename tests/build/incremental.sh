@@ -1,12 +1,12 @@
 #!/bin/bash
 # A rebuild with nothing changed runs no stage; changing one file of
 # rootfs.files, or a container's image archive, runs only the stages
-# downstream of the rootfs.
+# downstream of the rootfs; another signing key only the bundle.
 set -u
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cp -r tests/manifests/test.yaml tests/manifests/files "$tmp/"
+cp -r tests/manifests/test.yaml tests/manifests/files tests/manifests/keys "$tmp/"
 out=$tmp/out
 
 build() {
@@ -31,7 +31,7 @@ expect() { # STAGE cached|ran
 build
 build
 n=$(wc -l <"$tmp/stages")
-[ "$n" -ge 8 ] && echo "ok - incremental: $n stages reported" || echo "FAIL - incremental: only $n stages reported"
+[ "$n" -ge 9 ] && echo "ok - incremental: $n stages reported" || echo "FAIL - incremental: only $n stages reported"
 while read -r stage _; do
 	expect "$stage" cached "no change"
 done <"$tmp/stages"
@@ -39,7 +39,13 @@ done <"$tmp/stages"
 echo "Welcome to berth, changed." >"$tmp/files/motd"
 build
 for s in kernel initramfs; do expect "$s" cached "one rootfs file changed"; done
-for s in rootfs ostree root-image uki esp disk; do expect "$s" ran "one rootfs file changed"; done
+for s in rootfs ostree root-image uki esp disk bundle; do expect "$s" ran "one rootfs file changed"; done
+
+# Another signing key changes only the bundle.
+cp "$tmp/keys/other.key" "$tmp/keys/test.key"
+build
+for s in kernel rootfs ostree initramfs root-image uki esp disk; do expect "$s" cached "signing key changed"; done
+expect bundle ran "signing key changed"
 
 # An onboot container (its image only needs oci-layout and index.json to be
 # taken), then the same archive with one more member: same digest, new bytes.
@@ -51,4 +57,4 @@ echo extra >"$tmp/extra"
 tar -rf "$tmp/image.tar" -C "$tmp" extra
 build
 for s in kernel initramfs; do expect "$s" cached "image archive changed"; done
-for s in rootfs ostree root-image uki esp disk; do expect "$s" ran "image archive changed"; done
+for s in rootfs ostree root-image uki esp disk bundle; do expect "$s" ran "image archive changed"; done

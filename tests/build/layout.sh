@@ -2,9 +2,10 @@
 # What the default image is made of: the GPT (Discoverable Partitions
 # Specification types, both slots, the data partition), the ESP's files and
 # an initramfs that holds berth-init and the listed kernel modules only.
+# Another build of a manifest named berth, version 0.1.0, may be given.
 set -u
 cd "$(dirname "$0")/../.."
-out=out/default
+out=${1:-out/default}
 check() { # CONDITION-STATUS NAME
 	if [ "$1" -eq 0 ]; then echo "ok - layout: $2"; else echo "FAIL - layout: $2"; fi
 }
@@ -31,8 +32,23 @@ for f in ::/EFI/BOOT/BOOTX64.EFI ::/loader/loader.conf ::/EFI/Linux/berth_0.1.0.
 	grep -qix "$f" <<<"$esp"
 	check $? "the ESP holds ${f#::}"
 done
-objdump -h "$out/work/uki.efi" | grep -q ' \.cmdline ' && grep -q "roothash=$(sed -n 's/^ROOTHASH=//p' "$out/work/verity.env")" "$out/work/cmdline"
-check $? "the UKI's command line pins the root hash"
+roothash=$(sed -n 's/^ROOTHASH=//p' "$out/work/verity.env")
+for slot in a b; do
+	objdump -h "$out/work/uki-$slot.efi" | grep -q ' \.cmdline ' &&
+		objcopy -O binary --only-section=.cmdline "$out/work/uki-$slot.efi" /dev/stdout |
+		grep -q "roothash=$roothash .* berth.slot=$slot "
+	check $? "slot $slot's UKI pins the root hash and names slot $slot"
+done
+# The same command line but for the slot's partitions.
+a=$(tr ' ' '\n' <"$out/work/cmdline-a") b=$(tr ' ' '\n' <"$out/work/cmdline-b")
+part_uuid() { sfdisk --part-uuid "$out/disk.raw" "$1" | tr A-Z a-z; }
+[ "$(diff <(echo "$a") <(echo "$b") | grep -c '^[<>]')" -eq 6 ] &&
+	grep -qx "systemd.verity_root_data=PARTUUID=$(part_uuid 4)" <<<"$b" &&
+	grep -qx "systemd.verity_root_hash=PARTUUID=$(part_uuid 5)" <<<"$b" &&
+	grep -qx "berth.slot=b" <<<"$b"
+check $? "slot B's UKI differs only in berth.slot and slot B's root and verity partitions"
+cmp -s <(MTOOLS_SKIP_CHECK=1 mtype -i "$out/work/esp.img" ::/EFI/Linux/berth_0.1.0.efi) "$out/work/uki-a.efi"
+check $? "the ESP's entry is slot A's UKI"
 
 listing=$(lsinitrd "$out/work/initrd.img")
 grep -q ' init$' <<<"$listing"

@@ -19,8 +19,11 @@ for d in one two; do
 		exit 0
 	fi
 done
-for f in work/root.erofs work/verity.img work/verity.env work/initrd.img work/uki.efi work/esp.img \
-	disk.raw manifest.lock; do
+# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are deterministic).
+bundles=()
+for b in "$tmp/one/out"/*.berth; do [ -e "$b" ] && bundles+=("${b##*/}"); done
+for f in work/root.erofs work/verity.img work/verity.env work/initrd.img work/uki-a.efi \
+	work/uki-b.efi work/esp.img disk.raw manifest.lock "${bundles[@]}"; do
 	a=$(sha256sum <"$tmp/one/out/$f" | cut -d' ' -f1)
 	b=$(sha256sum <"$tmp/two/out/$f" | cut -d' ' -f1)
 	if [ "$a" = "$b" ]; then

@@ -9,15 +9,18 @@ sys.path.insert(0, os.path.dirname(__file__))
 from vm import READY, VM, Report, Timeout, host_listener  # noqa: E402
 
 r = Report("boot")
+# The folder holding default/ and test/ (builds of manifests/default.yaml and
+# tests/manifests/test.yaml), for builds made elsewhere than out/.
+OUT = os.environ.get("BERTH_TEST_OUT", "out")
 
 
 def default_image():
     """The default image: no shell anywhere, but it boots to the ready line."""
-    out = subprocess.run(["dump.erofs", "--path=/etc/berth/console-shell", "out/default/work/root.erofs"],
+    out = subprocess.run(["dump.erofs", "--path=/etc/berth/console-shell", f"{OUT}/default/work/root.erofs"],
                          capture_output=True, text=True)
     r.check("File :" not in out.stdout, "default root image has no console shell configured",
             out.stdout.strip())
-    vm = VM("out/default/disk.raw", "default").start()
+    vm = VM(f"{OUT}/default/disk.raw", "default").start()
     try:
         m = vm.expect(READY)
         r.check(m.group(2) == "a", "default image is ready on slot a", m.group(0))
@@ -57,7 +60,7 @@ def check_network(vm):
 
 
 def test_image():
-    vm = VM("out/test/disk.raw", "test").start()
+    vm = VM(f"{OUT}/test/disk.raw", "test").start()
     try:
         m = vm.expect(READY)
         r.check(m.group(1) == "0.1.0" and m.group(2) == "a", "test image ready", m.group(0))

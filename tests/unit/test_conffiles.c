@@ -1,14 +1,22 @@
-/* unit: image/conffiles.c -Iimage */
-/* network.conf and containers.conf, byte for byte: berth-init reads them. */
+/* unit: image/conffiles.c -Iimage -lsodium */
+/*
+ * network.conf, containers.conf and update.conf, byte for byte: berth-init
+ * and berth-update read them; and the update keys' folder.
+ */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "conffiles.h"
 
 #define HEX1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define HEX2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define HEX_AB "abababababababababababababababababababababababababababababababab"
+#define HEX_01 "0000000000000000000000000000000000000000000000000000000000000001"
 
 static struct manifest m;
 
@@ -186,9 +194,74 @@ static void test_containers(void)
 	      "each image once, at its first container");
 }
 
+static bool file_is(const char *dir, const char *name, const char *want)
+{
+	char path[128], got[128] = "";
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	return !strcmp(got, want) && stat(path, &st) == 0 && (st.st_mode & 07777) == 0644;
+}
+
+static int entries(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n - 2;
+}
+
+static void test_update(void)
+{
+	char dir[64] = "/tmp/test_conffiles.XXXXXX", keys[96], path[128];
+	struct stat st;
+
+	memset(&m, 0, sizeof(m));
+	strcpy(m.update.compatible, "berth-x86_64");
+	m.update.health_deadline = 300;
+	expect("update.conf", conffiles_update, "compatible berth-x86_64\nhealth-deadline 300\n");
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	CHECK(conffiles_keys(keys, &m) == 0 && entries(keys) == 0 && stat(keys, &st) == 0 &&
+		  (st.st_mode & 07777) == 0755,
+	      "no keys: an empty folder, 0755");
+	m.update.n_keys = 2;
+	strcpy(m.update.keys[0].path, "keys/release.pub");
+	memset(m.update.keys[0].key, 0xab, 32);
+	strcpy(m.update.keys[1].path, "old.pub");
+	m.update.keys[1].key[31] = 1;
+	CHECK(conffiles_keys(keys, &m) == 0 && entries(keys) == 2 &&
+		  file_is(keys, "release.pub", HEX_AB "\n") &&
+		  file_is(keys, "old.pub", HEX_01 "\n"),
+	      "one file per key, by file name, in hex, 0644");
+	m.update.n_keys = 1;
+	CHECK(conffiles_keys(keys, &m) == 0 && entries(keys) == 1 &&
+		  file_is(keys, "release.pub", HEX_AB "\n"),
+	      "a key no longer listed is removed");
+	snprintf(path, sizeof(path), "%s/release.pub", keys);
+	unlink(path);
+	rmdir(keys);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_network();
 	test_containers();
+	test_update();
 	return CHECK_DONE();
 }

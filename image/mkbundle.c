@@ -1,0 +1,292 @@
+/*
+ * Writes the update bundle in one pass over the payloads: the manifest's
+ * length does not depend on the hashes (fixed-width hex), so the payloads
+ * are streamed to their place first, hashed on the way, and the header,
+ * manifest and signature are written in front of them last. The bundle
+ * appears under its name only once complete and on disk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "mkbundle.h"
+
+#define CHUNK (1 << 20)
+
+/* N bytes of P at OFFSET of FD. */
+static int pwrite_all(int fd, const void *p, size_t n, off_t offset)
+{
+	const unsigned char *c = p;
+
+	while (n > 0) {
+		ssize_t w = pwrite(fd, c, n, offset);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		c += w;
+		n -= (size_t)w;
+		offset += w;
+	}
+	return 0;
+}
+
+/* Copies FD to OUT at *OFFSET, hashing what it copies; *DONE bytes. */
+static int copy_payload(int fd, int out, off_t *offset, unsigned char *buf, uint8_t sha256[32],
+			uint64_t *done)
+{
+	crypto_hash_sha256_state st;
+	int r;
+
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		r = pwrite_all(out, buf, (size_t)n, *offset);
+		if (r)
+			return r;
+		*done += (uint64_t)n;
+		*offset += n;
+	}
+	crypto_hash_sha256_final(&st, sha256);
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, r = 0;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return -ENAMETOOLONG;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The 24 + LEN + 96 bytes in front of the payloads: header, TEXT, one signature. */
+static int write_front(int out, const char *text, size_t len, const uint8_t sk[KEYFILE_SECRET],
+		       FILE *log)
+{
+	uint8_t front[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX + BUNDLE_SIG_SIZE];
+	struct bundle_header h = {.manifest_len = (uint32_t)len, .sig_count = 1};
+	uint8_t *pk = front + BUNDLE_HEADER_SIZE + len, *sig = pk + crypto_sign_PUBLICKEYBYTES;
+	char pk_hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+
+	bundle_header_write(front, &h);
+	memcpy(front + BUNDLE_HEADER_SIZE, text, len);
+	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	crypto_sign_detached(sig, NULL, (const unsigned char *)text, len, sk);
+	/* A key file whose halves do not belong together signs what no device accepts. */
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)text, len, pk) != 0) {
+		fprintf(log, "berth: the signing key's signature does not verify with its own "
+			     "public key: the key file is damaged\n");
+		return -EINVAL;
+	}
+	sodium_bin2hex(pk_hex, sizeof(pk_hex), pk, crypto_sign_PUBLICKEYBYTES);
+	fprintf(log, "signature by public key %s\n", pk_hex);
+	return pwrite_all(out, front, BUNDLE_HEADER_SIZE + len + BUNDLE_SIG_SIZE, 0);
+}
+
+/* Logs "berth: WHAT: ERROR" and returns R. */
+static int fail(FILE *log, const char *what, int r)
+{
+	fprintf(log, "berth: %s: %s\n", what, strerror(-r));
+	return r;
+}
+
+/* Streams the payloads into the temporary bundle OUT and writes its front. */
+static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
+		const uint8_t sk[KEYFILE_SECRET], FILE *log)
+{
+	char text[BUNDLE_MANIFEST_MAX + 1], err[256];
+	struct bundle_manifest check;
+	unsigned char *buf;
+	off_t offset;
+	int len, r = 0;
+
+	/* With the hashes still zero: the length is that of the final text. */
+	len = bundle_manifest_write(&mb->m, text, sizeof(text));
+	if (len < 0)
+		return fail(log, "bundle manifest", len);
+	buf = malloc(CHUNK);
+	if (!buf)
+		return fail(log, "bundle", -ENOMEM);
+	offset = BUNDLE_HEADER_SIZE + len + BUNDLE_SIG_SIZE;
+	for (int p = 0; p < BUNDLE_PAYLOADS && r == 0; p++) {
+		uint64_t done = 0;
+		r = copy_payload(fds[p], out, &offset, buf, mb->m.payload[p].sha256, &done);
+		if (r)
+			fail(log, mb->payload[p], r);
+		/* The size is in the manifest's length already: it must still hold. */
+		if (r == 0 && done != mb->m.payload[p].size) {
+			fprintf(log, "berth: %s changed while it was read\n", mb->payload[p]);
+			r = -EIO;
+		}
+	}
+	free(buf);
+	if (r)
+		return r;
+	if (bundle_manifest_write(&mb->m, text, sizeof(text)) != len)
+		return fail(log, "bundle manifest", -EIO);
+	/* What berth-update will parse: sign nothing it would refuse. */
+	if (bundle_manifest_parse(text, (size_t)len, &check, err, sizeof(err)) < 0) {
+		fprintf(log, "berth: the bundle manifest does not parse: %s\n%.*s", err, len, text);
+		return -EINVAL;
+	}
+	r = write_front(out, text, (size_t)len, sk, log);
+	if (r == 0)
+		fprintf(log, "%.*s", len, text);
+	return r;
+}
+
+int mkbundle_write(struct mkbundle *mb, FILE *log)
+{
+	int fds[BUNDLE_PAYLOADS] = {-1, -1, -1, -1}, out = -1, r;
+	uint8_t sk[KEYFILE_SECRET];
+	char tmp[PATH_MAX];
+	const char *why;
+	struct stat st;
+
+	r = keyfile_read(AT_FDCWD, mb->secret_key, sk, sizeof(sk), &why);
+	if (r) {
+		fprintf(log, "berth: signing key %s: %s\n", mb->secret_key,
+			r == -EINVAL ? why : strerror(-r));
+		goto out; /* SK may hold part of the key */
+	}
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
+		fds[p] = open(mb->payload[p], O_RDONLY | O_CLOEXEC);
+		if (fds[p] < 0 || fstat(fds[p], &st) < 0) {
+			r = fail(log, mb->payload[p], -errno);
+			goto out;
+		}
+		mb->m.payload[p].size = (uint64_t)st.st_size;
+		memset(mb->m.payload[p].sha256, 0, sizeof(mb->m.payload[p].sha256));
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", mb->out) >= (int)sizeof(tmp)) {
+		r = fail(log, mb->out, -ENAMETOOLONG);
+		goto out;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		r = fail(log, tmp, -errno);
+		goto out;
+	}
+	r = fill(mb, fds, out, sk, log);
+	if (r == 0 && fsync(out) < 0)
+		r = fail(log, tmp, -errno);
+	if (close(out) < 0 && r == 0)
+		r = fail(log, tmp, -errno);
+	if (r == 0 && rename(tmp, mb->out) < 0)
+		r = fail(log, mb->out, -errno);
+	if (r)
+		unlink(tmp);
+	if (r == 0) {
+		r = fsync_dir_of(mb->out);
+		if (r)
+			fail(log, mb->out, r);
+	}
+	if (r == 0)
+		fprintf(log, "wrote %s\n", mb->out);
+out:
+	sodium_memzero(sk, sizeof(sk));
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
+		if (fds[p] >= 0)
+			close(fds[p]);
+	return r;
+}
+
+int mkbundle_path(const struct build_ctx *b, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s_%s.berth", b->out, b->m->name, b->m->version);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* DIR/NAME into BUF (PATH_MAX bytes). */
+static int join(char *buf, const char *dir, const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* ROOTHASH from the root image stage's verity.env. */
+static int read_roothash(const char *path, char roothash[65], FILE *log)
+{
+	char line[128];
+	int r = -EINVAL;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return fail(log, path, -errno);
+	while (r && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ROOTHASH=", 9) && strlen(line) == 9 + 64 + 1 &&
+		    line[9 + 64] == '\n') {
+			memcpy(roothash, line + 9, 64);
+			roothash[64] = '\0';
+			r = 0;
+		}
+	fclose(f);
+	if (r)
+		fprintf(log, "berth: %s: no ROOTHASH line\n", path);
+	return r;
+}
+
+int mkbundle_stage(const struct build_ctx *b, FILE *log)
+{
+	static const char *const files[BUNDLE_PAYLOADS] = {
+	    [PAYLOAD_ROOT] = "root.erofs",
+	    [PAYLOAD_VERITY] = "verity.img",
+	    [PAYLOAD_UKI_A] = "uki-a.efi",
+	    [PAYLOAD_UKI_B] = "uki-b.efi",
+	};
+	const struct manifest *m = b->m;
+	char out[PATH_MAX], key[PATH_MAX], env[PATH_MAX], payload[BUNDLE_PAYLOADS][PATH_MAX];
+	struct mkbundle mb = {.out = out, .secret_key = key};
+	int r;
+
+	r = mkbundle_path(b, out, sizeof(out));
+	if (r)
+		return fail(log, b->out, r);
+	if (!m->update.signing_key[0]) {
+		/* One left by an earlier build would not be this build's. */
+		if (unlink(out) < 0 && errno != ENOENT)
+			return fail(log, out, -errno);
+		fprintf(log, "no update.signing_key; no bundle\n");
+		return 0;
+	}
+	r = join(key, b->manifest_dir, m->update.signing_key);
+	for (int p = 0; p < BUNDLE_PAYLOADS && r == 0; p++) {
+		r = join(payload[p], b->work, files[p]);
+		mb.payload[p] = payload[p];
+	}
+	if (r == 0)
+		r = join(env, b->work, "verity.env");
+	if (r)
+		return fail(log, b->work, r);
+	r = read_roothash(env, mb.m.roothash, log);
+	if (r)
+		return r;
+	snprintf(mb.m.name, sizeof(mb.m.name), "%s", m->name);
+	snprintf(mb.m.version, sizeof(mb.m.version), "%s", m->version);
+	snprintf(mb.m.compatible, sizeof(mb.m.compatible), "%s", m->update.compatible);
+	return mkbundle_write(&mb, log);
+}

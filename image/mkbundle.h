@@ -1,0 +1,31 @@
+/* The signed update bundle (format: lib/bundle.h) and the build stage that writes it. */
+#ifndef BERTH_MKBUNDLE_H
+#define BERTH_MKBUNDLE_H
+
+#include <stdio.h>
+
+#include "bundle.h"
+#include "stages.h"
+
+struct mkbundle {
+	/* name, version, compatible and roothash; the payloads' sizes and hashes are filled in */
+	struct bundle_manifest m;
+	const char *payload[BUNDLE_PAYLOADS]; /* files, by enum bundle_payload */
+	const char *secret_key;		      /* a PREFIX.key of `berth keygen` */
+	const char *out;		      /* the bundle, replaced atomically */
+};
+
+/* Writes the bundle with one signature. 0, or -errno after saying why on LOG. */
+int mkbundle_write(struct mkbundle *mb, FILE *log);
+
+/* out/<name>_<version>.berth into BUF; 0 or -ENAMETOOLONG. */
+int mkbundle_path(const struct build_ctx *b, char *buf, size_t len);
+
+/*
+ * The build's bundle stage: the bundle of work/'s root image, verity tree
+ * and UKIs when the manifest has update.signing_key; otherwise it removes a
+ * bundle of this name and version left by an earlier build.
+ */
+int mkbundle_stage(const struct build_ctx *b, FILE *log);
+
+#endif

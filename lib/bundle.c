@@ -1,0 +1,344 @@
+/*
+ * Update bundle header and manifest (format in bundle.h). berth-update
+ * parses what the network handed it with these functions, so they are
+ * strict: one spelling per value, so that the bytes the signature covers
+ * say exactly one thing, and parse(write(m)) gives back M. Pure C without
+ * libyaml or libsodium: it builds with musl for the device as well.
+ */
+#include "bundle.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WORDS_MAX 4 /* "payload NAME SIZE SHA256" */
+#define LINES (5 + BUNDLE_PAYLOADS)
+
+static const char *const payload_names[BUNDLE_PAYLOADS] = {
+    [PAYLOAD_ROOT] = "root",
+    [PAYLOAD_VERITY] = "verity",
+    [PAYLOAD_UKI_A] = "uki-a",
+    [PAYLOAD_UKI_B] = "uki-b",
+};
+
+const char *bundle_payload_name(enum bundle_payload p)
+{
+	return (unsigned)p < BUNDLE_PAYLOADS ? payload_names[p] : NULL;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* ---- header ---- */
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_header *h, char *err,
+			size_t errlen)
+{
+	uint32_t format = get_le32(buf + 8), len = get_le32(buf + 12), sigs = get_le32(buf + 16);
+
+	if (memcmp(buf, BUNDLE_MAGIC, 8))
+		return fail(err, errlen, "not a berth update bundle (no %s magic)", BUNDLE_MAGIC);
+	if (format != BUNDLE_FORMAT)
+		return fail(err, errlen, "bundle format %u, this reader knows %d", format,
+			    BUNDLE_FORMAT);
+	if (len == 0 || len > BUNDLE_MANIFEST_MAX)
+		return fail(err, errlen, "manifest length %u, not 1 to %d", len,
+			    BUNDLE_MANIFEST_MAX);
+	if (sigs > BUNDLE_SIGS_MAX)
+		return fail(err, errlen, "%u signatures, at most %d", sigs, BUNDLE_SIGS_MAX);
+	if (get_le32(buf + 20))
+		return fail(err, errlen, "header bytes 20-23 are not zero");
+	h->manifest_len = len;
+	h->sig_count = sigs;
+	return 0;
+}
+
+void bundle_header_write(uint8_t buf[BUNDLE_HEADER_SIZE], const struct bundle_header *h)
+{
+	memcpy(buf, BUNDLE_MAGIC, 8);
+	put_le32(buf + 8, BUNDLE_FORMAT);
+	put_le32(buf + 12, h->manifest_len);
+	put_le32(buf + 16, h->sig_count);
+	put_le32(buf + 20, 0);
+}
+
+/* ---- values: each check says why the N bytes at S are bad, or NULL ---- */
+
+static bool in_set(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i] || !strchr(set, s[i]))
+			return false;
+	return true;
+}
+
+#define LOWER_DIGIT "abcdefghijklmnopqrstuvwxyz0123456789"
+
+/*
+ * manifest_check_name's rule, re-expressed: lib/manifest.c comes with
+ * libyaml, which the device does not have. test_bundle.c holds the two to
+ * the same answers, as for the version.
+ */
+static const char *check_name(const char *s, size_t n)
+{
+	if (n == 0 || n >= sizeof(((struct bundle_manifest *)0)->name))
+		return "bad name: 1 to 32 characters";
+	if (!in_set(s, 1, LOWER_DIGIT) || !in_set(s, n, LOWER_DIGIT "-") || s[n - 1] == '-')
+		return "bad name: [a-z0-9][a-z0-9-]*, not ending with '-'";
+	return NULL;
+}
+
+/* A decimal number without leading zeros; advances *I past it. */
+static bool version_number(const char *s, size_t n, size_t *i)
+{
+	size_t start = *i;
+
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
+		(*i)++;
+	return *i > start && (*i - start == 1 || s[start] != '0');
+}
+
+/* As manifest_check_version: MAJOR.MINOR.PATCH[-PRERELEASE]. */
+static const char *check_version(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= sizeof(((struct bundle_manifest *)0)->version))
+		return "bad version: longer than 64 characters";
+	if (!version_number(s, n, &i) || i >= n || s[i++] != '.' || !version_number(s, n, &i) ||
+	    i >= n || s[i++] != '.' || !version_number(s, n, &i) || (i < n && s[i] != '-'))
+		return "bad version: expected MAJOR.MINOR.PATCH[-PRERELEASE]";
+	if (i == n)
+		return NULL;
+	i++;
+	if (i == n || n - i > 32 ||
+	    !in_set(s + i, n - i, LOWER_DIGIT "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-"))
+		return "bad version: the prerelease part is 1 to 32 of [A-Za-z0-9.-]";
+	return NULL;
+}
+
+static const char *check_compatible(const char *s, size_t n)
+{
+	if (n == 0 || n >= sizeof(((struct bundle_manifest *)0)->compatible) ||
+	    !in_set(s, n, LOWER_DIGIT "._-"))
+		return "bad compatible: 1 to 64 of [a-z0-9._-]";
+	return NULL;
+}
+
+static bool is_hex64(const char *s, size_t n)
+{
+	return n == 64 && in_set(s, n, "0123456789abcdef");
+}
+
+static void hex_to_bin(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = s[2 * i] <= '9' ? s[2 * i] - '0' : s[2 * i] - 'a' + 10;
+		int lo = s[2 * i + 1] <= '9' ? s[2 * i + 1] - '0' : s[2 * i + 1] - 'a' + 10;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
+static void bin_to_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static const char *parse_size(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || !in_set(s, n, "0123456789") || (n > 1 && s[0] == '0'))
+		return "bad size: a decimal number without leading zeros";
+	for (size_t i = 0; i < n; i++) {
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return "bad size: more than 64 bits";
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return NULL;
+}
+
+/* ---- manifest ---- */
+
+struct word {
+	const char *s;
+	size_t n;
+};
+
+/* Splits LINE at single spaces into at most WORDS_MAX fields; the count, or -1. */
+static int split(const char *line, size_t len, struct word f[WORDS_MAX])
+{
+	int count = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && line[i] != ' ')
+			continue;
+		if (i == start || count == WORDS_MAX)
+			return -1;
+		f[count].s = line + start;
+		f[count++].n = i - start;
+		start = i + 1;
+	}
+	return count;
+}
+
+static bool is(const struct word *f, const char *word)
+{
+	return f->n == strlen(word) && !memcmp(f->s, word, f->n);
+}
+
+static void copy(char *dst, const struct word *f)
+{
+	memcpy(dst, f->s, f->n);
+	dst[f->n] = '\0';
+}
+
+/* What line N+1 must look like. */
+static const char *const want[LINES] = {
+    "expected \"format 1\"",
+    "expected \"name NAME\"",
+    "expected \"version VERSION\"",
+    "expected \"compatible COMPATIBLE\"",
+    "expected \"roothash HEX\"",
+    "expected \"payload root SIZE SHA256\"",
+    "expected \"payload verity SIZE SHA256\"",
+    "expected \"payload uki-a SIZE SHA256\"",
+    "expected \"payload uki-b SIZE SHA256\"",
+};
+
+/* Line NO (1-based) of the manifest into M; why it is bad, or NULL. */
+static const char *parse_line(size_t no, const char *line, size_t len, struct bundle_manifest *m)
+{
+	static const char *const keys[] = {"format", "name", "version", "compatible", "roothash"};
+	struct word f[WORDS_MAX];
+	int n = split(line, len, f);
+	const char *why = NULL;
+
+	if (no > 5) {
+		size_t p = no - 6;
+		if (n != 4 || !is(&f[0], "payload") || !is(&f[1], payload_names[p]))
+			return want[no - 1];
+		why = parse_size(f[2].s, f[2].n, &m->payload[p].size);
+		if (!why && !is_hex64(f[3].s, f[3].n))
+			why = "bad sha256: 64 lower-case hex digits";
+		if (!why)
+			hex_to_bin(f[3].s, m->payload[p].sha256, 32);
+		return why;
+	}
+	if (n != 2 || !is(&f[0], keys[no - 1]))
+		return want[no - 1];
+	switch (no) {
+	case 1:
+		why = is(&f[1], "1") ? NULL : want[0];
+		break;
+	case 2:
+		why = check_name(f[1].s, f[1].n);
+		if (!why)
+			copy(m->name, &f[1]);
+		break;
+	case 3:
+		why = check_version(f[1].s, f[1].n);
+		if (!why)
+			copy(m->version, &f[1]);
+		break;
+	case 4:
+		why = check_compatible(f[1].s, f[1].n);
+		if (!why)
+			copy(m->compatible, &f[1]);
+		break;
+	default:
+		why = is_hex64(f[1].s, f[1].n) ? NULL : "bad roothash: 64 lower-case hex digits";
+		if (!why)
+			copy(m->roothash, &f[1]);
+	}
+	return why;
+}
+
+int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *m, char *err,
+			  size_t errlen)
+{
+	struct bundle_manifest tmp;
+	size_t pos = 0, no;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (len > BUNDLE_MANIFEST_MAX)
+		return fail(err, errlen, "manifest is %zu bytes, more than %d", len,
+			    BUNDLE_MANIFEST_MAX);
+	for (no = 1; no <= LINES; no++) {
+		const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		const char *why;
+
+		if (pos == len)
+			return fail(err, errlen, "line %zu: missing; %s", no, want[no - 1]);
+		if (memchr(text + pos, '\0', n))
+			why = "NUL byte";
+		else if (!nl)
+			why = "no newline at the end of the line";
+		else
+			why = parse_line(no, text + pos, n, &tmp);
+		if (why)
+			return fail(err, errlen, "line %zu: %s", no, why);
+		pos += n + 1;
+	}
+	if (pos != len)
+		return fail(err, errlen, "line %zu: text after the last payload line", no);
+	*m = tmp;
+	return 0;
+}
+
+int bundle_manifest_write(const struct bundle_manifest *m, char *out, size_t outlen)
+{
+	char sha[65];
+	size_t len;
+	int n;
+
+	/* The precisions keep a string that is not NUL-terminated inside its array. */
+	n = snprintf(out, outlen,
+		     "format %d\nname %.32s\nversion %.64s\ncompatible %.64s\nroothash %.64s\n",
+		     BUNDLE_FORMAT, m->name, m->version, m->compatible, m->roothash);
+	for (int p = 0; p < BUNDLE_PAYLOADS && n >= 0 && (size_t)n < outlen; p++) {
+		len = (size_t)n;
+		bin_to_hex(m->payload[p].sha256, 32, sha);
+		n = snprintf(out + len, outlen - len, "payload %s %llu %s\n", payload_names[p],
+			     (unsigned long long)m->payload[p].size, sha);
+		if (n >= 0)
+			n += (int)len;
+	}
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENOSPC;
+	return n;
+}

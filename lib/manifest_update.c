@@ -1,0 +1,155 @@
+/*
+ * The manifest's update: section: what the image accepts from berth-update
+ * (its compatible string and the public keys bundles must be signed with),
+ * the key `berth build` signs this release's bundle with, and how long
+ * berth-init gives a new release to come up healthy. Key files are read
+ * here, at load time, so a missing or malformed one is reported at its
+ * line; a secret key is only checked, never kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "manifest_int.h"
+
+static const char *check_compatible(const char *s);
+static const char *parse_deadline(const char *s, void *dst);
+static int take_key(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v);
+static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *k,
+			    const yaml_node_t *v);
+
+static const struct field update_fields[] = {
+    {.key = "compatible",
+     .kind = F_STRING,
+     .off = offsetof(struct manifest, update.compatible),
+     .size = sizeof(((struct manifest *)0)->update.compatible),
+     .what = "compatible string",
+     .check = check_compatible},
+    {.key = "keys", .kind = F_LIST, .required = true, .max = MANIFEST_MAX_KEYS, .item = take_key},
+    {.key = "signing_key", .kind = F_FUNC, .take = take_signing_key},
+    {.key = "health_deadline",
+     .kind = F_NUMBER,
+     .off = offsetof(struct manifest, update.health_deadline),
+     .what = "deadline",
+     .parse = parse_deadline},
+    {0},
+};
+
+/* berth-update compares it with the bundle's, which allows no other characters. */
+static const char *check_compatible(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(s))
+		return "only lower-case letters, digits, '.', '_' and '-' are allowed";
+	return NULL;
+}
+
+static const char *parse_deadline(const char *s, void *dst)
+{
+	size_t n = strlen(s);
+	unsigned long v;
+
+	if (n == 0 || n > 4 || strspn(s, "0123456789") != n || s[0] == '0')
+		return "expected a number of seconds from 10 to 3600";
+	v = strtoul(s, NULL, 10);
+	if (v < 10 || v > 3600)
+		return "expected a number of seconds from 10 to 3600";
+	*(unsigned *)dst = (unsigned)v;
+	return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The key file PATH (relative to the manifest's folder) into KEY, or the error at V. */
+static int read_key(struct ctx *c, const char *field, const yaml_node_t *v, const char *path,
+		    uint8_t *key, size_t len, const char *what)
+{
+	char buf[SHOW_MAX + 4];
+	const char *why;
+	int r, dir = mf_open_dir(c);
+
+	if (dir < 0)
+		return dir;
+	r = keyfile_read(dir, path, key, len, &why);
+	close(dir);
+	mf_show(path, strlen(path), buf);
+	if (r == -EINVAL)
+		return mf_fail_at(c, v->start_mark, "%s: '%s' %s (expected %s)", field, buf, why,
+				  what);
+	if (r)
+		return mf_fail_at(c, v->start_mark,
+				  "%s: '%s' (relative to the manifest's folder): %s", field, buf,
+				  strerror(-r));
+	return 0;
+}
+
+/* Each key goes to /etc/berth/keys/<file name>: two of one name would collide there. */
+static int take_key(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v)
+{
+	struct manifest *m = c->m;
+	struct manifest_key *key = &m->update.keys[i];
+	int r = mf_take_text(c, path, v, v, mf_check_src, "key path", key->path, sizeof(key->path));
+
+	if (r == 0)
+		r = read_key(c, path, v, key->path, key->key, sizeof(key->key),
+			     "an Ed25519 public key: 64 lower-case hex digits and a newline");
+	if (r)
+		return r;
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(base_name(m->update.keys[j].path), base_name(key->path)))
+			continue;
+		const yaml_node_t *first =
+		    yaml_document_get_node(c->doc, seq->data.sequence.items.start[j]);
+		return mf_fail_at(c, v->start_mark,
+				  "%s: a key file named '%s' is already listed (line %zu); the "
+				  "image keeps keys by file name",
+				  path, base_name(key->path), first->start_mark.line + 1);
+	}
+	m->update.n_keys = i + 1;
+	return 0;
+}
+
+static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *k,
+			    const yaml_node_t *v)
+{
+	char *dst = c->m->update.signing_key;
+	uint8_t secret[KEYFILE_SECRET];
+	int r;
+
+	if (v->type == YAML_SCALAR_NODE && mf_is_null(v))
+		return 0;
+	r = mf_take_text(c, path, k, v, mf_check_src, "key path", dst,
+			 sizeof(c->m->update.signing_key));
+	if (r == 0)
+		r = read_key(c, path, v, dst, secret, sizeof(secret),
+			     "an Ed25519 secret key: 128 lower-case hex digits and a newline");
+	explicit_bzero(secret, sizeof(secret));
+	return r;
+}
+
+int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	const yaml_node_t *keys, *list;
+	int r;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
+	r = mf_walk_map(c, v, update_fields, path);
+	if (r == 0 && c->m->update.n_keys == 0) {
+		keys = mf_find_key(c, v, "keys", &list);
+		return mf_fail_at(c, mf_value_mark(keys, list),
+				  "%s.keys: at least one public key is needed", path);
+	}
+	return r;
+}
