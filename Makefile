@@ -20,6 +20,9 @@ export BERTH_CACHE
 
 INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
 BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c)
+UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c
+# libsodium for the device: static, built with musl by updater/libsodium.sh into this prefix.
+SODIUM := build/libsodium
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -28,7 +31,7 @@ all: deps programs out/default/disk.raw
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init
+programs: build/berth build/berth-init build/berth-update
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -44,9 +47,16 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
 
+build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) $(SODIUM)/lib/libsodium.a \
+		| build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -Iupdater -I$(SODIUM)/include -o $@ $(UPDATE_SRC) \
+		$(SODIUM)/lib/libsodium.a $(DEV_LDFLAGS)
+
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */
-build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h) tests/unit/check.h
+build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
+		updater/*.c updater/*.h) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 
