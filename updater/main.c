@@ -131,7 +131,7 @@ static void status_text(const struct boot *b, const struct esp_entries *l, int b
 	}
 }
 
-/* Reads the ESP's entries (mounted read-only in our own namespace) and the booted one. */
+/* The ESP's entries and the booted one; the ESP stays mounted (in our namespace) when WRITABLE. */
 static int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
 {
 	char counted[ENTRY_FILE_MAX] = "";

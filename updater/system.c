@@ -435,20 +435,25 @@ int esp_scan(struct esp_entries *l)
 
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted)
 {
-	int found = -ENOENT;
+	int found = -ENOENT, same_version = -ENOENT, good = 0, matches = 0;
 
 	for (size_t i = 0; counted && *counted && i < l->n; i++)
 		if (strcasecmp(l->e[i].file, counted) == 0)
 			return (int)i;
-	/* No counter (or already marked good): the good entry of this slot and version. */
+	/* No counter (or marked good since): the slot's good entry, by version if it has several.
+	 */
 	for (size_t i = 0; i < l->n; i++) {
 		const struct esp_entry *e = &l->e[i];
-		if (!e->named || e->n.left >= 0 || e->slot != b->slot ||
-		    strcmp(e->n.version, b->version) != 0)
+		if (!e->named || e->n.left >= 0 || e->slot != b->slot)
 			continue;
-		if (found >= 0)
-			return -ENOENT;
 		found = (int)i;
+		good++;
+		if (strcmp(e->n.version, b->version) == 0) {
+			same_version = (int)i;
+			matches++;
+		}
 	}
-	return found;
+	if (good == 1)
+		return found;
+	return matches == 1 ? same_version : -ENOENT;
 }

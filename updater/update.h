@@ -19,7 +19,7 @@
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 /* util.c */
-/* One "berth-update: ..." line on stderr: the reason a command failed. */
+/* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
 /* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
 ssize_t read_text(const char *path, char *buf, size_t len);
@@ -75,8 +75,8 @@ struct esp_entries {
 int esp_scan(struct esp_entries *l);
 /*
  * Index in L of the entry that was booted: COUNTED (LoaderBootCountPath's
- * file, or "") when L has it, else the only counter-less entry of the
- * booted slot and version; -ENOENT.
+ * file, or "") when L has it, else the booted slot's only counter-less
+ * entry (of the booted version, when it has several); -ENOENT.
  */
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
 

@@ -10,6 +10,7 @@
 
 void complain(const char *fmt, ...)
 {
+	int saved = errno;
 	va_list ap;
 
 	fflush(stdout);
@@ -18,6 +19,8 @@ void complain(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	/* Callers return -errno after saying why. */
+	errno = saved;
 }
 
 ssize_t read_text(const char *path, char *buf, size_t len)
