@@ -22,6 +22,7 @@ export BERTH_CACHE
 
 INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
 BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c
+UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -30,7 +31,7 @@ all: deps programs out/default/disk.raw
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init
+programs: build/berth build/berth-init build/berth-update
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -46,19 +47,13 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
 
-# libsodium built with musl for berth-update (updater/libsodium.sh): a link to
-# its prefix in $(BERTH_CACHE), with include/ and lib/libsodium.a. The touch
-# dates the prefix (make follows the link), so the rule does not run again
-# until the script changes; `rm build/libsodium-musl` picks up a newer Debian
-# version.
-build/libsodium-musl: updater/libsodium.sh image/lib/apt.sh | build/kernel-headers
-	@mkdir -p $(@D)
-	@prefix=$$(BERTH_SRC=$(CURDIR) ./updater/libsodium.sh | tail -n 1) && \
-		ln -sfn "$$prefix" $@ && touch $@
+BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c
+UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c
 
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */
-build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h) tests/unit/check.h
+build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
+		updater/*.c updater/*.h) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 

@@ -1,4 +1,4 @@
-/* Finding a partition by unique GUID in the primary GPT (UEFI spec, chapter 5). */
+/* Finding a partition by unique GUID or by name in the primary GPT (UEFI spec, chapter 5). */
 #include "gpt.h"
 
 #include <ctype.h>
@@ -24,6 +24,8 @@
 /* Entry field offsets. */
 #define E_TYPE 0
 #define E_UNIQUE 16
+#define E_NAME 56
+#define E_NAME_UNITS 36 /* UTF-16 code units */
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -105,13 +107,14 @@ static bool header_crc_ok(const uint8_t *h, uint32_t size)
 	return ~crc == le32(h + H_CRC);
 }
 
-int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid)
+/*
+ * The checked entry array: *ENTRIES, *COUNT entries of *ESIZE bytes each.
+ * 0, -EINVAL (no valid GPT) or -ENOSPC (LEN too short).
+ */
+static int gpt_entries(const uint8_t *disk, size_t len, size_t sector, const uint8_t **entries,
+		       uint32_t *count, uint32_t *esize)
 {
-	uint8_t want[16];
-
-	if (!disk || !uuid || sector < 512 || sector > 65536 || (sector & (sector - 1)))
-		return -EINVAL;
-	if (uuid_to_disk(uuid, want) < 0)
+	if (!disk || sector < 512 || sector > 65536 || (sector & (sector - 1)))
 		return -EINVAL;
 	if (len < 2 * sector)
 		return -ENOSPC;
@@ -126,20 +129,34 @@ int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const cha
 		return -EINVAL;
 
 	uint64_t lba = le64(h + H_ENTRY_LBA);
-	uint32_t count = le32(h + H_ENTRY_COUNT);
-	uint32_t esize = le32(h + H_ENTRY_SIZE);
-	if (lba < 2 || esize < GPT_ENTRY_MIN || esize % 8)
+	*count = le32(h + H_ENTRY_COUNT);
+	*esize = le32(h + H_ENTRY_SIZE);
+	if (lba < 2 || *esize < GPT_ENTRY_MIN || *esize % 8)
 		return -EINVAL;
-	uint64_t bytes = (uint64_t)count * esize;
+	uint64_t bytes = (uint64_t)*count * *esize;
 	if (bytes > GPT_ARRAY_MAX || lba > GPT_ARRAY_MAX)
 		return -EINVAL;
 	uint64_t off = lba * sector;
 	if (off + bytes > len)
 		return -ENOSPC;
 
-	const uint8_t *entries = disk + off;
-	if (~crc32_update(~0u, entries, (size_t)bytes) != le32(h + H_ENTRY_CRC))
+	*entries = disk + off;
+	if (~crc32_update(~0u, *entries, (size_t)bytes) != le32(h + H_ENTRY_CRC))
 		return -EINVAL;
+	return 0;
+}
+
+int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid)
+{
+	const uint8_t *entries;
+	uint32_t count, esize;
+	uint8_t want[16];
+
+	if (!uuid || uuid_to_disk(uuid, want) < 0)
+		return -EINVAL;
+	int r = gpt_entries(disk, len, sector, &entries, &count, &esize);
+	if (r < 0)
+		return r;
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *e = entries + (size_t)i * esize;
 		if (all_zero(e + E_TYPE, 16))
@@ -148,4 +165,39 @@ int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const cha
 			return (int)i + 1;
 	}
 	return -ENOENT;
+}
+
+/* The entry's UTF-16LE name is NAME exactly: ASCII, then NUL or the end of the field. */
+static bool name_is(const uint8_t *field, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > E_NAME_UNITS)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (field[2 * i] != (uint8_t)name[i] || field[2 * i + 1] != 0)
+			return false;
+	return n == E_NAME_UNITS || (field[2 * n] == 0 && field[2 * n + 1] == 0);
+}
+
+int gpt_find_name(const uint8_t *disk, size_t len, size_t sector, const char *name)
+{
+	const uint8_t *entries;
+	uint32_t count, esize;
+	int found = -ENOENT;
+
+	if (!name || !*name)
+		return -EINVAL;
+	int r = gpt_entries(disk, len, sector, &entries, &count, &esize);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *e = entries + (size_t)i * esize;
+		if (all_zero(e + E_TYPE, 16) || !name_is(e + E_NAME, name))
+			continue;
+		if (found > 0)
+			return -EEXIST;
+		found = (int)i + 1;
+	}
+	return found;
 }

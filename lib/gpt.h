@@ -1,4 +1,4 @@
-/* Finding a partition by its unique GUID in a GPT read from a disk. */
+/* Finding a partition by its unique GUID or its name in a GPT read from a disk. */
 #ifndef BERTH_GPT_H
 #define BERTH_GPT_H
 
@@ -15,5 +15,12 @@
  * to hold the entry array.
  */
 int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid);
+
+/*
+ * Like gpt_find_partition, by partition name (ASCII, compared exactly with
+ * the entry's UTF-16LE name). -EEXIST when two partitions carry NAME: an
+ * updater must not guess which one to overwrite.
+ */
+int gpt_find_name(const uint8_t *disk, size_t len, size_t sector, const char *name);
 
 #endif

@@ -329,6 +329,62 @@ static void test_real(void)
 	CHECK(gpt_find_partition(d, len, 512, "0b7d3e5a-1c2f-4a6b-9d8e-7f6a5b4c3d2e") == -ENOENT,
 	      "sfdisk GPT: disk GUID is not a partition");
 	CHECK(crc32(d + 1024, 128 * 128) == 0x2587f878u, "test CRC agrees with sfdisk");
+	CHECK(gpt_find_name(d, len, 512, "root-a") == 1, "sfdisk GPT: named root-a is 1");
+	CHECK(gpt_find_name(d, len, 512, "root-a-verity") == 2,
+	      "sfdisk GPT: root-a-verity by name");
+	CHECK(gpt_find_name(d, len, 512, "data") == 3, "sfdisk GPT: data by name");
+	CHECK(gpt_find_name(d, len, 512, "root") == -ENOENT, "a name's prefix does not match");
+	CHECK(gpt_find_name(d, len, 512, "root-a-verity-x") == -ENOENT,
+	      "a longer name does not match");
+	CHECK(gpt_find_name(d, len, 512, "ROOT-A") == -ENOENT, "names compare exactly");
+	CHECK(gpt_find_name(d, len, 512, "") == -EINVAL, "empty name refused");
+	CHECK(gpt_find_name(d, len - 1, 512, "data") == -ENOSPC, "by name: array cut short");
+	d[1024 + 60] ^= 1;
+	CHECK(gpt_find_name(d, len, 512, "root-a") == -EINVAL, "by name: entry CRC checked");
+	free(d);
+}
+
+static void set_name(uint8_t *disk, const struct layout *l, uint32_t index, const char *name)
+{
+	uint8_t *e = disk + l->entry_lba * l->sector + (size_t)index * l->esize + 56;
+	memset(e, 0, 72);
+	for (size_t i = 0; name[i] && i < 36; i++)
+		e[2 * i] = (uint8_t)name[i];
+}
+
+static void test_names(void)
+{
+	static const uint8_t zero[16];
+	/* 36 characters: fills the name field, no NUL after it. */
+	static const char full[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len;
+	uint8_t *d = build(&std512, &len);
+
+	set_name(d, &std512, 0, "esp");
+	set_name(d, &std512, 4, full);
+	fix_entry_crc(d, &std512);
+	fix_header_crc(d, &std512);
+	CHECK(gpt_find_name(d, len, 512, "esp") == 1, "name in entry 1");
+	CHECK(gpt_find_name(d, len, 512, full) == 5, "a 36-character name fills the field");
+
+	set_entry(d, &std512, 2, zero, uniq_a);
+	set_name(d, &std512, 2, "esp");
+	fix_entry_crc(d, &std512);
+	fix_header_crc(d, &std512);
+	CHECK(gpt_find_name(d, len, 512, "esp") == 1, "an unused entry's stale name is skipped");
+
+	set_name(d, &std512, 4, "esp");
+	fix_entry_crc(d, &std512);
+	fix_header_crc(d, &std512);
+	CHECK(gpt_find_name(d, len, 512, "esp") == -EEXIST, "two partitions of one name refused");
+
+	/* Non-ASCII UTF-16 unit whose low byte is an ASCII letter. */
+	set_name(d, &std512, 4, "esp");
+	d[std512.entry_lba * 512 + 4 * 128 + 56 + 1] = 0x01;
+	set_name(d, &std512, 0, "data");
+	fix_entry_crc(d, &std512);
+	fix_header_crc(d, &std512);
+	CHECK(gpt_find_name(d, len, 512, "esp") == -ENOENT, "high bytes of UTF-16 are compared");
 	free(d);
 }
 
@@ -343,5 +399,6 @@ int main(void)
 	test_short();
 	test_bad_args();
 	test_real();
+	test_names();
 	return CHECK_DONE();
 }

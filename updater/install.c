@@ -1,0 +1,541 @@
+/*
+ * berth-update install: a signed bundle into the slot not booted, in the
+ * order of DESIGN.md ("The updater"): verify, remove the slot's boot
+ * entries, stream the payloads while hashing them, read the slot back,
+ * then add the new entry with a temporary file and a rename. The bundle is
+ * read once, front to back, so what was verified is what gets written.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "conf.h"
+#include "trust.h"
+#include "update.h"
+#include "version.h"
+
+#define TMP_NAME ".berth-update.tmp"
+#define TMP_PATH ENTRY_DIR "/" TMP_NAME
+#define CHUNK (1u << 20)
+
+struct source {
+	int fd;
+	pid_t wget; /* the download's process, or 0 */
+	const char *name;
+};
+
+struct install {
+	bool allow_downgrade;
+	bool tty; /* progress on one rewritten line */
+	struct boot boot;
+	struct disk disk;
+	struct update_conf conf;
+	struct trusted_key keys[TRUSTED_KEYS_MAX];
+	size_t nkeys;
+	struct source src;
+	struct bundle_manifest m;
+	uint8_t manifest[BUNDLE_MANIFEST_MAX];
+	uint8_t sigs[BUNDLE_SIGS_MAX * BUNDLE_SIG_SIZE];
+	int part_fd[2]; /* root, verity */
+	uint64_t part_size[2];
+	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
+	struct esp_entries esp;
+	bool esp_mounted;
+	int tmp_fd;
+	bool tmp_exists; /* TMP_PATH is ours to remove */
+};
+
+static uint8_t chunk[CHUNK];
+
+static int load_conf(struct install *c)
+{
+	char text[4096], err[160];
+	ssize_t n = read_text(UPDATE_CONF, text, sizeof(text));
+
+	if (n < 0) {
+		complain("cannot read " UPDATE_CONF ": %s", strerror((int)-n));
+		return (int)n;
+	}
+	if (update_conf_parse(text, &c->conf, err, sizeof(err)) < 0) {
+		complain(UPDATE_CONF ": %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every KEY_DIR/NAME.pub that parses; a malformed one is reported and skipped. */
+static int load_keys(struct install *c)
+{
+	struct dirent *de;
+	DIR *dir = opendir(KEY_DIR);
+
+	if (!dir) {
+		complain("refused: no trusted keys (%s: %s)", KEY_DIR, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(dir)) && c->nkeys < TRUSTED_KEYS_MAX) {
+		struct trusted_key *k = &c->keys[c->nkeys];
+		char path[PATH_MAX_ENTRY], text[KEY_FILE_SIZE + 2];
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= 4 || strcmp(de->d_name + len - 4, ".pub") != 0 ||
+		    len - 4 >= sizeof(k->name))
+			continue;
+		if (pathf(path, sizeof(path), KEY_DIR "/%s", de->d_name) < 0)
+			continue;
+		ssize_t n = read_text(path, text, sizeof(text));
+		if (n < 0 || key_parse(text, (size_t)n, k->pk) < 0) {
+			complain("ignoring %s: not 64 lower-case hex digits and a newline", path);
+			continue;
+		}
+		memcpy(k->name, de->d_name, len - 4);
+		k->name[len - 4] = '\0';
+		c->nkeys++;
+	}
+	closedir(dir);
+	if (c->nkeys == 0) {
+		complain("refused: no trusted keys in " KEY_DIR);
+		return -ENOKEY;
+	}
+	return 0;
+}
+
+/* The slot's partitions, held exclusively: nothing mounts or maps them while we write. */
+static int open_partitions(struct install *c)
+{
+	const char *nodes[2] = {c->disk.root, c->disk.verity};
+
+	for (int i = 0; i < 2; i++) {
+		c->part_fd[i] = open(nodes[i], O_RDWR | O_EXCL | O_CLOEXEC);
+		if (c->part_fd[i] < 0 || ioctl(c->part_fd[i], BLKGETSIZE64, &c->part_size[i]) < 0) {
+			complain("cannot open %s: %s", nodes[i], strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int source_open(struct source *s, const char *arg)
+{
+	int p[2];
+
+	s->name = arg;
+	s->wget = 0;
+	if (strcmp(arg, "-") == 0) {
+		s->fd = STDIN_FILENO;
+		return 0;
+	}
+	if (strncmp(arg, "http://", 7) != 0) {
+		s->fd = open(arg, O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0) {
+			complain("cannot open %s: %s", arg, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0 || (s->wget = fork()) < 0) {
+		complain("cannot start wget: %s", strerror(errno));
+		return -errno;
+	}
+	if (s->wget == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		execlp("wget", "wget", "-q", "-O", "-", arg, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	s->fd = p[0];
+	return 0;
+}
+
+/*
+ * Closes the source; with a download, waits for wget (stopping it first
+ * unless it must finish) and returns -EIO when it failed; logs.
+ */
+static int source_close(struct source *s, bool stop)
+{
+	int status, r = 0;
+
+	if (s->fd > STDIN_FILENO)
+		close(s->fd);
+	s->fd = -1;
+	if (s->wget <= 0)
+		return 0;
+	if (stop)
+		kill(s->wget, SIGTERM);
+	while (waitpid(s->wget, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!stop && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		complain("download of %s failed (wget %s %d)", s->name,
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		r = -EIO;
+	}
+	s->wget = 0;
+	return r;
+}
+
+/* LEN bytes of the bundle, WHAT naming them for the reason of a failure; logs. */
+static int bundle_read(struct install *c, void *buf, size_t len, const char *what)
+{
+	int r = read_full(c->src.fd, buf, len);
+
+	if (r == -EPIPE && c->src.wget > 0 && source_close(&c->src, false) < 0)
+		return r;
+	if (r == -EPIPE)
+		complain("refused: the bundle ends inside the %s", what);
+	else if (r < 0)
+		complain("cannot read %s: %s", c->src.name, strerror(-r));
+	return r;
+}
+
+/* Step 1: nothing is changed before every check here has passed. */
+static int verify(struct install *c)
+{
+	uint8_t head[BUNDLE_HEADER_SIZE];
+	struct bundle_header h;
+	char err[160];
+	int r, order;
+
+	if ((r = bundle_read(c, head, sizeof(head), "header")) < 0)
+		return r;
+	if (bundle_header_parse(head, &h, err, sizeof(err)) < 0) {
+		complain("refused: not a berth bundle: %s", err);
+		return -EINVAL;
+	}
+	if (h.manifest_len > sizeof(c->manifest) || h.sig_count > BUNDLE_SIGS_MAX) {
+		complain("refused: not a berth bundle: header out of bounds");
+		return -EINVAL;
+	}
+	if ((r = bundle_read(c, c->manifest, h.manifest_len, "manifest")) < 0 ||
+	    (r = bundle_read(c, c->sigs, (size_t)h.sig_count * BUNDLE_SIG_SIZE, "signatures")) < 0)
+		return r;
+	int k = trust_verify(c->manifest, h.manifest_len, c->sigs, h.sig_count, c->keys, c->nkeys);
+	if (k < 0) {
+		complain("refused: no valid signature by a trusted key (%u signature%s)",
+			 h.sig_count, h.sig_count == 1 ? "" : "s");
+		return k;
+	}
+	printf("verified signature by key %s\n", c->keys[k].name);
+
+	if (bundle_manifest_parse((const char *)c->manifest, h.manifest_len, &c->m, err,
+				  sizeof(err)) < 0) {
+		complain("refused: bad manifest: %s", err);
+		return -EINVAL;
+	}
+	if (strcmp(c->m.compatible, c->conf.compatible) != 0) {
+		complain("refused: the bundle is for \"%s\", this machine takes \"%s\"",
+			 c->m.compatible, c->conf.compatible);
+		return -EPERM;
+	}
+	if (version_compare(c->m.version, c->boot.version, &order) < 0) {
+		complain("refused: cannot compare version %s with the booted %s", c->m.version,
+			 c->boot.version);
+		return -EINVAL;
+	}
+	if (order <= 0 && !c->allow_downgrade) {
+		complain("refused: %s is not newer than the booted %s (--allow-downgrade installs "
+			 "it anyway)",
+			 c->m.version, c->boot.version);
+		return -EPERM;
+	}
+	for (int i = 0; i < 2; i++)
+		if (c->m.payload[i].size > c->part_size[i]) {
+			complain(
+			    "refused: the %s payload (%llu bytes) does not fit %s (%llu bytes)",
+			    bundle_payload_name((enum bundle_payload)i),
+			    (unsigned long long)c->m.payload[i].size,
+			    i ? c->disk.verity : c->disk.root, (unsigned long long)c->part_size[i]);
+			return -EFBIG;
+		}
+	struct entry_name e = {.left = ENTRY_TRIES, .done = -1};
+	snprintf(e.name, sizeof(e.name), "%s", c->m.name);
+	snprintf(e.version, sizeof(e.version), "%s", c->m.version);
+	if (entry_format(&e, c->entry, sizeof(c->entry)) < 0) {
+		complain("refused: \"%s_%s\" cannot name a boot entry", c->m.name, c->m.version);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char target_slot(const struct install *c)
+{
+	return c->boot.slot == 'a' ? 'b' : 'a';
+}
+
+static enum bundle_payload target_uki(const struct install *c)
+{
+	return target_slot(c) == 'a' ? PAYLOAD_UKI_A : PAYLOAD_UKI_B;
+}
+
+static uint64_t round_up(uint64_t v, uint64_t unit)
+{
+	return (v + unit - 1) / unit * unit;
+}
+
+/* Checks before the first change to the ESP: they can still refuse with nothing touched. */
+static int esp_check(struct install *c)
+{
+	char counted[ENTRY_FILE_MAX];
+	struct statvfs vfs;
+	uint64_t freed = 0;
+	int r = booted_counted_entry(counted, sizeof(counted));
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (size_t i = 0; i < c->esp.n; i++) {
+		const struct esp_entry *e = &c->esp.e[i];
+		/* Replacing the other slot's only good entry while this boot is on trial. */
+		if (r == 0 && strcasecmp(e->file, counted) == 0) {
+			complain(
+			    "refused: the booted entry %s is not marked good yet (berth-update "
+			    "mark-good, or rollback)",
+			    e->file);
+			return -EPERM;
+		}
+		if (e->slot == target_slot(c))
+			freed += e->bytes;
+		else if (strcasecmp(e->file, c->entry) == 0) {
+			complain("refused: %s already exists and is not slot %c's", e->file,
+				 target_slot(c));
+			return -EEXIST;
+		}
+	}
+	if (statvfs(ESP_MOUNT, &vfs) < 0) {
+		complain("cannot stat the ESP: %s", strerror(errno));
+		return -errno;
+	}
+	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	uint64_t need = round_up(c->m.payload[target_uki(c)].size, vfs.f_frsize);
+	if (avail + freed < need) {
+		complain("refused: the ESP has %llu bytes free, the UKI needs %llu",
+			 (unsigned long long)(avail + freed), (unsigned long long)need);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Step 2: no entry may point at the slot while it is half written. */
+static int remove_entries(struct install *c)
+{
+	int r;
+
+	if ((r = esp_mount(c->disk.esp, true)) < 0)
+		return r;
+	c->esp_mounted = true;
+	/* A temporary file left by an interrupted install. */
+	if (unlink(TMP_PATH) < 0 && errno != ENOENT) {
+		complain("cannot remove " TMP_PATH ": %s", strerror(errno));
+		return -errno;
+	}
+	if ((r = esp_scan(&c->esp)) < 0 || (r = esp_check(c)) < 0)
+		return r;
+	for (size_t i = 0; i < c->esp.n; i++) {
+		char path[PATH_MAX_ENTRY];
+		const struct esp_entry *e = &c->esp.e[i];
+		if (e->slot != target_slot(c))
+			continue;
+		if ((r = pathf(path, sizeof(path), ENTRY_DIR "/%s", e->file)) < 0)
+			return r;
+		if (unlink(path) < 0) {
+			complain("cannot remove %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		printf("removed entry %s\n", e->file);
+	}
+	if ((r = sync_dir(ENTRY_DIR)) < 0)
+		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
+	return r;
+}
+
+static void progress(const struct install *c, const char *what, uint64_t done, uint64_t total)
+{
+	if (!c->tty)
+		return;
+	printf("\r%-8s %3llu%% (%llu of %llu MiB)", what,
+	       (unsigned long long)(total ? done * 100 / total : 100),
+	       (unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+	fflush(stdout);
+}
+
+/* Step 3 for one payload: into OUT (or nowhere when OUT < 0), hashed on the way; logs. */
+static int stream_payload(struct install *c, enum bundle_payload p, int out)
+{
+	const char *what = bundle_payload_name(p);
+	uint64_t size = c->m.payload[p].size, done = 0;
+	crypto_hash_sha256_state st;
+	uint8_t sum[32];
+	int r;
+
+	crypto_hash_sha256_init(&st);
+	while (done < size) {
+		size_t n = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
+		if ((r = bundle_read(c, chunk, n, what)) < 0)
+			return r;
+		crypto_hash_sha256_update(&st, chunk, n);
+		if (out >= 0 && (r = write_all(out, chunk, n)) < 0) {
+			complain("cannot write the %s payload: %s", what, strerror(-r));
+			return r;
+		}
+		done += n;
+		if (out >= 0 && (done % (16 * CHUNK) == 0 || done == size))
+			progress(c, what, done, size);
+	}
+	crypto_hash_sha256_final(&st, sum);
+	if (c->tty && out >= 0)
+		printf("\r\033[K");
+	if (sodium_memcmp(sum, c->m.payload[p].sha256, sizeof(sum)) != 0) {
+		complain("refused: the %s payload does not match its signed SHA-256", what);
+		return -EBADMSG;
+	}
+	if (out >= 0)
+		printf("wrote %s %llu bytes\n", what, (unsigned long long)size);
+	else
+		printf("checked %s %llu bytes (for the other slot, not kept)\n", what,
+		       (unsigned long long)size);
+	return 0;
+}
+
+static int stream_payloads(struct install *c)
+{
+	uint8_t extra;
+	int r;
+
+	c->tmp_fd = open(TMP_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (c->tmp_fd < 0) {
+		complain("cannot create " TMP_PATH ": %s", strerror(errno));
+		return -errno;
+	}
+	c->tmp_exists = true;
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
+		int out = p < 2 ? c->part_fd[p] : p == (int)target_uki(c) ? c->tmp_fd : -1;
+		if ((r = stream_payload(c, (enum bundle_payload)p, out)) < 0)
+			return r;
+	}
+	ssize_t n;
+	while ((n = read(c->src.fd, &extra, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 0) {
+		complain(n > 0 ? "refused: data after the last payload"
+			       : "cannot read the end of the bundle");
+		return -EINVAL;
+	}
+	return source_close(&c->src, false);
+}
+
+/* Step 4: the slot as the disk has it, not as the page cache remembers it; logs. */
+static int read_back(struct install *c)
+{
+	const char *nodes[2] = {c->disk.root, c->disk.verity};
+
+	for (int i = 0; i < 2; i++) {
+		int fd = c->part_fd[i];
+		uint64_t size = c->m.payload[i].size;
+		crypto_hash_sha256_state st;
+		uint8_t sum[32];
+
+		if (fsync(fd) < 0 || ioctl(fd, BLKFLSBUF, 0) < 0) {
+			complain("cannot flush %s: %s", nodes[i], strerror(errno));
+			return -errno;
+		}
+		crypto_hash_sha256_init(&st);
+		for (uint64_t off = 0; off < size;) {
+			size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+			ssize_t got = pread(fd, chunk, n, (off_t)off);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				complain("cannot read back %s: %s", nodes[i],
+					 got < 0 ? strerror(errno) : "short read");
+				return got < 0 ? -errno : -EIO;
+			}
+			crypto_hash_sha256_update(&st, chunk, (size_t)got);
+			off += (uint64_t)got;
+		}
+		crypto_hash_sha256_final(&st, sum);
+		if (sodium_memcmp(sum, c->m.payload[i].sha256, sizeof(sum)) != 0) {
+			complain("%s reads back different from what was written", nodes[i]);
+			return -EIO;
+		}
+	}
+	printf("read back ok\n");
+	return 0;
+}
+
+/* Step 5: the entry appears whole, in one rename, or not at all. */
+static int add_entry(struct install *c)
+{
+	char path[PATH_MAX_ENTRY];
+	int r = pathf(path, sizeof(path), ENTRY_DIR "/%s", c->entry);
+
+	if (r < 0)
+		return r;
+	if (fsync(c->tmp_fd) < 0 || close(c->tmp_fd) < 0) {
+		c->tmp_fd = -1;
+		complain("cannot write " TMP_PATH ": %s", strerror(errno));
+		return -errno;
+	}
+	c->tmp_fd = -1;
+	if (rename(TMP_PATH, path) < 0) {
+		complain("cannot rename " TMP_PATH " to %s: %s", c->entry, strerror(errno));
+		return -errno;
+	}
+	c->tmp_exists = false;
+	if ((r = sync_dir(ENTRY_DIR)) < 0) {
+		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
+		return r;
+	}
+	c->esp_mounted = false;
+	if ((r = esp_umount()) < 0)
+		return r;
+	printf("installed %s\n", c->entry);
+	return 0;
+}
+
+int install(const char *source, bool allow_downgrade)
+{
+	static struct install c;
+	int r;
+
+	c.allow_downgrade = allow_downgrade;
+	c.tty = isatty(STDOUT_FILENO);
+	c.part_fd[0] = c.part_fd[1] = c.tmp_fd = c.src.fd = -1;
+	/* Whoever reads our output going away must not kill us half way through a write. */
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		complain("libsodium failed to start");
+		return -EIO;
+	}
+	if ((r = take_lock()) < 0 || (r = load_conf(&c)) < 0 || (r = load_keys(&c)) < 0 ||
+	    (r = boot_probe(&c.boot)) < 0 || (r = disk_probe(&c.boot, &c.disk)) < 0 ||
+	    (r = open_partitions(&c)) < 0 || (r = private_mounts()) < 0 ||
+	    (r = source_open(&c.src, source)) < 0)
+		goto out;
+	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
+	    (r = read_back(&c)) < 0)
+		goto out;
+	r = add_entry(&c);
+out:
+	if (c.tmp_fd >= 0)
+		close(c.tmp_fd);
+	if (c.tmp_exists && unlink(TMP_PATH) == 0)
+		sync_dir(ENTRY_DIR);
+	if (c.esp_mounted)
+		esp_umount();
+	source_close(&c.src, true);
+	for (int i = 0; i < 2; i++)
+		if (c.part_fd[i] >= 0)
+			close(c.part_fd[i]);
+	return r;
+}

@@ -1,0 +1,292 @@
+/*
+ * berth-update: installs signed bundles into the inactive A/B slot and
+ * manages the boot entries that choose between the slots.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "update.h"
+
+static void usage(void)
+{
+	fputs("usage: berth-update status [--json]\n"
+	      "       berth-update install FILE|-|http://URL [--allow-downgrade]\n"
+	      "       berth-update mark-good\n"
+	      "       berth-update rollback\n",
+	      stderr);
+}
+
+static char other_slot(char slot)
+{
+	return slot == 'a' ? 'b' : 'a';
+}
+
+static const char *state_name(const struct esp_entry *e)
+{
+	static const char *const names[] = {"good", "pending", "bad"};
+
+	return e->named ? names[entry_state(&e->n)] : "unknown";
+}
+
+/* The entry systemd-boot would pick for SLOT, or NULL. */
+static const struct esp_entry *slot_entry(const struct esp_entries *l, char slot)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->e[i].slot == slot && l->e[i].named)
+			return &l->e[i];
+	return NULL;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_entry_fields(const struct esp_entry *e)
+{
+	printf("\"file\":");
+	json_string(e->file);
+	printf(",\"version\":");
+	if (e->named)
+		json_string(e->n.version);
+	else
+		printf("null");
+	printf(",\"state\":\"%s\"", state_name(e));
+	if (e->named && entry_state(&e->n) == ENTRY_PENDING)
+		printf(",\"tries_left\":%d", e->n.left);
+}
+
+static void status_json(const struct boot *b, const struct esp_entries *l, int booted)
+{
+	char other = other_slot(b->slot);
+	const struct esp_entry *o = slot_entry(l, other);
+
+	printf("{\"booted\":{\"slot\":\"%c\",\"version\":", b->slot);
+	json_string(b->version);
+	printf(",\"entry\":");
+	if (booted >= 0)
+		json_string(l->e[booted].file);
+	else
+		printf("null");
+	printf("},\"other\":{\"slot\":\"%c\",", other);
+	if (o) {
+		json_entry_fields(o);
+	} else {
+		printf("\"state\":\"empty\"");
+	}
+	printf("},\"entries\":[");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct esp_entry *e = &l->e[i];
+		printf("%s{", i ? "," : "");
+		json_entry_fields(e);
+		if (e->slot)
+			printf(",\"slot\":\"%c\"", e->slot);
+		else
+			printf(",\"slot\":null");
+		printf(",\"booted\":%s}", (int)i == booted ? "true" : "false");
+	}
+	printf("]}\n");
+}
+
+static void state_text(const struct esp_entry *e, char *buf, size_t len)
+{
+	if (e->named && entry_state(&e->n) == ENTRY_PENDING)
+		snprintf(buf, len, "pending %d", e->n.left);
+	else
+		snprintf(buf, len, "%s", state_name(e));
+}
+
+static void status_text(const struct boot *b, const struct esp_entries *l, int booted)
+{
+	char other = other_slot(b->slot), state[32];
+	const struct esp_entry *o = slot_entry(l, other);
+
+	printf("booted: slot %c, version %s, entry %s\n", b->slot, b->version,
+	       booted >= 0 ? l->e[booted].file : "(unknown)");
+	if (o) {
+		state_text(o, state, sizeof(state));
+		printf("other:  slot %c, version %s, %s\n", other, o->n.version, state);
+	} else {
+		printf("other:  slot %c, empty\n", other);
+	}
+	printf("entries (boot order):\n");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct esp_entry *e = &l->e[i];
+		state_text(e, state, sizeof(state));
+		printf("  %-32s %-12s slot %c  %s%s\n", e->file, e->named ? e->n.version : "?",
+		       e->slot ? e->slot : '?', state, (int)i == booted ? "  (booted)" : "");
+	}
+}
+
+/* The ESP's entries and the booted one; the ESP stays mounted (in our namespace) when WRITABLE. */
+static int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
+{
+	char counted[ENTRY_FILE_MAX] = "";
+	struct disk d;
+	int r;
+
+	if ((r = disk_probe(b, &d)) < 0 || (r = private_mounts()) < 0 ||
+	    (r = esp_mount(d.esp, writable)) < 0)
+		return r;
+	r = esp_scan(l);
+	if (r == 0) {
+		r = booted_counted_entry(counted, sizeof(counted));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0 || !writable)
+		esp_umount();
+	*booted = esp_booted(l, b, counted);
+	return r;
+}
+
+static int status(bool json)
+{
+	static struct esp_entries l;
+	struct boot b;
+	int booted;
+
+	if (boot_probe(&b) < 0 || read_entries(&b, false, &l, &booted) < 0)
+		return EXIT_REFUSED;
+	if (json)
+		status_json(&b, &l, booted);
+	else
+		status_text(&b, &l, booted);
+	return EXIT_OK;
+}
+
+/* Renames FROM to TO in ENTRY_DIR and syncs the folder; logs. */
+static int rename_entry(const char *from, const char *to)
+{
+	char a[PATH_MAX_ENTRY], b[PATH_MAX_ENTRY];
+
+	if (pathf(a, sizeof(a), ENTRY_DIR "/%s", from) < 0 ||
+	    pathf(b, sizeof(b), ENTRY_DIR "/%s", to) < 0)
+		return -ENAMETOOLONG;
+	if (rename(a, b) < 0) {
+		complain("cannot rename %s to %s: %s", from, to, strerror(errno));
+		return -errno;
+	}
+	int r = sync_dir(ENTRY_DIR);
+	if (r < 0)
+		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
+	return r;
+}
+
+static int mark_good(void)
+{
+	char counted[ENTRY_FILE_MAX], good[ENTRY_FILE_MAX], path[PATH_MAX_ENTRY];
+	struct entry_name n;
+	struct boot b;
+	struct disk d;
+
+	if (take_lock() < 0 || private_mounts() < 0)
+		return EXIT_REFUSED;
+	int r = booted_counted_entry(counted, sizeof(counted));
+	if (r == -ENOENT) {
+		printf("already good\n");
+		return EXIT_OK;
+	}
+	if (r < 0)
+		return EXIT_REFUSED;
+	if (entry_parse(counted, &n) < 0) {
+		complain("the booted entry %s is not named <name>_<version>[+LEFT[-DONE]].efi",
+			 counted);
+		return EXIT_REFUSED;
+	}
+	n.left = n.done = -1;
+	if (entry_format(&n, good, sizeof(good)) < 0 || boot_probe(&b) < 0 ||
+	    disk_probe(&b, &d) < 0 || esp_mount(d.esp, true) < 0)
+		return EXIT_REFUSED;
+	if (pathf(path, sizeof(path), ENTRY_DIR "/%s", counted) == 0 && access(path, F_OK) < 0 &&
+	    pathf(path, sizeof(path), ENTRY_DIR "/%s", good) == 0 && access(path, F_OK) == 0) {
+		/* Marked good earlier in this boot: the variable still names the old file. */
+		printf("already good\n");
+		r = 0;
+	} else {
+		r = rename_entry(counted, good);
+		if (r == 0)
+			printf("marked %s good\n", good);
+	}
+	if (esp_umount() < 0 || r < 0)
+		return EXIT_REFUSED;
+	return EXIT_OK;
+}
+
+static int rollback(void)
+{
+	static struct esp_entries l;
+	char bad[ENTRY_FILE_MAX];
+	struct boot b;
+	int booted;
+
+	if (take_lock() < 0 || boot_probe(&b) < 0 || read_entries(&b, true, &l, &booted) < 0)
+		return EXIT_REFUSED;
+	char other = other_slot(b.slot);
+	const struct esp_entry *o = slot_entry(&l, other);
+	int r = -EPERM;
+	if (!o || entry_state(&o->n) == ENTRY_BAD) {
+		complain("refused: slot %c has no good or pending boot entry to roll back to",
+			 other);
+		goto out;
+	}
+	if (booted < 0) {
+		complain("refused: cannot tell which boot entry was booted");
+		goto out;
+	}
+	struct entry_name n = l.e[booted].n;
+	n.left = 0;
+	if ((r = entry_format(&n, bad, sizeof(bad))) < 0)
+		goto out;
+	r = strcmp(bad, l.e[booted].file) ? rename_entry(l.e[booted].file, bad) : 0;
+out:
+	if (esp_umount() < 0 && r == 0)
+		r = -EIO;
+	if (r < 0)
+		return EXIT_REFUSED;
+	printf("marked %s bad; rebooting into slot %c (%s)\n", bad, other, o->file);
+	fflush(stdout);
+	sync();
+	/* berth-init takes SIGTERM as "reboot", as from BusyBox's reboot. */
+	if (kill(1, SIGTERM) < 0) {
+		complain("cannot signal PID 1 to reboot: %s", strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "status") == 0 && argc <= 3) {
+		bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
+		if (argc == 2 || json)
+			return status(json);
+	} else if (strcmp(cmd, "install") == 0 && (argc == 3 || argc == 4)) {
+		/* The option before or after the source. */
+		int src = argc == 4 && strcmp(argv[2], "--allow-downgrade") == 0 ? 3 : 2;
+		bool force = argc == 4 && strcmp(argv[src == 2 ? 3 : 2], "--allow-downgrade") == 0;
+		if (argc == 3 || force)
+			return install(argv[src], force) < 0 ? EXIT_REFUSED : EXIT_OK;
+	} else if (strcmp(cmd, "mark-good") == 0 && argc == 2) {
+		return mark_good();
+	} else if (strcmp(cmd, "rollback") == 0 && argc == 2) {
+		return rollback();
+	}
+	usage();
+	return EXIT_USAGE;
+}

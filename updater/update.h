@@ -1,0 +1,86 @@
+/* berth-update: declarations shared by its source files. */
+#ifndef BERTH_UPDATE_H
+#define BERTH_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "entry.h"
+
+#define RUN_DIR "/run/berth"
+#define ESP_MOUNT RUN_DIR "/esp"
+#define ENTRY_DIR ESP_MOUNT "/EFI/Linux"
+#define ENTRIES_MAX 64
+#define PATH_MAX_ENTRY (sizeof(ENTRY_DIR "/") + ENTRY_FILE_MAX)
+
+/* Exit statuses. */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* util.c */
+/* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
+__attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
+/* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+/* Exactly LEN bytes: 0, -EPIPE at an early end of input, or -errno. */
+int read_full(int fd, void *buf, size_t len);
+int write_all(int fd, const void *buf, size_t len);
+int sync_dir(const char *dir);
+__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
+
+/* system.c: the running system, its disk and its ESP. */
+struct boot {
+	char slot; /* 'a' or 'b' */
+	char version[65];
+};
+/* The booted slot (/proc/cmdline) and version (/etc/os-release); logs. */
+int boot_probe(struct boot *b);
+
+/* /dev nodes of the partitions an update touches, on the disk holding the booted root. */
+struct disk {
+	char esp[80];
+	char root[80];	 /* the target slot's */
+	char verity[80]; /* the target slot's */
+};
+/* Finds them for the slot not booted, and checks the booted one backs the root; logs. */
+int disk_probe(const struct boot *b, struct disk *d);
+
+/* A mount namespace of our own: our mounts vanish with us, even when we crash. */
+int private_mounts(void);
+/* At most one berth-update changing things at a time; logs. */
+int take_lock(void);
+/* Mounts the ESP on ESP_MOUNT (read-write or not); logs. */
+int esp_mount(const char *node, bool writable);
+int esp_umount(void);
+
+/*
+ * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
+ * the variable is absent (the booted entry has no counter); logs others.
+ */
+int booted_counted_entry(char *file, size_t len);
+
+struct esp_entry {
+	char file[ENTRY_FILE_MAX];
+	struct entry_name n;
+	bool named; /* the file name parsed */
+	char slot;  /* from the UKI's .cmdline: 'a', 'b', or 0 when unknown */
+	uint64_t bytes;
+};
+struct esp_entries {
+	struct esp_entry e[ENTRIES_MAX];
+	size_t n;
+};
+/* Every *.efi in ENTRY_DIR, in systemd-boot's order; logs. */
+int esp_scan(struct esp_entries *l);
+/*
+ * Index in L of the entry that was booted: COUNTED (LoaderBootCountPath's
+ * file, or "") when L has it, else the booted slot's only counter-less
+ * entry (of the booted version, when it has several); -ENOENT.
+ */
+int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
+
+/* install.c */
+int install(const char *source, bool allow_downgrade);
+
+#endif
