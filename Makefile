@@ -47,8 +47,21 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
 
-BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c
-UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c
+# libsodium built with musl for berth-update (updater/libsodium.sh): a link to
+# its prefix in $(BERTH_CACHE), with include/ and lib/libsodium.a. The touch
+# dates the prefix (make follows the link), so the rule does not run again
+# until the script changes; `rm build/libsodium-musl` picks up a newer Debian
+# version.
+build/libsodium-musl: updater/libsodium.sh image/lib/apt.sh | build/kernel-headers
+	@mkdir -p $(@D)
+	@prefix=$$(BERTH_SRC=$(CURDIR) ./updater/libsodium.sh | tail -n 1) && \
+		ln -sfn "$$prefix" $@ && touch $@
+
+build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) build/libsodium-musl \
+		| build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -Iupdater -Ibuild/libsodium-musl/include -o $@ $(UPDATE_SRC) \
+		build/libsodium-musl/lib/libsodium.a $(DEV_LDFLAGS)
 
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/manifest.c -lyaml */
@@ -57,7 +70,7 @@ build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 
-out/%/disk.raw: build/berth build/berth-init FORCE
+out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # The test service's OCI archive, which tests/manifests/containerd.yaml runs.

@@ -35,6 +35,7 @@ struct stage {
 	const char *env[10];  /* the BERTH_* values it reads */
 	const char *files[4]; /* source-tree inputs besides its script and image/lib */
 	int uses_init;	      /* berth-init goes into its output */
+	int uses_update;      /* berth-update goes into its output */
 	int uses_apt;	      /* reads Debian's package lists */
 };
 
@@ -53,6 +54,7 @@ static const struct stage stages[N_STAGES] = {
 			"BERTH_PACKAGES"},
 		.files = {"rootfs"},
 		.uses_init = 1,
+		.uses_update = 1,
 		.uses_apt = 1},
     [OSTREE] = {.name = "ostree",
 		.script = "image/ostree.sh",
@@ -139,12 +141,15 @@ static int export_manifest(const struct build_ctx *b)
 	char path[8192];
 	int r = 0;
 
-	snprintf(path, sizeof(path), "%s/build/berth-init", b->src);
 	r |= set_env("BERTH_SRC", b->src);
 	r |= set_env("BERTH_OUT", b->out);
 	r |= set_env("BERTH_WORK", b->work);
+	snprintf(path, sizeof(path), "%s/build/berth-init", b->src);
 	if (!getenv("BERTH_INIT"))
 		r |= set_env("BERTH_INIT", path);
+	snprintf(path, sizeof(path), "%s/build/berth-update", b->src);
+	if (!getenv("BERTH_UPDATE"))
+		r |= set_env("BERTH_UPDATE", path);
 	if (!getenv("BERTH_CACHE"))
 		r |= set_env("BERTH_CACHE", "/var/cache/berth");
 	/* Reproducible unless told otherwise: every timestamp in the image is this. */
@@ -410,6 +415,8 @@ static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 			inputs_add(&in, stages[d].name, keys[d]);
 	if (st->uses_init)
 		r |= inputs_add_path(&in, "berth-init", getenv("BERTH_INIT"));
+	if (st->uses_update)
+		r |= inputs_add_path(&in, "berth-update", getenv("BERTH_UPDATE"));
 	if (st->uses_apt)
 		r |= b->lock_in[0] ? inputs_add_path(&in, "lock", b->lock_in) : add_apt_lists(&in);
 	if (s == ROOTFS)

@@ -32,6 +32,8 @@ install -m 0755 "$busybox" "$root/usr/bin/busybox"
 	[ -e "$root/$dir/$name" ] || [ -L "$root/$dir/$name" ] || ln -s /usr/bin/busybox "$root/$dir/$name"
 done
 install -m 0755 "$BERTH_INIT" "$root/usr/sbin/init"
+# The A/B updater (updater/); berth-init runs its mark-good after a healthy boot.
+install -m 0755 "$BERTH_UPDATE" "$root/usr/sbin/berth-update"
 # The script of the udhcpc berth-init runs on each ethernet interface.
 install -D -m 0755 "$BERTH_SRC/rootfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 
