@@ -20,9 +20,9 @@ SAN_CFLAGS := $(WARN) -O1 -g -Ilib -fsanitize=address,undefined -fno-omit-frame-
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
-INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c
-BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c
-UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c
+INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c lib/fileio.c
+BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c lib/fileio.c
+UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c lib/fileio.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -52,7 +52,7 @@ build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-header
 # dates the prefix (make follows the link), so the rule does not run again
 # until the script changes; `rm build/libsodium-musl` picks up a newer Debian
 # version.
-build/libsodium-musl: updater/libsodium.sh image/lib/apt.sh | build/kernel-headers
+build/libsodium-musl: updater/libsodium.sh image/lib/apt.sh image/lib/musl-source.sh | build/kernel-headers
 	@mkdir -p $(@D)
 	@prefix=$$(BERTH_SRC=$(CURDIR) ./updater/libsodium.sh | tail -n 1) && \
 		ln -sfn "$$prefix" $@ && touch $@

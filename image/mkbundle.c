@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "keyfile.h"
 #include "mkbundle.h"
 
@@ -63,22 +63,6 @@ static int copy_payload(int fd, int out, off_t *offset, unsigned char *buf, uint
 	}
 	crypto_hash_sha256_final(&st, sha256);
 	return 0;
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, r = 0;
-
-	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
-		return -ENAMETOOLONG;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
 }
 
 /* The 24 + LEN + 96 bytes in front of the payloads: header, TEXT, one signature. */
@@ -199,7 +183,7 @@ int mkbundle_write(struct mkbundle *mb, FILE *log)
 	if (r)
 		unlink(tmp);
 	if (r == 0) {
-		r = fsync_dir_of(mb->out);
+		r = sync_parent(mb->out);
 		if (r)
 			fail(log, mb->out, r);
 	}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "fileio.h"
 #include "ctrconf.h"
 
 #define MODULE_LIST "/etc/berth/modules"
@@ -20,8 +21,6 @@ void console_setup(void);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 
 /* util.c */
-ssize_t read_text(const char *path, char *buf, size_t len);
-__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
 int make_dir(const char *path, mode_t mode);
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
 	     const char *data);

@@ -12,43 +12,6 @@
 
 #include "init.h"
 
-/* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
-ssize_t read_text(const char *path, char *buf, size_t len)
-{
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (n + 1 < len) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(fd);
-	return (ssize_t)n;
-}
-
-/* snprintf for paths: 0, or -ENAMETOOLONG instead of a silently cut path. */
-int pathf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 int make_dir(const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
@@ -67,42 +30,6 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
 	if (mount(src, dir, type, flags, data) < 0)
 		return -errno;
 	return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-/* The folder of PATH synced, so a rename into it outlives a power cut. */
-static int sync_dir(const char *path)
-{
-	char dir[256];
-	const char *slash = strrchr(path, '/');
-	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-	int r = 0;
-
-	if (n == 0 || n >= sizeof(dir))
-		return -EINVAL;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable)
@@ -124,7 +51,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		r = -errno;
 	if (r < 0)
 		goto fail;
-	return durable ? sync_dir(path) : 0;
+	return durable ? sync_parent(path) : 0;
 fail:
 	unlink(tmp);
 	return r;

@@ -34,26 +34,15 @@ exec 9>"$out/.lock"
 flock 9
 
 . "$BERTH_SRC/image/lib/apt.sh"
+. "$BERTH_SRC/image/lib/musl-source.sh"
 apt_setup
 
-# The candidate source version's .dsc, as apt's (signed) Sources index names it.
-uris=$(apt-get source -q --print-uris busybox 2>/dev/null) ||
-	die "apt-get source --print-uris busybox failed (no deb-src for busybox?)"
-read -r dsc_name dsc_sha < <(awk '$2 ~ /\.dsc$/ { sub(/^SHA256:/, "", $4); print $2, $4; exit }' <<<"$uris") ||
-	die "no .dsc for busybox in: $uris"
-[[ $dsc_sha =~ ^[0-9a-f]{64}$ ]] || die "no SHA256 for $dsc_name from apt"
-dsc=$srcroot/$dsc_name
-
-# Download (apt skips files already here and checks every hash).
-(cd "$srcroot" && apt-get source -q --download-only busybox >&2) ||
-	die "apt-get source --download-only busybox failed"
-[ "$(sha256sum <"$dsc" | cut -d' ' -f1)" = "$dsc_sha" ] || die "$dsc: sha256 is not $dsc_sha"
-version=$(sed -n 's/^Version: //p' "$dsc" | head -n1)
-[ -n "$version" ] || die "$dsc: no Version"
+debian_source busybox "$srcroot"
+dsc=$DSC dsc_sha=$DSC_SHA version=$SRC_VERSION
 
 # Unpacked once per version (dpkg-source applies Debian's patches), then only
 # read: builds are out of tree.
-src=$srcroot/${dsc_name%.dsc}
+src=$srcroot/$(basename "${dsc%.dsc}")
 if [ ! -f "$src/Makefile" ]; then
 	say "unpacking busybox $version"
 	rm -rf "$src" "$src.tmp"
@@ -71,6 +60,8 @@ key=$({
 	cat "$config"
 	echo "--- busybox.sh"
 	cat "$script"
+	echo "--- musl-source.sh"
+	cat "$BERTH_SRC/image/lib/musl-source.sh"
 } | sha256sum | cut -d' ' -f1)
 bin=$out/$key/busybox
 if [ -x "$bin" ]; then
@@ -79,17 +70,8 @@ if [ -x "$bin" ]; then
 	exit 0
 fi
 
-# Kernel UAPI headers for musl (which does not search /usr/include): the
-# tree's build/kernel-headers if made, or the same symlinks in the cache.
-uapi=$BERTH_SRC/build/kernel-headers
-if [ ! -e "$uapi/linux/version.h" ]; then
-	[ -e /usr/include/linux/version.h ] || die "no kernel headers in /usr/include/linux (apt-get install linux-libc-dev)"
-	uapi=$out/kernel-headers
-	mkdir -p "$uapi"
-	ln -sfn /usr/include/linux "$uapi/linux"
-	ln -sfn /usr/include/asm-generic "$uapi/asm-generic"
-	ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$uapi/asm"
-fi
+# Kernel UAPI headers for musl.
+uapi=$(musl_uapi "$out")
 
 # The date kconfig writes into its generated files: the caller's, or the
 # Debian changelog's. The binary itself carries no date (BB_EXTRA_VERSION

@@ -35,22 +35,11 @@ exec 9>"$out/.lock"
 flock 9
 
 . "$BERTH_SRC/image/lib/apt.sh"
+. "$BERTH_SRC/image/lib/musl-source.sh"
 apt_setup
 
-# The candidate source version's .dsc, as apt's (signed) Sources index names it.
-uris=$(apt-get source -q --print-uris libsodium 2>/dev/null) ||
-	die "apt-get source --print-uris libsodium failed (no deb-src for libsodium?)"
-read -r dsc_name dsc_sha < <(awk '$2 ~ /\.dsc$/ { sub(/^SHA256:/, "", $4); print $2, $4; exit }' <<<"$uris") ||
-	die "no .dsc for libsodium in: $uris"
-[[ $dsc_sha =~ ^[0-9a-f]{64}$ ]] || die "no SHA256 for $dsc_name from apt"
-dsc=$srcroot/$dsc_name
-
-# Download (apt skips files already here and checks every hash).
-(cd "$srcroot" && apt-get source -q --download-only libsodium >/dev/null) ||
-	die "apt-get source --download-only libsodium failed"
-[ "$(sha256sum <"$dsc" | cut -d' ' -f1)" = "$dsc_sha" ] || die "$dsc: sha256 is not $dsc_sha"
-version=$(sed -n 's/^Version: //p' "$dsc" | head -n1)
-[ -n "$version" ] || die "$dsc: no Version"
+debian_source libsodium "$srcroot"
+dsc=$DSC dsc_sha=$DSC_SHA version=$SRC_VERSION
 
 versions=$(dpkg-query -W -f='${Package}=${Version}\n' musl-dev linux-libc-dev autoconf automake libtool 2>&1)
 key=$({
@@ -58,6 +47,8 @@ key=$({
 	musl-gcc --version
 	echo "--- libsodium.sh"
 	cat "$script"
+	echo "--- musl-source.sh"
+	cat "$BERTH_SRC/image/lib/musl-source.sh"
 } | sha256sum | cut -d' ' -f1)
 prefix=$out/$key
 if [ -f "$prefix/lib/libsodium.a" ]; then
@@ -65,18 +56,8 @@ if [ -f "$prefix/lib/libsodium.a" ]; then
 	exit 0
 fi
 
-# Kernel UAPI headers for musl (which does not search /usr/include), so
-# that libsodium finds getrandom(2) as on glibc: the tree's
-# build/kernel-headers if made, or the same symlinks in the cache.
-uapi=$BERTH_SRC/build/kernel-headers
-if [ ! -e "$uapi/linux/random.h" ]; then
-	[ -e /usr/include/linux/random.h ] || die "no kernel headers in /usr/include/linux (apt-get install linux-libc-dev)"
-	uapi=$out/kernel-headers
-	mkdir -p "$uapi"
-	ln -sfn /usr/include/linux "$uapi/linux"
-	ln -sfn /usr/include/asm-generic "$uapi/asm-generic"
-	ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$uapi/asm"
-fi
+# Kernel UAPI headers for musl, so that libsodium finds getrandom(2) as on glibc.
+uapi=$(musl_uapi "$out")
 
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} TZ=UTC LC_ALL=C
 # A fixed build directory (per key), so no random path reaches the library.

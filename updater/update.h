@@ -2,6 +2,7 @@
 #ifndef BERTH_UPDATE_H
 #define BERTH_UPDATE_H
 
+#include "fileio.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,12 +23,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
 /* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
-ssize_t read_text(const char *path, char *buf, size_t len);
 /* Exactly LEN bytes: 0, -EPIPE at an early end of input, or -errno. */
-int read_full(int fd, void *buf, size_t len);
-int write_all(int fd, const void *buf, size_t len);
-int sync_dir(const char *dir);
-__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
 
 /* system.c: the running system, its disk and its ESP. */
 struct boot {

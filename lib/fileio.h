@@ -1,0 +1,21 @@
+/* File helpers shared by berth-init, berth-update and the build tool: plain system calls, no
+ * logging. */
+#ifndef BERTH_FILEIO_H
+#define BERTH_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads up to LEN-1 bytes of PATH and NUL-terminates. Returns the length or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+/* Exactly LEN bytes: 0, -EPIPE at end of file first, or -errno. */
+int read_full(int fd, void *buf, size_t len);
+/* All of LEN bytes: 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* fsync of folder DIR, or of the folder holding PATH: 0 or -errno. */
+int sync_dir(const char *dir);
+int sync_parent(const char *path);
+/* snprintf for paths: 0, or -ENAMETOOLONG instead of a silently cut path. */
+__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
+
+#endif
