@@ -103,10 +103,9 @@ def flipped(data, offset, bit=0x01):
 
 
 def serve_bundles(srv, v1, v2):
-    """Every bundle the test offers, by name; returns the refusals as (name, reason)
-    for the ones refused before anything is written."""
+    """Every bundle the test offers, by name; returns (name, reason, description) of the
+    ones refused before anything is written."""
     test, other = secret_key("test.key"), secret_key("other.key")
-    mlen = len(v2.manifest)
     root = v2.sizes[0]
     srv.add("v2", v2.rest(0))
     srv.add("v1", v1.rest(0))
@@ -127,21 +126,27 @@ def serve_bundles(srv, v1, v2):
     srv.add("incompatible", *v2.resigned(test, compatible="other-machine"))
     srv.add("too-big", *v2.resigned(test, payload_root=f"999999999999 {'0' * 64}"))
     srv.add("garbage", b"\x7fELF" + bytes(4092))
-    assert len(v2.sigs) == SIG and mlen > 0
-    return [(name, ("" if name == "no-such-bundle" else "refused: ") + reason) for name, reason in [
-        ("flip-manifest", "no valid signature by a trusted key (1 signature)"),
-        ("flip-signature", "no valid signature by a trusted key (1 signature)"),
-        ("unknown-key", "no valid signature by a trusted key (1 signature)"),
-        ("unsigned", "no valid signature by a trusted key (0 signatures)"),
-        ("sig-missing", "the bundle ends inside the signatures"),
-        ("sig-zero", "no valid signature by a trusted key (1 signature)"),
-        ("v1", "0.1.0 is not newer than the booted 0.1.0"),
-        ("older", "0.0.9 is not newer than the booted 0.1.0"),
-        ("incompatible", 'the bundle is for "other-machine", this machine takes "berth-x86_64"'),
-        ("too-big", "the root payload (999999999999 bytes) does not fit"),
-        ("garbage", "not a berth bundle"),
-        ("no-such-bundle", "download of"),
-    ]]
+    sig = "refused: no valid signature by a trusted key"
+    return [
+        ("flip-manifest", f"{sig} (1 signature)", "a bit flipped in the manifest"),
+        ("flip-signature", f"{sig} (1 signature)", "a bit flipped in the signature"),
+        ("unknown-key", f"{sig} (1 signature)", "signed by an untrusted key (other.key)"),
+        ("unsigned", f"{sig} (0 signatures)", "unsigned (0 signatures)"),
+        ("sig-missing", "refused: the bundle ends inside the signatures",
+         "1 signature claimed, the file ends after the manifest"),
+        ("sig-zero", f"{sig} (1 signature)", "a signature block of 96 zero bytes"),
+        ("v1", "refused: 0.1.0 is not newer than the booted 0.1.0",
+         "the real 0.1.0 bundle on 0.1.0"),
+        ("older", "refused: 0.0.9 is not newer than the booted 0.1.0",
+         "a downgrade to 0.0.9 (signed)"),
+        ("incompatible", 'refused: the bundle is for "other-machine", this machine takes '
+         '"berth-x86_64"', "another compatible (signed)"),
+        ("too-big", "refused: the root payload (999999999999 bytes) does not fit",
+         "a root payload bigger than the slot (signed)"),
+        ("garbage", "refused: not a berth bundle", "not a bundle"),
+        ("no-such-bundle", f"download of {srv.url('no-such-bundle')} failed",
+         "a failed download (HTTP 404)"),
+    ]
 
 
 def refused(vm, source, reason, what, stdin=None):
@@ -232,8 +237,8 @@ def refusals(vm, srv, cases, parts):
     before = disk_sums(vm, parts)
     r.check(before is not None and len(before) == 6, "the guest hashes the ESP and slot b",
             str(before))
-    for name, reason in cases:
-        refused(vm, srv.url(name), reason, name)
+    for name, reason, what in cases:
+        refused(vm, srv.url(name), reason, what)
     refused(vm, None, "refused: no valid signature by a trusted key (1 signature)",
             "unknown-key from standard input (wget -O - | berth-update install -)",
             stdin=f"wget -q -O - {srv.url('unknown-key')}")
