@@ -82,7 +82,7 @@ tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 unit: $(UNIT_TESTS)
 
 test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk.raw \
-	out/containerd/disk.raw
+	out/containerd/disk.raw out/test-v2/disk.raw
 	@./tests/run.sh
 
 format:

@@ -109,6 +109,38 @@ class VM:
                     raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
                 self.lock.wait(min(left, 1.0))
 
+    def mark(self):
+        """A position in the console output, for wait_for."""
+        with self.lock:
+            return len(self.buf)
+
+    def wait_for(self, pattern, since=0, timeout=BOOT_TIMEOUT):
+        """Wait for PATTERN in the console output after position SINCE (from mark),
+        whether or not expect has consumed it; consumes nothing. Returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                m = rx.search(self.buf, since)
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
+                self.lock.wait(min(left, 1.0))
+
+    def wait_network(self, timeout=120):
+        """Poll until berth-init reports the network milestone (the DHCP lease); True when it did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:  # udhcpc's console lines may garble one answer: ask again
+                if self.sh("test -e /run/berth/milestones/network", timeout=10)[0] == 0:
+                    return True
+            except Timeout:
+                if self.eof:
+                    raise
+        return False
+
     def seen(self, pattern):
         with self.lock:
             return re.search(pattern, self.buf) is not None
@@ -166,6 +198,75 @@ def partition(disk, name):
         if p.get("name") == name:
             return p["start"] * 512, p["size"] * 512
     raise KeyError(name)
+
+
+def partition_number(disk, name):
+    """The number of the GPT partition called NAME (the N of /dev/vdaN in the guest)."""
+    import json
+    table = json.loads(subprocess.run(["sfdisk", "-J", disk], check=True, capture_output=True,
+                                      text=True).stdout)["partitiontable"]
+    for p in table["partitions"]:
+        if p.get("name") == name:
+            return int(re.search(r"(\d+)$", p["node"]).group(1))
+    raise KeyError(name)
+
+
+class HttpServer:
+    """An HTTP server on the host's 127.0.0.1 (the guest's 10.0.2.2) serving files
+    added with add(): each is a list of parts, bytes or (path, offset, length) of a
+    host file, sent one after the other (so variants of a large file cost no copies).
+    Unknown names get 404. Stop it with close()."""
+
+    def __init__(self):
+        import http.server
+        files = self.files = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                parts = files.get(self.path.lstrip("/"))
+                if parts is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(sum(
+                    len(p) if isinstance(p, bytes) else p[2] for p in parts)))
+                self.end_headers()
+                for p in parts:
+                    if isinstance(p, bytes):
+                        self.wfile.write(p)
+                        continue
+                    path, off, left = p
+                    with open(path, "rb") as f:
+                        f.seek(off)
+                        while left > 0:
+                            chunk = f.read(min(left, 1 << 20))
+                            if not chunk:
+                                raise EOFError(path)
+                            self.wfile.write(chunk)
+                            left -= len(chunk)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a client that stops reading half way (a refusing berth-update) is expected
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def add(self, name, *parts):
+        self.files[name] = list(parts)
+
+    def url(self, name):
+        return f"http://10.0.2.2:{self.port}/{name}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def host_listener(host="127.0.0.1"):

@@ -1,0 +1,353 @@
+"""berth-update with the real build outputs: out/test/disk.raw (0.1.0, slot a) boots, refuses
+damaged, foreign, unsigned, truncated, older and incompatible bundles (served by the host over
+HTTP) without touching the ESP or slot b, installs the real 0.2.0 bundle
+(out/test-v2/berth_0.2.0.berth) into slot b, boots it on trial, has berth-init mark it good, and
+rolls back to slot a with `berth-update rollback`. One VM; the reboots happen inside it.
+
+Bundles that are not the build's own are made here from the real ones: a bit flipped, parts cut,
+or the real manifest changed and signed again (Ed25519 through libsodium, with the published test
+keys in tests/manifests/keys/)."""
+import ctypes
+import ctypes.util
+import json
+import os
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from vm import READY, VM, HttpServer, Report, Timeout, partition_number  # noqa: E402
+
+r = Report("update")
+OUT = os.environ.get("BERTH_TEST_OUT", "out")
+DISK = f"{OUT}/test/disk.raw"
+V1 = f"{OUT}/test/berth_0.1.0.berth"
+V2 = f"{OUT}/test-v2/berth_0.2.0.berth"
+KEYS = "tests/manifests/keys"
+HEADER = 24
+SIG = 96
+ESP = 1  # its partition number, from the disk's GPT in main()
+
+sodium = ctypes.CDLL(ctypes.util.find_library("sodium"))
+assert sodium.sodium_init() >= 0
+
+
+def secret_key(name):
+    """A secret key file as `berth keygen` writes it: libsodium's 64 bytes in hex."""
+    with open(os.path.join(KEYS, name)) as f:
+        key = bytes.fromhex(f.read().strip())
+    assert len(key) == 64, name
+    return key
+
+
+def sign(manifest, key):
+    """A signature block entry: the public key (the secret key's second half) and the
+    detached Ed25519 signature of MANIFEST."""
+    sig = ctypes.create_string_buffer(64)
+    sodium.crypto_sign_detached(sig, None, manifest, ctypes.c_ulonglong(len(manifest)), key)
+    return key[32:] + sig.raw
+
+
+class Bundle:
+    """A bundle file as lib/bundle.h lays it out, read from PATH."""
+
+    def __init__(self, path):
+        self.path = path
+        self.size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(HEADER)
+            assert head[:8] == b"BERTHBDL", path
+            _, mlen, nsig, _ = struct.unpack("<IIII", head[8:])
+            self.manifest = f.read(mlen)
+            self.sigs = f.read(nsig * SIG)
+        self.payloads = HEADER + mlen + nsig * SIG  # offset of the first payload
+        self.sizes = [int(line.split()[2]) for line in self.manifest.decode().splitlines()
+                      if line.startswith("payload ")]
+        assert self.payloads + sum(self.sizes) == self.size, path
+
+    def header(self, manifest=None, nsig=None):
+        manifest = self.manifest if manifest is None else manifest
+        nsig = len(self.sigs) // SIG if nsig is None else nsig
+        return b"BERTHBDL" + struct.pack("<IIII", 1, len(manifest), nsig, 0)
+
+    def head(self):
+        return self.header() + self.manifest + self.sigs
+
+    def rest(self, start=None, end=None):
+        """The file from START (default: the first payload) to END as an HttpServer part."""
+        start = self.payloads if start is None else start
+        end = self.size if end is None else end
+        return (self.path, start, end - start)
+
+    def read(self, offset, n):
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            return f.read(n)
+
+    def resigned(self, key, **fields):
+        """Header, manifest with FIELDS replaced ("version", "compatible", "payload root"...),
+        signed with KEY, and the real payloads."""
+        lines = self.manifest.decode().splitlines()
+        for k, v in fields.items():
+            k = k.replace("_", " ")
+            (i,) = [n for n, line in enumerate(lines) if line.startswith(k + " ")]
+            lines[i] = f"{k} {v}"
+        manifest = "".join(line + "\n" for line in lines).encode()
+        return [self.header(manifest, 1) + manifest + sign(manifest, key), self.rest()]
+
+
+def flipped(data, offset, bit=0x01):
+    data = bytearray(data)
+    data[offset] ^= bit
+    return bytes(data)
+
+
+def serve_bundles(srv, v1, v2):
+    """Every bundle the test offers, by name; returns (name, reason, description) of the
+    ones refused before anything is written."""
+    test, other = secret_key("test.key"), secret_key("other.key")
+    root = v2.sizes[0]
+    srv.add("v2", v2.rest(0))
+    srv.add("v1", v1.rest(0))
+    # A bit in the manifest's version line ("version 0.2.0" -> "version 0.2.1"), in the
+    # signature proper (after the 32 bytes of public key), in the middle of the root payload.
+    at = v2.manifest.index(b"version ") + len("version 0.2.")
+    srv.add("flip-manifest", v2.header() + flipped(v2.manifest, at) + v2.sigs, v2.rest())
+    srv.add("flip-signature", v2.header() + v2.manifest + flipped(v2.sigs, 32 + 20), v2.rest())
+    mid = v2.payloads + root // 2
+    srv.add("flip-payload", v2.rest(0, mid), flipped(v2.read(mid, 1), 0),
+            v2.rest(mid + 1))
+    srv.add("unknown-key", *v2.resigned(other))
+    srv.add("unsigned", v2.header(nsig=0) + v2.manifest, v2.rest())
+    srv.add("sig-missing", v2.header(nsig=1) + v2.manifest)
+    srv.add("sig-zero", v2.header(nsig=1) + v2.manifest + bytes(SIG), v2.rest())
+    srv.add("truncated", v2.rest(0, mid))
+    srv.add("older", *v2.resigned(test, version="0.0.9"))
+    srv.add("incompatible", *v2.resigned(test, compatible="other-machine"))
+    srv.add("too-big", *v2.resigned(test, payload_root=f"999999999999 {'0' * 64}"))
+    srv.add("garbage", b"\x7fELF" + bytes(4092))
+    sig = "refused: no valid signature by a trusted key"
+    return [
+        ("flip-manifest", f"{sig} (1 signature)", "a bit flipped in the manifest"),
+        ("flip-signature", f"{sig} (1 signature)", "a bit flipped in the signature"),
+        ("unknown-key", f"{sig} (1 signature)", "signed by an untrusted key (other.key)"),
+        ("unsigned", f"{sig} (0 signatures)", "unsigned (0 signatures)"),
+        ("sig-missing", "refused: the bundle ends inside the signatures",
+         "1 signature claimed, the file ends after the manifest"),
+        ("sig-zero", f"{sig} (1 signature)", "a signature block of 96 zero bytes"),
+        ("v1", "refused: 0.1.0 is not newer than the booted 0.1.0",
+         "the real 0.1.0 bundle on 0.1.0"),
+        ("older", "refused: 0.0.9 is not newer than the booted 0.1.0",
+         "a downgrade to 0.0.9 (signed)"),
+        ("incompatible", 'refused: the bundle is for "other-machine", this machine takes '
+         '"berth-x86_64"', "another compatible (signed)"),
+        ("too-big", "refused: the root payload (999999999999 bytes) does not fit",
+         "a root payload bigger than the slot (signed)"),
+        ("garbage", "refused: not a berth bundle", "not a bundle"),
+        ("no-such-bundle", f"download of {srv.url('no-such-bundle')} failed",
+         "a failed download (HTTP 404)"),
+    ]
+
+
+def refused(vm, source, reason, what, stdin=None):
+    """berth-update install SOURCE (or `STDIN | berth-update install -`) exits 1 with
+    REASON on stderr (stdout is dropped)."""
+    cmd = f"{stdin} | berth-update install -" if stdin else f"berth-update install {source}"
+    st, err = vm.sh(f"{cmd} 2>&1 >/dev/null", timeout=300)
+    r.check(st == 1 and reason in err,
+            f"refused, exit status 1, reason on stderr: {what}", f"{st}: {err.strip()}")
+
+
+def health(vm, since, counted, what):
+    """berth-init's health gate on the boot after console position SINCE: a counted boot
+    try or not, as COUNTED says, then marked good."""
+    m = vm.wait_for(r"berth: health: (a counted boot try|not a counted try)[^\n]*", since)
+    want = "a counted boot try" if counted else "not a counted try"
+    r.check(m.group(1) == want, f"berth-init on {what}: {want}", m.group(0))
+    try:
+        vm.wait_for(r"berth: health: boot marked good", m.end())
+        good, detail = True, ""
+    except Timeout as e:
+        good, detail = False, str(e)
+    r.check(good, f"berth-init on {what}: boot marked good", detail)
+
+
+def status(vm):
+    st, out = vm.sh("berth-update status --json")
+    # Console messages may share the output: the JSON is the line that starts with "{".
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    try:
+        return json.loads(lines[-1]) if st == 0 and lines else None
+    except json.JSONDecodeError:
+        return None
+
+
+def esp_files(vm):
+    """The files in the ESP's /EFI/Linux, as the guest sees them (mounted read-only)."""
+    st, out = vm.sh(f"mkdir -p /tmp/esp && mount -t vfat -o ro /dev/vda{ESP} /tmp/esp && "
+                    "ls -a /tmp/esp/EFI/Linux; s=$?; umount /tmp/esp; (exit $s)")
+    return sorted(f for f in out.split() if f not in (".", "..")) if st == 0 else None
+
+
+def slot_untouched(vm, what):
+    """After a refusal that came while streaming: no entry for slot b, nothing left over."""
+    s = status(vm)
+    r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"} and
+            [e["file"] for e in s["entries"]] == ["berth_0.1.0.efi"],
+            f"{what}: no entry points at slot b, status does not show it installed", str(s))
+    files = esp_files(vm)
+    r.check(files == ["berth_0.1.0.efi"], f"{what}: the ESP holds only berth_0.1.0.efi "
+            "(no temporary file left)", str(files))
+    st, out = vm.sh("grep -c /run/berth/esp /proc/mounts")
+    r.check(out.strip() == "0", f"{what}: nothing left mounted", out)
+
+
+def disk_sums(vm, parts):
+    """SHA-256 of the guest's /dev/vdaN for each N in PARTS."""
+    st, out = vm.sh("sha256sum " + " ".join(f"/dev/vda{n}" for n in parts), timeout=600)
+    return out.split() if st == 0 else None
+
+
+def factory(vm):
+    s = status(vm)
+    r.check(s is not None, "status --json answers JSON")
+    if s:
+        r.check(s["booted"] == {"slot": "a", "version": "0.1.0", "entry": "berth_0.1.0.efi"},
+                "status: slot a booted, version 0.1.0, entry berth_0.1.0.efi", str(s["booted"]))
+        r.check(s["other"] == {"slot": "b", "state": "empty"}, "status: slot b is empty",
+                str(s["other"]))
+        r.check([(e["file"], e["slot"], e["state"]) for e in s["entries"]] ==
+                [("berth_0.1.0.efi", "a", "good")], "status: one good entry, slot a",
+                str(s["entries"]))
+    st, out = vm.sh("berth-update status")
+    r.check(st == 0 and "booted: slot a, version 0.1.0, entry berth_0.1.0.efi" in out and
+            "other:  slot b, empty" in out, "status in words", out)
+    st, out = vm.sh("berth-update mark-good")
+    r.check(st == 0 and "already good" in out, "mark-good on the factory entry: already good", out)
+    st, out = vm.sh("berth-update rollback 2>&1 >/dev/null")
+    r.check(st == 1 and "slot b has no good or pending" in out,
+            "rollback refused: nothing in slot b", f"{st}: {out}")
+    for cmd in ["berth-update", "berth-update frobnicate", "berth-update install",
+                "berth-update status --yaml", "berth-update install x --force"]:
+        st, out = vm.sh(f"{cmd} 2>&1")
+        r.check(st == 2 and "usage:" in out, f"usage error: {cmd}", f"{st}: {out}")
+
+
+def refusals(vm, srv, cases, parts):
+    before = disk_sums(vm, parts)
+    r.check(before is not None and len(before) == 6, "the guest hashes the ESP and slot b",
+            str(before))
+    for name, reason, what in cases:
+        refused(vm, srv.url(name), reason, what)
+    refused(vm, None, "refused: no valid signature by a trusted key (1 signature)",
+            "unknown-key from standard input (wget -O - | berth-update install -)",
+            stdin=f"wget -q -O - {srv.url('unknown-key')}")
+    r.check(disk_sums(vm, parts) == before,
+            "the refusals leave the ESP, root-b and root-b-verity byte for byte unchanged")
+    s = status(vm)
+    r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
+            "status: slot b still empty", str(s))
+
+
+def streaming_refusals(vm, srv):
+    refused(vm, srv.url("flip-payload"), "refused: the root payload does not match its signed SHA-256",
+            "a bit flipped in the root payload")
+    slot_untouched(vm, "flipped payload")
+    refused(vm, srv.url("truncated"), "refused: the bundle ends inside the root",
+            "truncated in the middle of the root payload")
+    slot_untouched(vm, "truncated bundle")
+
+
+def update(vm, srv):
+    st, out = vm.sh(f"berth-update install {srv.url('v2')}", timeout=900)
+    r.check(st == 0 and "installed berth_0.2.0+3.efi" in out,
+            "install of the real 0.2.0 bundle over http://: installed berth_0.2.0+3.efi",
+            f"{st}: {out}")
+    for line in ["verified signature by key test", "wrote root ", "wrote verity ",
+                 "wrote uki-b ", "checked uki-a ", "read back ok"]:
+        r.check(line in out, f"install says: {line.strip()}", out)
+    s = status(vm)
+    r.check(s is not None and s["other"] == {"slot": "b", "file": "berth_0.2.0+3.efi",
+                                              "version": "0.2.0", "state": "pending",
+                                              "tries_left": 3},
+            "status: slot b pending with 3 tries", str(s and s["other"]))
+
+    since = vm.mark()
+    vm.send("reboot")
+    m = vm.expect(READY)
+    r.check(m.group(1) == "0.2.0" and m.group(2) == "b", "the next boot is 0.2.0 on slot b",
+            m.group(0))
+    health(vm, since, True, "the 0.2.0 boot")
+    vm.wait_shell()
+    s = status(vm)
+    r.check(s is not None and s["booted"] == {"slot": "b", "version": "0.2.0",
+                                              "entry": "berth_0.2.0.efi"},
+            "status: slot b booted, 0.2.0, its entry marked good (berth_0.2.0.efi)",
+            str(s and s["booted"]))
+    r.check(s is not None and s["other"] == {"slot": "a", "file": "berth_0.1.0.efi",
+                                              "version": "0.1.0", "state": "good"},
+            "status: slot a 0.1.0 still good (the fallback)", str(s and s["other"]))
+    files = esp_files(vm)
+    r.check(files == ["berth_0.1.0.efi", "berth_0.2.0.efi"],
+            "the ESP's entries: berth_0.1.0.efi and berth_0.2.0.efi", str(files))
+    st, out = vm.sh("berth-update mark-good")
+    r.check(st == 0 and "already good" in out, "mark-good after berth-init's: already good", out)
+
+
+def rollback(vm):
+    since = vm.mark()
+    vm.send("berth-update rollback")
+    m = vm.wait_for(r"marked (\S+) bad; rebooting into slot (\S+) \((\S+)\)", since, 120)
+    r.check(m.groups() == ("berth_0.2.0+0.efi", "a", "berth_0.1.0.efi"),
+            "rollback renames slot b's entry to berth_0.2.0+0.efi (bad) and reboots into slot a",
+            m.group(0))
+    m = vm.expect(READY)
+    r.check(m.group(1) == "0.1.0" and m.group(2) == "a", "rollback: ready version=0.1.0 slot=a",
+            m.group(0))
+    health(vm, since, False, "the boot after the rollback")
+    vm.wait_shell()
+    s = status(vm)
+    r.check(s is not None and s["booted"] == {"slot": "a", "version": "0.1.0",
+                                              "entry": "berth_0.1.0.efi"},
+            "status after rollback: slot a booted, 0.1.0", str(s and s["booted"]))
+    r.check(s is not None and s["other"] == {"slot": "b", "file": "berth_0.2.0+0.efi",
+                                              "version": "0.2.0", "state": "bad"},
+            "status after rollback: slot b's entry is bad", str(s and s["other"]))
+
+
+def main():
+    start = time.monotonic()
+    v1, v2 = Bundle(V1), Bundle(V2)
+    r.check(v1.manifest.startswith(b"format 1\nname berth\nversion 0.1.0\n") and
+            v2.manifest.startswith(b"format 1\nname berth\nversion 0.2.0\n"),
+            "the builds' bundles are berth 0.1.0 and 0.2.0")
+    global ESP
+    parts = [partition_number(DISK, n) for n in ("esp", "root-b", "root-b-verity")]
+    ESP = parts[0]
+    srv = HttpServer()
+    cases = serve_bundles(srv, v1, v2)
+    vm = VM(DISK, "update").start()
+    try:
+        since = vm.mark()
+        m = vm.expect(READY)
+        r.check(m.group(1) == "0.1.0" and m.group(2) == "a", "image ready on slot a", m.group(0))
+        # Marked good at once (nothing to wait for in the test image); after that
+        # nothing but berth-update writes to the ESP.
+        health(vm, since, False, "the factory boot")
+        vm.wait_shell()
+        r.check(vm.wait_network(), "network up")
+        factory(vm)
+        refusals(vm, srv, cases, parts)
+        streaming_refusals(vm, srv)
+        update(vm, srv)
+        rollback(vm)
+    except Timeout as e:
+        r.check(False, "update test", str(e))
+    finally:
+        vm.close()
+        srv.close()
+    print(f"# update: {time.monotonic() - start:.0f} s", flush=True)
+    sys.exit(1 if r.failed else 0)
+
+
+main()
