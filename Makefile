@@ -85,6 +85,10 @@ test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk
 	out/containerd/disk.raw out/test-v2/disk.raw
 	@./tests/run.sh
 
+# The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.
+test-long:
+	BERTH_POWER_CUTS=50 BERTH_FUZZ_SECONDS=600 $(MAKE) test
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

@@ -72,12 +72,25 @@ class VM:
         self.eof = False
         self.proc = None
 
-    def start(self):
-        self.log = open(self.log_path, "w", errors="replace")
+    def start(self, log_mode="w"):
+        self.log = open(self.log_path, log_mode, errors="replace")
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         threading.Thread(target=self._reader, daemon=True).start()
         return self
+
+    def power_cut(self):
+        """Kills QEMU at once, as a power cut would stop the machine, and starts it
+        again on the same disk and firmware variables. Console output starts afresh."""
+        self.proc.kill()
+        self.proc.wait()
+        with self.lock:
+            while not self.eof:
+                self.lock.wait(1)
+            self.buf, self.pos, self.eof = "", 0, False
+        self.log.write("\n=== power cut ===\n")
+        self.log.close()
+        return self.start("a")
 
     def _reader(self):
         while True:
