@@ -6,7 +6,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, Report, Timeout, host_listener  # noqa: E402
+from vm import BOOT_TIMEOUT, READY, VM, Report, Timeout, host_listener  # noqa: E402
+
+WATCHDOG_S = 60  # the timeout stage 1 sets (init/watchdog.c)
 
 r = Report("boot")
 # The folder holding default/ and test/ (builds of manifests/default.yaml and
@@ -80,6 +82,16 @@ def test_image():
         st, _ = vm.sh("echo persisted-42 > /var/probe && sync")
         r.check(st == 0, "a file can be written to /var")
         check_network(vm)
+
+        # A hung kernel: panics reboot nothing (panic=0), so only the hardware
+        # watchdog stage 1 armed can bring the machine back.
+        r.check(vm.seen(r"berth: watchdog: armed, 60 s"), "stage 1 arms the watchdog (60 s)")
+        vm.send("echo 0 > /proc/sys/kernel/panic; echo c > /proc/sysrq-trigger")
+        vm.expect(r"Kernel panic")
+        m = vm.expect(READY, timeout=WATCHDOG_S + BOOT_TIMEOUT)
+        r.check(m.group(2) == "a", "after a kernel hang the watchdog resets the machine; ready again",
+                m.group(0))
+        vm.wait_shell()
 
         vm.send("reboot")
         m = vm.expect(READY)

@@ -35,7 +35,7 @@ def full_install(vm, url):
     """berth-update install to its end; (exit status, last line, seconds)."""
     t0 = time.monotonic()
     st, out = vm.sh(f"berth-update install {url} >/tmp/install.log 2>&1; s=$?; "
-                    f"tail -n 1 /tmp/install.log; exit $s", timeout=900)
+                    f"tail -n 1 /tmp/install.log; (exit $s)", timeout=900)
     return st, out.strip(), time.monotonic() - t0
 
 
