@@ -31,7 +31,7 @@ UNHEALTHY = ("rollback-unhealthy", "0.3.0")
 NOINIT = ("rollback-noinit", "0.4.0")
 # What ends a failed try, per bad release.
 GATE_FAIL = r"berth: health: not healthy within (\d+) s; missing:(.*)\n"
-STAGE1_FAIL = r"berth: stage1: FAILED: (.*); the root was not mounted; rebooting in \d+ s\n"
+STAGE1_FAIL = r"berth: stage1: FAILED: (.*); rebooting in \d+ s\n"
 
 
 class Abort(Exception):
