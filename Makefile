@@ -75,6 +75,7 @@ out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE
 
 # The test service's OCI archive, which tests/manifests/containerd.yaml runs.
 out/containerd/disk.raw: tests/manifests/images/hello.tar
+out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw: tests/manifests/images/hello.tar
 tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 	@mkdir -p $(@D)
 	./tests/service/pack.sh $@
@@ -84,6 +85,7 @@ unit: $(UNIT_TESTS)
 test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk.raw \
 	out/containerd/disk.raw out/test-v2/disk.raw
 	@./tests/run.sh
+test: out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw out/rollback-noinit/disk.raw
 
 # The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.
 test-long:

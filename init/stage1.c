@@ -20,8 +20,9 @@
 
 static noreturn void fail(const char *reason)
 {
-	say("stage1: FAILED: %s; the root was not mounted; rebooting in %d s", reason,
-	    FAIL_REBOOT_S);
+	/* Not "the root was not mounted": switching to it and exec'ing its
+	 * /sbin/init fail here too. */
+	say("stage1: FAILED: %s; rebooting in %d s", reason, FAIL_REBOOT_S);
 	sleep_ms(FAIL_REBOOT_S * 1000);
 	sync();
 	reboot(RB_AUTOBOOT);
