@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -54,7 +55,8 @@ struct install {
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
-	int tmp_fd;
+	int uki_fd;	 /* the target slot's UKI, in memory until everything checked out */
+	int tmp_fd;	 /* TMP_PATH on the ESP */
 	bool tmp_exists; /* TMP_PATH is ours to remove */
 };
 
@@ -412,14 +414,17 @@ static int stream_payloads(struct install *c)
 	uint8_t extra;
 	int r;
 
-	c->tmp_fd = open(TMP_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (c->tmp_fd < 0) {
-		complain("cannot create " TMP_PATH ": %s", strerror(errno));
+	/*
+	 * The UKI waits in memory (esp_check made sure the ESP has room for
+	 * it): a bundle refused while streaming leaves the ESP as step 2 left it.
+	 */
+	c->uki_fd = memfd_create("berth-update-uki", MFD_CLOEXEC);
+	if (c->uki_fd < 0) {
+		complain("cannot hold the UKI in memory: %s", strerror(errno));
 		return -errno;
 	}
-	c->tmp_exists = true;
 	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
-		int out = p < 2 ? c->part_fd[p] : p == (int)target_uki(c) ? c->tmp_fd : -1;
+		int out = p < 2 ? c->part_fd[p] : p == (int)target_uki(c) ? c->uki_fd : -1;
 		if ((r = stream_payload(c, (enum bundle_payload)p, out)) < 0)
 			return r;
 	}
@@ -473,20 +478,51 @@ static int read_back(struct install *c)
 	return 0;
 }
 
-/* Step 5: the entry appears whole, in one rename, or not at all. */
-static int add_entry(struct install *c)
+/* Step 5, first half: the checked UKI from memory into TMP_PATH on the ESP, synced. */
+static int write_uki(struct install *c)
 {
-	char path[PATH_MAX_ENTRY];
-	int r = pathf(path, sizeof(path), ENTRY_DIR "/%s", c->entry);
+	ssize_t n;
+	int r;
 
-	if (r < 0)
-		return r;
+	c->tmp_fd = open(TMP_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (c->tmp_fd < 0) {
+		complain("cannot create " TMP_PATH ": %s", strerror(errno));
+		return -errno;
+	}
+	c->tmp_exists = true;
+	if (lseek(c->uki_fd, 0, SEEK_SET) < 0) {
+		complain("cannot read the UKI back from memory: %s", strerror(errno));
+		return -errno;
+	}
+	while ((n = read(c->uki_fd, chunk, CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			complain("cannot read the UKI back from memory: %s", strerror(errno));
+			return -errno;
+		}
+		if ((r = write_all(c->tmp_fd, chunk, (size_t)n)) < 0) {
+			complain("cannot write " TMP_PATH ": %s", strerror(-r));
+			return r;
+		}
+	}
 	if (fsync(c->tmp_fd) < 0 || close(c->tmp_fd) < 0) {
 		c->tmp_fd = -1;
 		complain("cannot write " TMP_PATH ": %s", strerror(errno));
 		return -errno;
 	}
 	c->tmp_fd = -1;
+	return 0;
+}
+
+/* Step 5: the entry appears whole, in one rename, or not at all. */
+static int add_entry(struct install *c)
+{
+	char path[PATH_MAX_ENTRY];
+	int r = pathf(path, sizeof(path), ENTRY_DIR "/%s", c->entry);
+
+	if (r < 0 || (r = write_uki(c)) < 0)
+		return r;
 	if (rename(TMP_PATH, path) < 0) {
 		complain("cannot rename " TMP_PATH " to %s: %s", c->entry, strerror(errno));
 		return -errno;
@@ -510,7 +546,7 @@ int install(const char *source, bool allow_downgrade)
 
 	c.allow_downgrade = allow_downgrade;
 	c.tty = isatty(STDOUT_FILENO);
-	c.part_fd[0] = c.part_fd[1] = c.tmp_fd = c.src.fd = -1;
+	c.part_fd[0] = c.part_fd[1] = c.uki_fd = c.tmp_fd = c.src.fd = -1;
 	/* Whoever reads our output going away must not kill us half way through a write. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
@@ -527,6 +563,8 @@ int install(const char *source, bool allow_downgrade)
 		goto out;
 	r = add_entry(&c);
 out:
+	if (c.uki_fd >= 0)
+		close(c.uki_fd);
 	if (c.tmp_fd >= 0)
 		close(c.tmp_fd);
 	if (c.tmp_exists && unlink(TMP_PATH) == 0)
