@@ -21,7 +21,8 @@ BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
 INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c lib/fileio.c
-BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c lib/fileio.c
+BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c lib/fileio.c \
+	lib/version.c
 UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c lib/fileio.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 

@@ -6,6 +6,7 @@
  * libyaml or libsodium: it builds with musl for the device as well.
  */
 #include "bundle.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -102,7 +103,7 @@ static bool in_set(const char *s, size_t n, const char *set)
 /*
  * manifest_check_name's rule, re-expressed: lib/manifest.c comes with
  * libyaml, which the device does not have. test_bundle.c holds the two to
- * the same answers, as for the version.
+ * the same answers. (Versions share lib/version.c.)
  */
 static const char *check_name(const char *s, size_t n)
 {
@@ -113,33 +114,24 @@ static const char *check_name(const char *s, size_t n)
 	return NULL;
 }
 
-/* A decimal number without leading zeros; advances *I past it. */
-static bool version_number(const char *s, size_t n, size_t *i)
-{
-	size_t start = *i;
-
-	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
-		(*i)++;
-	return *i > start && (*i - start == 1 || s[start] != '0');
-}
-
-/* As manifest_check_version: MAJOR.MINOR.PATCH[-PRERELEASE]. */
+/* lib/version.c's rule (as the manifest's), on a field that is not NUL-terminated. */
 static const char *check_version(const char *s, size_t n)
 {
-	size_t i = 0;
+	char v[65];
+	char *dash;
 
-	if (n >= sizeof(((struct bundle_manifest *)0)->version))
+	if (n >= sizeof(v))
 		return "bad version: longer than 64 characters";
-	if (!version_number(s, n, &i) || i >= n || s[i++] != '.' || !version_number(s, n, &i) ||
-	    i >= n || s[i++] != '.' || !version_number(s, n, &i) || (i < n && s[i] != '-'))
-		return "bad version: expected MAJOR.MINOR.PATCH[-PRERELEASE]";
-	if (i == n)
+	memcpy(v, s, n);
+	v[n] = '\0';
+	if (version_valid(v))
 		return NULL;
-	i++;
-	if (i == n || n - i > 32 ||
-	    !in_set(s + i, n - i, LOWER_DIGIT "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-"))
-		return "bad version: the prerelease part is 1 to 32 of [A-Za-z0-9.-]";
-	return NULL;
+	dash = strchr(v, '-');
+	if (dash)
+		*dash = '\0';
+	if (!dash || !version_valid(v))
+		return "bad version: expected MAJOR.MINOR.PATCH[-PRERELEASE]";
+	return "bad version: the prerelease part is 1 to 32 of [A-Za-z0-9.-]";
 }
 
 static const char *check_compatible(const char *s, size_t n)

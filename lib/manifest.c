@@ -6,6 +6,7 @@
  */
 #include "manifest.h"
 #include "manifest_int.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -394,37 +395,26 @@ static const char *parse_owner(const char *s, void *dst)
 	return NULL;
 }
 
-/* A decimal number without leading zeros; advances *P past it. */
-static bool version_number(const char **p)
-{
-	const char *s = *p;
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0 || (n > 1 && s[0] == '0'))
-		return false;
-	*p = s + n;
-	return true;
-}
-
-/* No "+build" part: '+' separates the version from the boot counter in UKI file names. */
+/*
+ * lib/version.c's rule; the messages say which part is wrong. No "+build"
+ * part: '+' separates the version from the boot counter in UKI file names.
+ */
 static const char *check_version(const char *s)
 {
-	const char *p = s;
+	char core[65];
+	const char *dash = strchr(s, '-');
 
 	if (strlen(s) > 64)
 		return "longer than 64 characters";
-	if (!version_number(&p) || *p++ != '.' || !version_number(&p) || *p++ != '.' ||
-	    !version_number(&p) || (*p && *p != '-'))
+	if (version_valid(s))
+		return NULL;
+	snprintf(core, sizeof(core), "%.*s", dash ? (int)(dash - s) : (int)strlen(s), s);
+	if (!dash || !version_valid(core))
 		return "expected MAJOR.MINOR.PATCH[-PRERELEASE], decimal numbers without leading "
 		       "zeros";
-	if (!*p)
-		return NULL;
-	p++;
-	if (!*p || strlen(p) > 32)
+	if (!dash[1] || strlen(dash + 1) > 32)
 		return "the prerelease part must be 1 to 32 characters";
-	if (!all_in(p, ".-", is_alnum))
-		return "the prerelease part allows only letters, digits, '.' and '-'";
-	return NULL;
+	return "the prerelease part allows only letters, digits, '.' and '-'";
 }
 
 static const char *size_reason(const char *s, uint64_t *bytes)

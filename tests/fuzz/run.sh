@@ -37,5 +37,5 @@ fuzz() {
 	echo "ok - fuzz: $name parser, ${runs:-?} runs, no crash"
 }
 
-fuzz bundle lib/bundle.c
+fuzz bundle lib/bundle.c lib/version.c
 exit 0
