@@ -189,11 +189,27 @@ static int dhcp_other(void *nc, int dirfd, const char *name)
 	return 0;
 }
 
+/*
+ * /etc/resolv.conf points here. Containers on the host network get it
+ * bind-mounted, which fails when it does not exist: until DHCP or the
+ * static configuration writes one, it is empty.
+ */
+static void resolv_placeholder(void)
+{
+	int fd = open("/run/resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		say("/run/resolv.conf: %s", strerror(errno));
+}
+
 void network_start(void)
 {
 	static struct netconf nc;
 	bool addressed = false;
 
+	resolv_placeholder();
 	conf_load(&nc);
 	link_up("lo");
 	if (nc.n_ifaces) {

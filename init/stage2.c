@@ -6,7 +6,6 @@
  * operator can log in to beats a reboot loop.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,21 +72,6 @@ static void os_version(char *out, size_t len)
 	}
 }
 
-/*
- * /etc/resolv.conf points here. Containers on the host network get it
- * bind-mounted, which fails when it does not exist: until DHCP or the
- * static configuration writes one, it is empty.
- */
-static void resolv_placeholder(void)
-{
-	int fd = open("/run/resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-
-	if (fd >= 0)
-		close(fd);
-	else if (errno != EEXIST)
-		say("/run/resolv.conf: %s", strerror(errno));
-}
-
 noreturn void stage2(void)
 {
 	struct boot_params p;
@@ -121,7 +105,6 @@ noreturn void stage2(void)
 	hostname_setup();
 	os_version(version, sizeof(version));
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
-	resolv_placeholder();
 	network_start();
 	if (containerd_start())
 		services_start();
