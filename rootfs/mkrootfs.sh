@@ -34,6 +34,9 @@ done
 install -m 0755 "$BERTH_INIT" "$root/usr/sbin/init"
 # The A/B updater (updater/); berth-init runs its mark-good after a healthy boot.
 install -m 0755 "$BERTH_UPDATE" "$root/usr/sbin/berth-update"
+# fsck.fat, which berth-update runs on the ESP before writing to it.
+fsck_fat=$(bash "$BERTH_SRC/rootfs/dosfstools.sh" | tail -n 1)
+install -m 0755 "$fsck_fat" "$root/usr/sbin/fsck.fat"
 # The script of the udhcpc berth-init runs on each ethernet interface.
 install -D -m 0755 "$BERTH_SRC/rootfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -33,6 +34,7 @@
 #define CMDLINE_MAX 4096
 #define GPT_READ_MAX (8u << 20) /* past any real GPT */
 #define SLAVES_MAX 4
+#define FSCK_FAT "/usr/sbin/fsck.fat"
 
 int boot_probe(struct boot *b)
 {
@@ -284,10 +286,90 @@ int take_lock(void)
 	return 0;
 }
 
+/*
+ * Runs fsck.fat MODE NODE with its output (as much as fits) in OUT. Returns
+ * its exit status, or -errno when it could not be run.
+ */
+static int fsck_fat(const char *mode, const char *node, char *out, size_t len)
+{
+	char drain[256];
+	size_t used = 0;
+	ssize_t n;
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto fail;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execl(FSCK_FAT, "fsck.fat", mode, node, (char *)NULL);
+		dprintf(STDERR_FILENO, "cannot run " FSCK_FAT ": %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		bool room = used + 1 < len;
+		n = room ? read(p[0], out + used, len - 1 - used)
+			 : read(p[0], drain, sizeof(drain));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (room)
+			used += (size_t)n;
+	}
+	close(p[0]);
+	out[used] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			goto fail;
+	if (!WIFEXITED(status)) {
+		complain(FSCK_FAT " was killed by signal %d", WTERMSIG(status));
+		return -EIO;
+	}
+	return WEXITSTATUS(status);
+fail:
+	complain("cannot run " FSCK_FAT ": %s", strerror(errno));
+	return -errno;
+}
+
+/*
+ * A power cut while the ESP is mounted writable can leave a FAT chain
+ * half-written; Linux then turns the mount read-only at the first touch of
+ * it (errors=remount-ro) and the chain's clusters leak. So, as systemd-fsck
+ * does for /efi, fsck.fat repairs the ESP before every writable mount, and
+ * a repair must leave a file system that fsck.fat -n finds clean.
+ */
+static int esp_repair(const char *node)
+{
+	static char out[4096];
+	int r = fsck_fat("-a", node, out, sizeof(out));
+
+	if (r == 1) {
+		complain("repaired the ESP (%s); fsck.fat said:\n%s", node, out);
+		r = fsck_fat("-n", node, out, sizeof(out));
+	}
+	if (r > 0) {
+		complain("the ESP (%s) is damaged beyond fsck.fat -a (exit status %d):\n%s", node,
+			 r, out);
+		return -EIO;
+	}
+	return r;
+}
+
 int esp_mount(const char *node, bool writable)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME;
+	int r;
 
+	if (writable && (r = esp_repair(node)) < 0)
+		return r;
 	if ((mkdir(RUN_DIR, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(ESP_MOUNT, 0700) < 0 && errno != EEXIST) ||
 	    mount(node, ESP_MOUNT, "vfat", flags | (writable ? 0 : MS_RDONLY), NULL) < 0) {

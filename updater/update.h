@@ -46,7 +46,7 @@ int disk_probe(const struct boot *b, struct disk *d);
 int private_mounts(void);
 /* At most one berth-update changing things at a time; logs. */
 int take_lock(void);
-/* Mounts the ESP on ESP_MOUNT (read-write or not); logs. */
+/* Mounts the ESP on ESP_MOUNT, read-write after fsck.fat repaired it, or read-only; logs. */
 int esp_mount(const char *node, bool writable);
 int esp_umount(void);
 

@@ -1,6 +1,6 @@
 # Shared by the scripts that build Debian source packages with musl
-# (rootfs/busybox.sh, updater/libsodium.sh). Needs apt_setup done and a
-# `die` function in the caller.
+# (rootfs/busybox.sh, rootfs/dosfstools.sh, updater/libsodium.sh). Needs
+# apt_setup done and a `die` function in the caller.
 
 # debian_source PACKAGE DIR: the candidate source version of PACKAGE, as
 # apt's (signed) Sources index names it, downloaded into DIR (apt skips
@@ -36,4 +36,59 @@ musl_uapi() {
 		ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$uapi/asm"
 	fi
 	echo "$uapi"
+}
+
+# musl_autotools PACKAGE OUT PRODUCT [CONFIGURE_ARG...]: Debian's source
+# package PACKAGE (Debian's patches applied, configure remade with autoreconf
+# as Debian's build does) built with musl-gcc and installed under
+# OUT/<key>/, where <key> covers the source version, the .dsc, the calling
+# script ($script), this file, the toolchain and the autotools. Nothing is
+# built when OUT/<key>/PRODUCT exists. Sets PREFIX to OUT/<key>. Needs a
+# `say` function too; the build's output is shown only when it fails.
+musl_autotools() {
+	local pkg=$1 out=$2 product=$3 key uapi build src dest log start
+	shift 3
+	debian_source "$pkg" "$BERTH_CACHE/src"
+	key=$({
+		printf 'version=%s\ndsc-sha256=%s\n' "$SRC_VERSION" "$DSC_SHA"
+		dpkg-query -W -f='${Package}=${Version}\n' musl-dev linux-libc-dev autoconf automake libtool 2>&1
+		musl-gcc --version
+		echo "--- $script"
+		cat "$script"
+		echo "--- musl-source.sh"
+		cat "$BERTH_SRC/image/lib/musl-source.sh"
+	} | sha256sum | cut -d' ' -f1)
+	PREFIX=$out/$key
+	[ -e "$PREFIX/$product" ] && return 0
+
+	# Kernel UAPI headers for musl, so that configure finds what glibc has.
+	uapi=$(musl_uapi "$out")
+	export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} TZ=UTC LC_ALL=C
+	# A fixed build directory (per key), so no random path reaches the
+	# output. Left behind only by a failed build (for its log): cleared by
+	# the next one. The source is unpacked in it, as autoreconf writes there.
+	build=$out/$key.build
+	src=$build/src
+	dest=$out/$key.dest
+	rm -rf "$out"/*.build "$out"/*.dest
+	mkdir -p "$build/obj"
+	log=$build/build.log
+	start=$SECONDS
+	say "building $pkg $SRC_VERSION with musl-gcc (log: $log)"
+	dpkg-source -x "$DSC" "$src" >"$log" 2>&1 </dev/null &&
+		(cd "$src" && autoreconf -fi) >>"$log" 2>&1 </dev/null &&
+		(cd "$build/obj" && CC=musl-gcc \
+			CFLAGS="-Os -isystem $uapi -ffunction-sections -fdata-sections -ffile-prefix-map=$src=$pkg -ffile-prefix-map=$build=." \
+			"$src/configure" --prefix="$PREFIX" --disable-dependency-tracking "$@") >>"$log" 2>&1 </dev/null &&
+		make -C "$build/obj" -j2 >>"$log" 2>&1 </dev/null &&
+		make -C "$build/obj" install DESTDIR="$dest" >>"$log" 2>&1 </dev/null || {
+		grep -E 'error:|Error [0-9]|undefined reference|[Nn]o such file' "$log" | head -n 40 >&2 ||
+			tail -n 40 "$log" >&2
+		die "building $pkg with musl failed (full log: $log)"
+	}
+	[ -e "$dest$PREFIX/$product" ] || die "make install of $pkg gave no $product (log: $log)"
+	rm -rf "$PREFIX"
+	mv "$dest$PREFIX" "$PREFIX"
+	rm -rf "$dest" "$build"
+	say "built $pkg $SRC_VERSION with musl-gcc in $((SECONDS - start))s"
 }

@@ -2,7 +2,11 @@
 an install of the 0.2.0 bundle on a machine running 0.1.0; each time the
 machine must come up by itself on a good release (0.1.0 on slot a, or 0.2.0
 on slot b when the cut came after the new entry was in place), and
-installing again must succeed.
+installing again must succeed, leaving an ESP that fsck.fat finds clean.
+The machine starts from a copy of the image whose ESP holds what a cut
+during the UKI's write can leave: berth-update's temporary file with its
+directory entry written but not its FAT chain (Linux's vfat turns such a
+mount read-only when it meets the chain; berth-update runs fsck.fat first).
 
     python3 tests/e2e/test_powercut.py          # BERTH_POWER_CUTS cuts (default 10)
 
@@ -10,11 +14,16 @@ The cut points are drawn from a seeded generator (BERTH_SEED, else the
 clock); the seed is printed so a failing run can be repeated."""
 import os
 import random
+import re
+import shutil
+import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, HttpServer, Report, Timeout  # noqa: E402
+from vm import READY, VM, HttpServer, Report, Timeout, partition, partition_number  # noqa: E402
 
 r = Report("powercut")
 V2 = "out/test-v2/berth_0.2.0.berth"
@@ -29,6 +38,38 @@ def ready_and_healthy(vm):
     vm.expect(MARKED)  # after it nothing but berth-update writes to the ESP
     vm.wait_shell()
     return m.group(1), m.group(2)
+
+
+def half_written_temp_file(disk, copy):
+    """COPY: DISK whose ESP has a 2 MB /EFI/Linux/.berth-update.tmp whose FAT
+    chain reads as free clusters, in every FAT."""
+    subprocess.run(["cp", "--sparse=always", disk, copy], check=True)
+    off, _ = partition(copy, "esp")
+    img = f"{copy}@@{off}"
+    name = "::/EFI/Linux/.berth-update.tmp"
+    data = os.path.join(os.path.dirname(copy), "data")
+    with open(data, "wb") as f:
+        f.write(os.urandom(2 << 20))
+    subprocess.run(["mcopy", "-i", img, data, name], check=True)
+    chain = subprocess.run(["mshowfat", "-i", img, name], check=True, capture_output=True,
+                           text=True).stdout
+    clusters = [(int(a), int(b or a)) for a, b in re.findall(r"<(\d+)(?:-(\d+))?>", chain)]
+    with open(copy, "r+b") as f:
+        f.seek(off)
+        boot = f.read(512)
+        sector, reserved, fats = struct.unpack_from("<HxH", boot, 11) + (boot[16],)
+        fat_size = struct.unpack_from("<I", boot, 36)[0] * sector  # FAT32
+        for k in range(fats):
+            for a, b in clusters:
+                f.seek(off + reserved * sector + k * fat_size + 4 * a)
+                f.write(bytes(4 * (b - a + 1)))
+    return len(clusters) > 0
+
+
+def esp_clean(vm, esp):
+    """fsck.fat's verdict on the guest's ESP, which nothing has mounted: (clean, output)."""
+    st, out = vm.sh(f"fsck.fat -n /dev/vda{esp} 2>&1")
+    return st == 0, out
 
 
 def full_install(vm, url):
@@ -51,7 +92,11 @@ def main():
     srv = HttpServer()
     srv.add("v2.berth", (V2, 0, os.path.getsize(V2)))
     url = srv.url("v2.berth")
-    vm = VM("out/test/disk.raw", "powercut").start()
+    scratch = tempfile.mkdtemp(prefix="berth-powercut-")
+    disk = os.path.join(scratch, "disk.raw")
+    broken = half_written_temp_file("out/test/disk.raw", disk)
+    esp = partition_number(disk, "esp")
+    vm = VM(disk, "powercut").start()
     landed = {"0.1.0": 0, "0.2.0": 0}
     try:
         version, slot = ready_and_healthy(vm)
@@ -61,6 +106,11 @@ def main():
         st, last, took = full_install(vm, url)
         r.check(st == 0 and "installed berth_0.2.0+3.efi" in last,
                 f"a whole install takes {took:.0f} s; the cuts fall within it", last)
+        _, log = vm.sh("cat /tmp/install.log")
+        r.check(broken and "repaired the ESP" in log,
+                "the install repairs the half-written temporary file a cut left on the ESP", log)
+        clean, out = esp_clean(vm, esp)
+        r.check(clean, "fsck.fat finds the ESP clean after the install", out)
         for i in range(1, CUTS + 1):
             delay = rng.uniform(0, took)
             vm.send(f"berth-update install {url}")
@@ -89,6 +139,8 @@ def main():
             st, last, _ = full_install(vm, url)
             r.check(st == 0 and "installed berth_0.2.0+3.efi" in last,
                     f"cut {i}: installing again succeeds", last)
+            clean, out = esp_clean(vm, esp)
+            r.check(clean, f"cut {i}: fsck.fat finds the ESP clean after it", out)
         print(f"# cuts that came up on 0.1.0: {landed['0.1.0']}, on 0.2.0: {landed['0.2.0']}")
         vm.send("poweroff")
         code = vm.wait_exit(120)
@@ -98,6 +150,7 @@ def main():
     finally:
         srv.close()
         vm.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 main()
