@@ -20,10 +20,10 @@ SAN_CFLAGS := $(WARN) -O1 -g -Ilib -fsanitize=address,undefined -fno-omit-frame-
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
-INIT_SRC := $(wildcard init/*.c) lib/cmdline.c lib/verity.c lib/gpt.c lib/fileio.c
+INIT_SRC := $(wildcard init/*.c) lib/text.c lib/cmdline.c lib/verity.c lib/gpt.c lib/fileio.c
 BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c lib/fileio.c \
 	lib/version.c
-UPDATE_SRC := $(wildcard updater/*.c) lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c lib/fileio.c
+UPDATE_SRC := $(wildcard updater/*.c) lib/text.c lib/keyfile.c lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c lib/fileio.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean

@@ -19,19 +19,6 @@
 #define GPT_READ_MAX (8u << 20)
 #define POLL_MS 50
 
-static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
-{
-	char path[256];
-
-	if (pathf(path, sizeof(path), SYS_BLOCK "/%s/%s", dev, attr) < 0)
-		return -ENAMETOOLONG;
-	ssize_t n = read_text(path, buf, len);
-	if (n < 0)
-		return (int)n;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static bool has_attr(const char *dev, const char *attr)
 {
 	char path[256];
@@ -48,7 +35,7 @@ static bool candidate_disk(const char *name)
 
 	if (name[0] == '.' || has_attr(name, "partition") || strncmp(name, "fd", 2) == 0)
 		return false;
-	return read_attr(name, "size", size, sizeof(size)) == 0 && strcmp(size, "0") != 0;
+	return block_attr(name, "size", size, sizeof(size)) == 0 && strcmp(size, "0") != 0;
 }
 
 static ssize_t read_head(int fd, uint8_t *buf, size_t len)
@@ -75,7 +62,7 @@ static int disk_lookup(const char *disk, const char *uuid)
 	size_t sector = 512;
 	int r;
 
-	if (read_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
+	if (block_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
 		sector = (size_t)strtoul(attr, NULL, 10);
 	if (sector < 512 || sector > 65536)
 		return -EINVAL;
@@ -144,9 +131,9 @@ static int child_match(void *ctx, int dirfd, const char *name)
 		return 0;
 	if (pathf(rel, sizeof(rel), "%s/%s", f->disk, name) < 0)
 		return 0;
-	if (read_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != f->number)
+	if (block_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != f->number)
 		return 0;
-	if (read_attr(rel, "dev", attr, sizeof(attr)) < 0 || parse_devnum(attr, &maj, &min) < 0)
+	if (block_attr(rel, "dev", attr, sizeof(attr)) < 0 || parse_devnum(attr, &maj, &min) < 0)
 		return 0;
 	if (pathf(f->out->name, sizeof(f->out->name), "%s", name) < 0)
 		return 0;

@@ -100,3 +100,16 @@ int pathf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int block_attr(const char *dev, const char *attr, char *buf, size_t len)
+{
+	char path[256];
+
+	if (pathf(path, sizeof(path), "/sys/class/block/%s/%s", dev, attr) < 0)
+		return -ENAMETOOLONG;
+	ssize_t n = read_text(path, buf, len);
+	if (n < 0)
+		return (int)n;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

@@ -17,5 +17,7 @@ int sync_dir(const char *dir);
 int sync_parent(const char *path);
 /* snprintf for paths: 0, or -ENAMETOOLONG instead of a silently cut path. */
 __attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
+/* The first line of /sys/class/block/DEV/ATTR, without its newline, into BUF: 0 or -errno. */
+int block_attr(const char *dev, const char *attr, char *buf, size_t len);
 
 #endif

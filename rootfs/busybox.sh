@@ -8,34 +8,16 @@
 set -euo pipefail
 set -o errtrace
 
-me=${0##*/}
-die() {
-	echo "$me: error: $*" >&2
-	exit 1
-}
-trap 'echo "$me: error: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
-say() { echo "$me: $*" >&2; }
-
-: "${BERTH_SRC:?BERTH_SRC must name the berth source tree}"
-: "${BERTH_CACHE:?BERTH_CACHE must name the cache directory}"
+. "${BERTH_SRC:?BERTH_SRC must name the berth source tree}/image/lib/musl-source.sh"
 config=$BERTH_SRC/rootfs/busybox.config
 script=$BERTH_SRC/rootfs/busybox.sh
 [ -f "$config" ] || die "no config at $config"
 [ -f "$script" ] || die "no script at $script"
-for tool in musl-gcc gcc make readelf dpkg-source dpkg-parsechangelog flock sha256sum; do
-	command -v "$tool" >/dev/null || die "$tool not found (apt-get install musl-tools gcc make dpkg-dev util-linux)"
-done
-
+need_tools "musl-tools gcc make dpkg-dev util-linux" \
+	musl-gcc gcc make readelf dpkg-source dpkg-parsechangelog flock sha256sum
+musl_cache busybox
 srcroot=$BERTH_CACHE/src
-out=$BERTH_CACHE/busybox
-mkdir -p "$srcroot" "$out"
-# One busybox.sh at a time per cache: downloads, unpacking and builds share it.
-exec 9>"$out/.lock"
-flock 9
-
-. "$BERTH_SRC/image/lib/apt.sh"
-. "$BERTH_SRC/image/lib/musl-source.sh"
-apt_setup
+out=$OUT
 
 debian_source busybox "$srcroot"
 dsc=$DSC dsc_sha=$DSC_SHA version=$SRC_VERSION

@@ -9,33 +9,14 @@
 set -euo pipefail
 set -o errtrace
 
-me=${0##*/}
-die() {
-	echo "$me: error: $*" >&2
-	exit 1
-}
-trap 'echo "$me: error: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
-say() { echo "$me: $*" >&2; }
-
-: "${BERTH_SRC:?BERTH_SRC must name the berth source tree}"
-: "${BERTH_CACHE:?BERTH_CACHE must name the cache directory}"
+. "${BERTH_SRC:?BERTH_SRC must name the berth source tree}/image/lib/musl-source.sh"
 script=$BERTH_SRC/rootfs/dosfstools.sh
-for tool in musl-gcc gcc make dpkg-source autoreconf flock sha256sum readelf; do
-	command -v "$tool" >/dev/null || die "$tool not found (apt-get install musl-tools gcc make dpkg-dev autoconf automake util-linux binutils)"
-done
-
-out=$BERTH_CACHE/dosfstools
-mkdir -p "$out"
-# One dosfstools.sh at a time per cache: downloads, unpacking and builds share it.
-exec 9>"$out/.lock"
-flock 9
-
-. "$BERTH_SRC/image/lib/apt.sh"
-. "$BERTH_SRC/image/lib/musl-source.sh"
-apt_setup
+need_tools "musl-tools gcc make dpkg-dev autoconf automake util-linux binutils" \
+	musl-gcc gcc make dpkg-source autoreconf flock sha256sum readelf
+musl_cache dosfstools
 
 # No iconv: file names are only checked, never converted.
-musl_autotools dosfstools "$out" sbin/fsck.fat --without-iconv LDFLAGS="-static -Wl,--gc-sections -s"
+musl_autotools dosfstools sbin/fsck.fat --without-iconv LDFLAGS="-static -Wl,--gc-sections -s"
 bin=$PREFIX/sbin/fsck.fat
 if readelf -lW "$bin" | grep -q INTERP; then
 	rm -rf "$PREFIX"

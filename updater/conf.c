@@ -95,21 +95,3 @@ int update_conf_parse(const char *text, struct update_conf *c, char *err, size_t
 		return fail(err, errlen, "no compatible line");
 	return 0;
 }
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int key_parse(const char *text, size_t len, uint8_t pk[32])
-{
-	if (len != KEY_FILE_SIZE || text[64] != '\n')
-		return -EINVAL;
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		pk[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}

@@ -7,7 +7,6 @@
 
 #define UPDATE_CONF "/etc/berth/update.conf"
 #define KEY_DIR "/etc/berth/keys"
-#define KEY_FILE_SIZE 65 /* 64 lower-case hex digits and "\n" */
 #define HEALTH_DEADLINE_MAX 86400
 
 /*
@@ -22,8 +21,5 @@ struct update_conf {
 
 /* TEXT (NUL-terminated) into C. 0, or -EINVAL with ERR ("line N: ..."). */
 int update_conf_parse(const char *text, struct update_conf *c, char *err, size_t errlen);
-
-/* A key file's LEN bytes into an Ed25519 public key. 0 or -EINVAL. */
-int key_parse(const char *text, size_t len, uint8_t pk[32]);
 
 #endif

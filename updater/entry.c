@@ -1,4 +1,4 @@
-/* Boot entry names, the boot counter variable and os-release values (see entry.h). */
+/* Boot entry names and the boot counter variable (see entry.h). */
 #include "entry.h"
 
 #include <errno.h>
@@ -148,45 +148,4 @@ int boot_count_path(const uint8_t *var, size_t len, char *out, size_t outlen)
 			return 0;
 		p += part + 1;
 	}
-}
-
-/* VALUE (up to the end of its line) unquoted into OUT. */
-static int unquote(const char *v, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-	char quote = 0;
-
-	if (n && (v[0] == '"' || v[0] == '\'')) {
-		quote = v[0];
-		v++;
-		n--;
-		if (n && v[n - 1] == quote)
-			n--;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-		/* Inside double quotes a backslash escapes the next character. */
-		if (quote == '"' && c == '\\' && i + 1 < n)
-			c = v[++i];
-		if (o + 1 >= outlen)
-			return -ENOSPC;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-int os_release_value(const char *text, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key);
-
-	if (outlen == 0)
-		return -ENOSPC;
-	for (const char *line = text; *line;) {
-		size_t n = strcspn(line, "\n");
-		if (n > klen && strncmp(line, key, klen) == 0 && line[klen] == '=')
-			return unquote(line + klen + 1, n - klen - 1, out, outlen);
-		line += n + (line[n] == '\n');
-	}
-	return -ENOENT;
 }

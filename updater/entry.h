@@ -44,10 +44,4 @@ int entry_order(const struct entry_name *a, const struct entry_name *b);
  */
 int boot_count_path(const uint8_t *var, size_t len, char *out, size_t outlen);
 
-/*
- * KEY's value in os-release(5) TEXT (NUL-terminated), quotes removed.
- * 0, -ENOENT when KEY is absent, -ENOSPC when OUT is too short.
- */
-int os_release_value(const char *text, const char *key, char *out, size_t outlen);
-
 #endif

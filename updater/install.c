@@ -24,6 +24,7 @@
 
 #include "bundle.h"
 #include "conf.h"
+#include "keyfile.h"
 #include "trust.h"
 #include "update.h"
 #include "version.h"
@@ -90,16 +91,15 @@ static int load_keys(struct install *c)
 	}
 	while ((de = readdir(dir)) && c->nkeys < TRUSTED_KEYS_MAX) {
 		struct trusted_key *k = &c->keys[c->nkeys];
-		char path[PATH_MAX_ENTRY], text[KEY_FILE_SIZE + 2];
+		const char *why;
 		size_t len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len <= 4 || strcmp(de->d_name + len - 4, ".pub") != 0 ||
 		    len - 4 >= sizeof(k->name))
 			continue;
-		if (pathf(path, sizeof(path), KEY_DIR "/%s", de->d_name) < 0)
-			continue;
-		ssize_t n = read_text(path, text, sizeof(text));
-		if (n < 0 || key_parse(text, (size_t)n, k->pk) < 0) {
-			complain("ignoring %s: not 64 lower-case hex digits and a newline", path);
+		int r = keyfile_read(dirfd(dir), de->d_name, k->pk, KEYFILE_PUBLIC, &why);
+		if (r < 0) {
+			complain("ignoring " KEY_DIR "/%s: %s", de->d_name,
+				 r == -EINVAL ? why : strerror(-r));
 			continue;
 		}
 		memcpy(k->name, de->d_name, len - 4);

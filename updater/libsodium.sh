@@ -9,33 +9,14 @@
 set -euo pipefail
 set -o errtrace
 
-me=${0##*/}
-die() {
-	echo "$me: error: $*" >&2
-	exit 1
-}
-trap 'echo "$me: error: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
-say() { echo "$me: $*" >&2; }
-
-: "${BERTH_SRC:?BERTH_SRC must name the berth source tree}"
-: "${BERTH_CACHE:?BERTH_CACHE must name the cache directory}"
+. "${BERTH_SRC:?BERTH_SRC must name the berth source tree}/image/lib/musl-source.sh"
 script=$BERTH_SRC/updater/libsodium.sh
-for tool in musl-gcc gcc make dpkg-source autoreconf libtoolize flock sha256sum nm; do
-	command -v "$tool" >/dev/null || die "$tool not found (apt-get install musl-tools gcc make dpkg-dev autoconf automake libtool util-linux binutils)"
-done
-
-out=$BERTH_CACHE/libsodium-musl
-mkdir -p "$out"
-# One libsodium.sh at a time per cache: downloads, unpacking and builds share it.
-exec 9>"$out/.lock"
-flock 9
-
-. "$BERTH_SRC/image/lib/apt.sh"
-. "$BERTH_SRC/image/lib/musl-source.sh"
-apt_setup
+need_tools "musl-tools gcc make dpkg-dev autoconf automake libtool util-linux binutils" \
+	musl-gcc gcc make dpkg-source autoreconf libtoolize flock sha256sum nm
+musl_cache libsodium-musl
 
 lib=lib/libsodium.a
-musl_autotools libsodium "$out" "$lib" --disable-shared --enable-static --enable-minimal --disable-pie
+musl_autotools libsodium "$lib" --disable-shared --enable-static --enable-minimal --disable-pie
 # What berth-update calls: --enable-minimal must not have left it out.
 symbols=$(nm -g --defined-only "$PREFIX/$lib" 2>/dev/null)
 for sym in sodium_init crypto_sign_verify_detached crypto_hash_sha256_init \

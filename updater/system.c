@@ -25,6 +25,7 @@
 #include "cmdline.h"
 #include "gpt.h"
 #include "pe.h"
+#include "text.h"
 #include "update.h"
 
 #define SYS_BLOCK "/sys/class/block"
@@ -57,23 +58,10 @@ int boot_probe(struct boot *b)
 		complain("cannot read /etc/os-release: %s", strerror((int)-n));
 		return (int)n;
 	}
-	if (os_release_value(text, "VERSION_ID", b->version, sizeof(b->version)) < 0) {
+	if (osrelease_value(text, "VERSION_ID", b->version, sizeof(b->version)) < 0) {
 		complain("/etc/os-release has no usable VERSION_ID");
 		return -EINVAL;
 	}
-	return 0;
-}
-
-static int read_attr(const char *dev, const char *attr, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-
-	if (pathf(path, sizeof(path), SYS_BLOCK "/%s/%s", dev, attr) < 0)
-		return -ENAMETOOLONG;
-	ssize_t n = read_text(path, buf, len);
-	if (n < 0)
-		return (int)n;
-	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
 
@@ -151,7 +139,7 @@ static int partition_name(const char *disk, int number, char *out, size_t len)
 		char rel[PATH_MAX];
 		if (de->d_name[0] == '.' || pathf(rel, sizeof(rel), "%s/%s", disk, de->d_name) < 0)
 			continue;
-		if (read_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != number)
+		if (block_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != number)
 			continue;
 		r = pathf(out, len, "%s", de->d_name);
 		break;
@@ -209,7 +197,7 @@ int disk_probe(const struct boot *b, struct disk *d)
 		complain("cannot find the disk holding %s: %s", slaves[0], strerror(-r));
 		return r;
 	}
-	if (read_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
+	if (block_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
 		sector = (size_t)strtoul(attr, NULL, 10);
 	if (pathf(node, sizeof(node), "/dev/%s", disk) < 0)
 		return -ENAMETOOLONG;

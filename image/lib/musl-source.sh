@@ -1,6 +1,41 @@
 # Shared by the scripts that build Debian source packages with musl
-# (rootfs/busybox.sh, rootfs/dosfstools.sh, updater/libsodium.sh). Needs
-# apt_setup done and a `die` function in the caller.
+# (rootfs/busybox.sh, rootfs/dosfstools.sh, updater/libsodium.sh), which
+# source it first, after `set -euo pipefail` and `set -o errtrace`. It gives
+# them `die`, `say` and an ERR trap naming the failed line, checks
+# BERTH_SRC and BERTH_CACHE, and loads berth's apt (image/lib/apt.sh).
+
+me=${0##*/}
+die() {
+	echo "$me: error: $*" >&2
+	exit 1
+}
+trap 'echo "$me: error: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
+say() { echo "$me: $*" >&2; }
+
+: "${BERTH_SRC:?BERTH_SRC must name the berth source tree}"
+: "${BERTH_CACHE:?BERTH_CACHE must name the cache directory}"
+. "$BERTH_SRC/image/lib/apt.sh"
+
+# need_tools PACKAGES TOOL...: dies, naming the Debian PACKAGES to install,
+# unless every TOOL is on the PATH.
+need_tools() {
+	local packages=$1 tool
+	shift
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || die "$tool not found (apt-get install $packages)"
+	done
+}
+
+# musl_cache NAME: OUT=$BERTH_CACHE/NAME, made and locked for the rest of the
+# script (one build of NAME per cache at a time: downloads, unpacking and
+# builds share it), with berth's apt set up.
+musl_cache() {
+	OUT=$BERTH_CACHE/$1
+	mkdir -p "$OUT" "$BERTH_CACHE/src"
+	exec 9>"$OUT/.lock"
+	flock 9
+	apt_setup
+}
 
 # debian_source PACKAGE DIR: the candidate source version of PACKAGE, as
 # apt's (signed) Sources index names it, downloaded into DIR (apt skips
@@ -38,16 +73,16 @@ musl_uapi() {
 	echo "$uapi"
 }
 
-# musl_autotools PACKAGE OUT PRODUCT [CONFIGURE_ARG...]: Debian's source
+# musl_autotools PACKAGE PRODUCT [CONFIGURE_ARG...]: Debian's source
 # package PACKAGE (Debian's patches applied, configure remade with autoreconf
 # as Debian's build does) built with musl-gcc and installed under
-# OUT/<key>/, where <key> covers the source version, the .dsc, the calling
+# $OUT/<key>/ (musl_cache), where <key> covers the source version, the .dsc, the calling
 # script ($script), this file, the toolchain and the autotools. Nothing is
-# built when OUT/<key>/PRODUCT exists. Sets PREFIX to OUT/<key>. Needs a
-# `say` function too; the build's output is shown only when it fails.
+# built when $OUT/<key>/PRODUCT exists. Sets PREFIX to $OUT/<key>. The
+# build's output is shown only when it fails.
 musl_autotools() {
-	local pkg=$1 out=$2 product=$3 key uapi build src dest log start
-	shift 3
+	local pkg=$1 product=$2 out=$OUT key uapi build src dest log start
+	shift 2
 	debian_source "$pkg" "$BERTH_CACHE/src"
 	key=$({
 		printf 'version=%s\ndsc-sha256=%s\n' "$SRC_VERSION" "$DSC_SHA"

@@ -175,33 +175,11 @@ static void test_boot_count_path(void)
 	CHECK(boot_count_path(buf, n, out, sizeof(out)) == -EINVAL, "control characters refused");
 }
 
-static void test_os_release(void)
-{
-	static const char text[] = "NAME=\"berth\"\nVERSION_ID_LIKE=9\nVERSION_ID=0.2.0\n"
-				   "IMAGE_ID='berth'\nPRETTY_NAME=\"a \\\"b\\\" c\"\nEMPTY=";
-	char out[32];
-
-	CHECK(os_release_value(text, "VERSION_ID", out, sizeof(out)) == 0 && !strcmp(out, "0.2.0"),
-	      "VERSION_ID, not VERSION_ID_LIKE");
-	CHECK(os_release_value(text, "NAME", out, sizeof(out)) == 0 && !strcmp(out, "berth"),
-	      "double quotes removed");
-	CHECK(os_release_value(text, "IMAGE_ID", out, sizeof(out)) == 0 && !strcmp(out, "berth"),
-	      "single quotes removed");
-	CHECK(os_release_value(text, "PRETTY_NAME", out, sizeof(out)) == 0 &&
-		  !strcmp(out, "a \"b\" c"),
-	      "escapes in double quotes");
-	CHECK(os_release_value(text, "EMPTY", out, sizeof(out)) == 0 && !strcmp(out, ""),
-	      "an empty value at the end");
-	CHECK(os_release_value(text, "ID", out, sizeof(out)) == -ENOENT, "absent key");
-	CHECK(os_release_value(text, "NAME", out, 3) == -ENOSPC, "no room");
-}
-
 int main(void)
 {
 	test_parse();
 	test_format();
 	test_order();
 	test_boot_count_path();
-	test_os_release();
 	return CHECK_DONE();
 }

@@ -1,8 +1,8 @@
-/* unit: init/text.c */
+/* unit: lib/text.c */
 #include <errno.h>
 #include <string.h>
 
-#include "../../init/text.h"
+#include "../../lib/text.h"
 #include "check.h"
 
 static char out[64];
@@ -26,6 +26,9 @@ static void test_osrelease(void)
 	      "single-quoted value with a space");
 	CHECK(value(osr, "VERSION") == -ENOENT, "a key that is a prefix of another is absent");
 	CHECK(value(osr, "ID_LIKE") == -ENOENT, "absent key");
+	CHECK(value("VERSION_ID_LIKE=9\nVERSION_ID=2\n", "VERSION_ID") == 1 &&
+		  strcmp(out, "2") == 0,
+	      "a longer key that starts with KEY is another key");
 	CHECK(value("", "ID") == -ENOENT, "empty file");
 	CHECK(value("VERSION_ID=2", "VERSION_ID") == 1 && strcmp(out, "2") == 0,
 	      "no trailing newline");

@@ -50,35 +50,8 @@ static void test_conf(void)
 		CHECK(parse(bad[i].text, &c, bad[i].err) == -EINVAL, bad[i].err);
 }
 
-static void test_keys(void)
-{
-	static const char good[] = "00112233445566778899aabbccddeeff"
-				   "0123456789abcdef0123456789abcdef\n";
-	uint8_t pk[32];
-
-	CHECK(key_parse(good, sizeof(good) - 1, pk) == 0 && pk[0] == 0x00 && pk[1] == 0x11 &&
-		  pk[15] == 0xff && pk[31] == 0xef,
-	      "a key file");
-	char k[80];
-	memcpy(k, good, sizeof(good));
-	CHECK(key_parse(k, 64, pk) == -EINVAL, "no newline");
-	k[3] = 'A';
-	CHECK(key_parse(k, 65, pk) == -EINVAL, "upper case refused");
-	memcpy(k, good, sizeof(good));
-	k[10] = 'g';
-	CHECK(key_parse(k, 65, pk) == -EINVAL, "not hex");
-	memcpy(k, good, sizeof(good));
-	k[64] = ' ';
-	CHECK(key_parse(k, 65, pk) == -EINVAL, "space instead of newline");
-	memcpy(k, good, sizeof(good));
-	k[65] = '\n';
-	CHECK(key_parse(k, 66, pk) == -EINVAL, "a second newline");
-	CHECK(key_parse(k, 0, pk) == -EINVAL, "empty file");
-}
-
 int main(void)
 {
 	test_conf();
-	test_keys();
 	return CHECK_DONE();
 }

@@ -1,6 +1,7 @@
 /*
- * Pure text helpers for berth-init's configuration files: no system calls,
- * so tests/unit/test_text.c can exercise them on the host.
+ * Pure text helpers for the configuration files berth-init and berth-update
+ * read: no system calls, so tests/unit/test_text.c can exercise them on the
+ * host.
  */
 #ifndef BERTH_TEXT_H
 #define BERTH_TEXT_H

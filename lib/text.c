@@ -1,4 +1,4 @@
-/* Pure text helpers (see text.h). */
+/* Pure text helpers for the device programs (see text.h). */
 #include "text.h"
 
 #include <errno.h>
