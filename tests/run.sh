@@ -31,6 +31,8 @@ suite tests/bad-manifests.sh
 suite tests/fuzz/run.sh
 suite tests/build/layout.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
+# Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
+suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
 suite tests/history.sh
 suite tests/service/check.sh
 suite tests/rootfs/closure.sh out/containerd/work/root-tree
