@@ -27,8 +27,8 @@ auto-firmware no
 CONF
 boot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 if [ -n "$BERTH_SECURE_BOOT" ]; then
-	# Without asking (no one may be at the console); in a VM at once, on
-	# real hardware after a 15 s countdown a key press cancels.
+	# Only in setup mode, and without asking: in a VM at once, on real
+	# hardware after a countdown that a key press cancels.
 	echo "secure-boot-enroll force" >>"$w/esp/loader.conf"
 	sb_sign "$boot" "$w/esp/BOOTX64.EFI"
 	for var in PK KEK db; do
