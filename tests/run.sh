@@ -30,6 +30,7 @@ done
 suite tests/bad-manifests.sh
 suite tests/fuzz/run.sh
 suite tests/build/layout.sh
+suite tests/build/keygen.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
 # Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
 suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
