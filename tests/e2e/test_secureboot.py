@@ -126,10 +126,9 @@ def tampered_copy(disk):
     tampered = os.path.join(tmp, "tampered.efi")
     subprocess.run(["objcopy", "--update-section", f".cmdline={cmdline}", uki, tampered],
                    check=True)
-    # Whatever objcopy kept of the old signature no longer matches: drop it.
-    if "signature 1" in run("sbverify", "--list", tampered).stdout:
-        subprocess.run(["sbattach", "--remove", tampered], check=True, capture_output=True)
-    r.check(not verifies(tampered), "the re-packed UKI is not signed")
+    # objcopy leaves the signature (the PE certificate table) out.
+    r.check("No signature table" in run("sbverify", "--list", tampered).stderr,
+            "the re-packed UKI carries no signature")
     subprocess.run(["mcopy", "-o", "-i", esp_of(copy), tampered, f"::{entry}"], check=True,
                    env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
     return copy
