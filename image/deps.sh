@@ -13,8 +13,11 @@ packages=(
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci
-	# tests (clang: the libFuzzer targets; openssl: an independent Ed25519 check of bundles)
-	qemu-system-x86 qemu-utils ovmf python3 clang openssl
+	# Secure Boot: keys and certificates, EFI signature lists, signed PE files
+	# (faketime: sbsign stamps the signing time; the build fixes it)
+	openssl efitools sbsigntool faketime
+	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
+	qemu-system-x86 qemu-utils ovmf python3 clang
 )
 
 missing=()

@@ -1,4 +1,4 @@
-/* Signing keys for update bundles (lib/keyfile.h has their file format). */
+/* Signing keys: for update bundles (lib/keyfile.h has their file format), and Secure Boot's. */
 #ifndef BERTH_KEYS_H
 #define BERTH_KEYS_H
 
@@ -9,5 +9,14 @@
  * written) or 2 (usage).
  */
 int cmd_keygen(int argc, char **argv);
+
+/*
+ * `berth keygen --secure-boot PREFIX` (image/sbkeys.c): UEFI Secure Boot's
+ * PK, KEK and db as PREFIX-{PK,KEK,db}.key (RSA, PEM, mode 0600), .crt
+ * (self-signed X.509, PEM) and .auth (the signed EFI signature list
+ * systemd-boot enrols). No file may exist. Returns the exit status, as
+ * cmd_keygen.
+ */
+int sbkeys_keygen(const char *prefix);
 
 #endif

@@ -5,15 +5,17 @@
 # only there (berth.slot and the root and verity PARTUUIDs, of equal
 # length, so the sections sit at the same addresses in both). The disk's
 # ESP gets slot A's; an update bundle carries both, as an update may land
-# in either slot. Out: $BERTH_WORK/uki-a.efi, uki-b.efi (and their
-# cmdline-a, cmdline-b).
+# in either slot. With signing.secure_boot both are signed with the db key
+# (after the PE fixups below: the signature covers them). Out:
+# $BERTH_WORK/uki-a.efi, uki-b.efi (and their cmdline-a, cmdline-b).
 set -euo pipefail
 . "$BERTH_SRC/image/lib/uuid.sh"
+. "$BERTH_SRC/image/lib/secureboot.sh"
 
 w=$BERTH_WORK
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 . "$w/verity.env"
-rm -f "$w"/uki-[ab].efi "$w"/uki-[ab].efi.tmp "$w"/cmdline-[ab]
+rm -f "$w"/uki-[ab].efi "$w"/uki-[ab].efi.tmp "$w"/uki-[ab].efi.signed "$w"/cmdline-[ab]
 
 # objcopy stamps the PE header with the current time (and a checksum over
 # it): stamp SOURCE_DATE_EPOCH instead, and leave the checksum 0 ("none"),
@@ -52,6 +54,10 @@ for slot in a b; do
 	done
 	objcopy "${args[@]}" "$stub" "$w/uki-$slot.efi.tmp"
 	reproducible_pe "$w/uki-$slot.efi.tmp"
+	if [ -n "$BERTH_SECURE_BOOT" ]; then
+		sb_sign "$w/uki-$slot.efi.tmp" "$w/uki-$slot.efi.signed"
+		mv "$w/uki-$slot.efi.signed" "$w/uki-$slot.efi.tmp"
+	fi
 done
 # uki-b.efi last: its existence marks the stage's output complete.
 for slot in a b; do

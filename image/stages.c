@@ -169,6 +169,9 @@ static int export_manifest(const struct build_ctx *b)
 	r |= set_env_u64("BERTH_ROOT_SIZE", m->disk.root);
 	r |= set_env_u64("BERTH_VERITY_SIZE", m->disk.verity);
 	r |= set_env_u64("BERTH_DATA_SIZE", m->disk.data);
+	if (m->signing.secure_boot[0])
+		snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, m->signing.secure_boot);
+	r |= set_env("BERTH_SECURE_BOOT", m->signing.secure_boot[0] ? path : "");
 	if (m->signing.gpg_homedir[0]) {
 		snprintf(path, sizeof(path), "%s/%s", b->manifest_dir, m->signing.gpg_homedir);
 		r |= set_env("BERTH_GPG_HOMEDIR", path);
@@ -386,6 +389,28 @@ static int add_bundle_inputs(struct inputs *in, const struct build_ctx *b)
 	return r ? -1 : 0;
 }
 
+/*
+ * With signing.secure_boot, the key files the UKI stage (db's key and
+ * certificate) or the ESP stage (those and the three .auth files) reads.
+ * Without it nothing, so unsigned images keep their keys.
+ */
+static int add_secure_boot_inputs(struct inputs *in, const struct build_ctx *b, bool esp)
+{
+	static const char *const files[] = {"db.key", "db.crt", "PK.auth", "KEK.auth", "db.auth"};
+	const char *prefix = b->m->signing.secure_boot;
+	char path[8192];
+	int r = 0;
+
+	if (!prefix[0])
+		return 0;
+	inputs_add(in, "secure_boot", prefix);
+	for (size_t i = 0; i < (esp ? 5 : 2); i++) {
+		snprintf(path, sizeof(path), "%s/%s-%s", b->manifest_dir, prefix, files[i]);
+		r |= inputs_add_path(in, files[i], path);
+	}
+	return r ? -1 : 0;
+}
+
 static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 {
 	const struct stage *st = &stages[s];
@@ -423,6 +448,8 @@ static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 		r |= add_user_files(&in, b);
 	if (s == BUNDLE)
 		r |= add_bundle_inputs(&in, b);
+	if (s == UKI || s == ESP)
+		r |= add_secure_boot_inputs(&in, b, s == ESP);
 	inputs_hex(&in, keys[s]);
 	return r ? -1 : 0;
 }

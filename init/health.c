@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -138,13 +137,7 @@ static void deadline_passed(void)
 void health_start(void)
 {
 	read_deadline();
-	if (!is_mountpoint(EFIVARS)) {
-		int r = mount_on("efivarfs", EFIVARS, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				 NULL);
-		if (r < 0)
-			say("health: mount efivarfs: %s; boot counting is not visible",
-			    strerror(-r));
-	}
+	/* Stage 2 mounted efivarfs. */
 	counted = access(BOOT_COUNT_VAR, F_OK) == 0;
 	say("health: %s; deadline %u s",
 	    counted ? "a counted boot try (the entry has a boot counter)" : "not a counted try",

@@ -17,6 +17,9 @@
 #include "text.h"
 
 #define VAR_TIMEOUT_MS 5000
+#define EFIVARS "/sys/firmware/efi/efivars"
+#define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+#define SECURE_BOOT_FILE "/run/berth/secure-boot"
 
 static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
 			 const char *data)
@@ -58,6 +61,40 @@ static void mount_var(const struct boot_params *p, bool have_params)
 	if (r < 0)
 		say("/var: mount %s as ext4: %s%s; /var stays empty", node, strerror(-r),
 		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
+}
+
+/* The health gate reads boot counting's variable there; secure_boot_tell the firmware's state. */
+static void mount_efivars(void)
+{
+	int r = is_mountpoint(EFIVARS) ? 0
+				       : mount_on("efivarfs", EFIVARS, "efivarfs",
+						  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+
+	if (r < 0)
+		say("mount efivarfs: %s; boot counting and Secure Boot are not visible",
+		    strerror(-r));
+}
+
+/* A UEFI global boolean variable: '0' or '1' after efivarfs' 4 bytes of attributes; '?' unread. */
+static char efi_flag(const char *name)
+{
+	char path[128], value[8];
+
+	snprintf(path, sizeof(path), EFIVARS "/%s-" EFI_GLOBAL_GUID, name);
+	return read_text(path, value, sizeof(value)) == 5 ? (value[4] ? '1' : '0') : '?';
+}
+
+/* Once on the console and in SECURE_BOOT_FILE: whether the firmware enforces signatures. */
+static void secure_boot_tell(void)
+{
+	char line[40];
+	int len = snprintf(line, sizeof(line), "SecureBoot=%c SetupMode=%c\n",
+			   efi_flag("SecureBoot"), efi_flag("SetupMode"));
+
+	say("secure boot: %.*s", len - 1, line);
+	int r = write_file_atomic(SECURE_BOOT_FILE, line, (size_t)len, 0644, false);
+	if (r < 0)
+		say(SECURE_BOOT_FILE ": %s", strerror(-r));
 }
 
 static void os_version(char *out, size_t len)
@@ -103,6 +140,8 @@ noreturn void stage2(void)
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
 	hostname_setup();
+	mount_efivars();
+	secure_boot_tell();
 	os_version(version, sizeof(version));
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
 	network_start();

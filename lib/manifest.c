@@ -107,6 +107,7 @@ static const struct field signing_fields[] = {
      .what = "gpg home directory",
      .check = check_homedir,
      .exists = E_DIR},
+    {.key = "secure_boot", .kind = F_FUNC, .take = mf_take_secure_boot},
     {0},
 };
 

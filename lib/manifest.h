@@ -114,6 +114,8 @@ struct manifest {
 		char gpg_key[129]; /* OSTree commits are GPG-signed with this key id; "" = unsigned
 				    */
 		char gpg_homedir[1024]; /* optional, relative to the manifest's folder */
+		/* `berth keygen --secure-boot`'s PREFIX, relative; "" = no Secure Boot signing */
+		char secure_boot[1024];
 	} signing;
 	struct {
 		/* bytes, each a whole number of MiB */

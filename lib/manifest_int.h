@@ -98,6 +98,8 @@ int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size
 		   const yaml_node_t *v);
 int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		    const yaml_node_t *v);
+int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
+			const yaml_node_t *v);
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* Checks across sections, once the whole document is walked. */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root);

@@ -14,6 +14,8 @@ import time
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Enforces Secure Boot once keys are enrolled; OVMF_VARS holds none (setup mode).
+OVMF_CODE_SECBOOT = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 READY = re.compile(r"berth: ready version=(\S+) slot=([ab]) boot_ms=(\d+)")
 # Lines other writers put on the console (see VM.sh).
 CONSOLE_NOISE = re.compile(r"\[\s*\d+\.\d+\] |berth: |[a-z0-9][a-z0-9-]*\| |udhcpc: |time=\"|\x1b\[")
@@ -33,10 +35,13 @@ def free_port():
 
 
 class VM:
-    def __init__(self, disk, name, reboot=True, backing=True, forward=()):
+    def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
+                 vars=None):
         """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay.
         FORWARD: guest TCP ports reachable from the host; self.ports maps each
-        to a free port on 127.0.0.1."""
+        to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
+        (which needs SMM and a flash only SMM may write). VARS: a copy of this
+        firmware variables file (self.vars) instead of fresh, empty ones."""
         self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
         self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -49,11 +54,13 @@ class VM:
             self.disk, fmt = disk, "raw"
         self.ports = {p: free_port() for p in forward}
         self.vars = os.path.join(self.dir, "vars.fd")
-        shutil.copyfile(OVMF_VARS, self.vars)
+        shutil.copyfile(vars or OVMF_VARS, self.vars)
         self.cmd = [
-            "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "1024", "-smp", "2",
+            "qemu-system-x86_64", "-machine", "q35,smm=on" if secure_boot else "q35",
+            "-cpu", "max", "-m", "1024", "-smp", "2",
             "-nodefaults", "-no-user-config", "-display", "none",
-            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
+            + (OVMF_CODE_SECBOOT if secure_boot else OVMF_CODE),
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
             "-drive", f"file={self.disk},format={fmt},if=virtio",
             "-serial", "stdio",
@@ -64,6 +71,8 @@ class VM:
             # The watchdog berth-init arms; when it fires, QEMU resets the machine.
             "-device", "i6300esb", "-action", "watchdog=reset",
         ]
+        if secure_boot:
+            self.cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
         if not reboot:
             self.cmd.append("-no-reboot")
         self.buf = ""
