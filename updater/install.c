@@ -25,6 +25,7 @@
 #include "bundle.h"
 #include "conf.h"
 #include "keyfile.h"
+#include "pe.h"
 #include "trust.h"
 #include "update.h"
 #include "version.h"
@@ -478,6 +479,36 @@ static int read_back(struct install *c)
 	return 0;
 }
 
+/*
+ * Under Secure Boot, firmware refuses an unsigned UKI, and nothing would then
+ * run to count the failed try: an unsigned release would leave the machine
+ * at the firmware's prompt. Who signed it only firmware can tell (db); that
+ * it is signed at all is checked here, before the entry exists. Logs.
+ */
+static int check_signed(struct install *c)
+{
+	static uint8_t head[PE_HEAD_MAX];
+	uint64_t size = c->m.payload[target_uki(c)].size;
+	int r = secure_boot_on();
+
+	if (r <= 0)
+		return r;
+	ssize_t n = pread(c->uki_fd, head, sizeof(head), 0);
+	if (n < 0) {
+		complain("cannot read the UKI back from memory: %s", strerror(errno));
+		return -errno;
+	}
+	r = pe_signed(head, (size_t)n, size);
+	if (r == 0) {
+		complain("refused: Secure Boot is on and the bundle's UKI is not signed; firmware "
+			 "would not start it");
+		return -EPERM;
+	}
+	if (r < 0)
+		complain("refused: the bundle's UKI is not a PE file firmware could start");
+	return r < 0 ? -EINVAL : 0;
+}
+
 /* Step 5, first half: the checked UKI from memory into TMP_PATH on the ESP, synced. */
 static int write_uki(struct install *c)
 {
@@ -559,7 +590,7 @@ int install(const char *source, bool allow_downgrade)
 	    (r = source_open(&c.src, source)) < 0)
 		goto out;
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
-	    (r = read_back(&c)) < 0)
+	    (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
 		goto out;
 	r = add_entry(&c);
 out:

@@ -17,6 +17,11 @@
 #define S_VSIZE 8
 #define S_RAW_SIZE 16
 #define S_RAW_PTR 20
+#define OPT_PE32 0x10b
+#define OPT_PE32PLUS 0x20b
+#define OPT_DIRS_PE32 96 /* offset of the data directories in the optional header */
+#define OPT_DIRS_PE32PLUS 112
+#define DIR_SECURITY 4 /* the certificate table: Authenticode signatures */
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -33,15 +38,12 @@ static int name_is(const uint8_t field[8], const char *name, size_t n)
 	return memcmp(field, name, n) == 0 && (n == 8 || field[n] == 0);
 }
 
-int pe_find_section(const uint8_t *head, size_t len, uint64_t file_size, const char *name,
-		    struct pe_section *out)
+/*
+ * Checks the headers up to the end of the section table; sets *COFF to the
+ * COFF header's offset. 0, -EINVAL or -ENOSPC as pe_find_section.
+ */
+static int pe_headers(const uint8_t *head, size_t len, uint64_t file_size, uint64_t *coff)
 {
-	size_t n = name ? strlen(name) : 0;
-
-	if (!head || n == 0 || n > 8)
-		return -EINVAL;
-	if (len > file_size)
-		len = (size_t)file_size;
 	if (len < 2 || head[0] != 'M' || head[1] != 'Z')
 		return -EINVAL;
 	if (len < DOS_LFANEW + 4)
@@ -55,14 +57,31 @@ int pe_find_section(const uint8_t *head, size_t len, uint64_t file_size, const c
 		return -ENOSPC;
 	if (memcmp(head + pe, "PE\0\0", 4) != 0)
 		return -EINVAL;
-	const uint8_t *coff = head + pe + 4;
-	uint64_t count = le16(coff + COFF_SECTIONS);
-	uint64_t table = pe + 4 + COFF_SIZE + le16(coff + COFF_OPT_SIZE);
-	uint64_t end = table + count * SECTION_SIZE;
+	*coff = pe + 4;
+	uint64_t end = *coff + COFF_SIZE + le16(head + *coff + COFF_OPT_SIZE) +
+		       (uint64_t)le16(head + *coff + COFF_SECTIONS) * SECTION_SIZE;
 	if (end > file_size)
 		return -EINVAL;
 	if (end > len)
 		return -ENOSPC;
+	return 0;
+}
+
+int pe_find_section(const uint8_t *head, size_t len, uint64_t file_size, const char *name,
+		    struct pe_section *out)
+{
+	size_t n = name ? strlen(name) : 0;
+	uint64_t coff;
+	int r;
+
+	if (!head || n == 0 || n > 8)
+		return -EINVAL;
+	if (len > file_size)
+		len = (size_t)file_size;
+	if ((r = pe_headers(head, len, file_size, &coff)) < 0)
+		return r;
+	uint64_t count = le16(head + coff + COFF_SECTIONS);
+	uint64_t table = coff + COFF_SIZE + le16(head + coff + COFF_OPT_SIZE);
 
 	for (uint64_t i = 0; i < count; i++) {
 		const uint8_t *s = head + table + i * SECTION_SIZE;
@@ -80,4 +99,39 @@ int pe_find_section(const uint8_t *head, size_t len, uint64_t file_size, const c
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int pe_signed(const uint8_t *head, size_t len, uint64_t file_size)
+{
+	uint64_t coff;
+	int r;
+
+	if (!head)
+		return -EINVAL;
+	if (len > file_size)
+		len = (size_t)file_size;
+	if ((r = pe_headers(head, len, file_size, &coff)) < 0)
+		return r;
+	/* The data directories follow the optional header's fixed part, which PE32+ makes longer.
+	 */
+	uint64_t opt = coff + COFF_SIZE, opt_size = le16(head + coff + COFF_OPT_SIZE);
+	if (opt_size < 2)
+		return -EINVAL;
+	uint16_t magic = le16(head + opt);
+	uint64_t dirs = magic == OPT_PE32PLUS ? OPT_DIRS_PE32PLUS
+			: magic == OPT_PE32   ? OPT_DIRS_PE32
+					      : 0;
+	if (!dirs)
+		return -EINVAL;
+	/* NumberOfRvaAndSizes is the field just before the directories. */
+	if (opt_size < dirs || le32(head + opt + dirs - 4) <= DIR_SECURITY)
+		return 0;
+	if (opt_size < dirs + (DIR_SECURITY + 1) * 8)
+		return -EINVAL;
+	const uint8_t *d = head + opt + dirs + DIR_SECURITY * 8;
+	/* The security directory's address is a file offset, not an RVA. */
+	uint64_t where = le32(d), size = le32(d + 4);
+	if (size == 0)
+		return 0;
+	return where + size <= file_size ? 1 : -EINVAL;
 }

@@ -23,4 +23,11 @@ struct pe_section {
 int pe_find_section(const uint8_t *head, size_t len, uint64_t file_size, const char *name,
 		    struct pe_section *out);
 
+/*
+ * Whether the file (HEAD, LEN, FILE_SIZE as above) carries an Authenticode
+ * signature, i.e. a certificate table inside the file: 1 or 0; -EINVAL or
+ * -ENOSPC as pe_find_section. Says nothing of who signed it.
+ */
+int pe_signed(const uint8_t *head, size_t len, uint64_t file_size);
+
 #endif

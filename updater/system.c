@@ -394,6 +394,34 @@ static int efivars_mount(void)
 	return 0;
 }
 
+int secure_boot_on(void)
+{
+	uint8_t var[8];
+	int r = efivars_mount();
+
+	if (r < 0)
+		return r;
+	int fd =
+	    open(EFIVARS "/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		complain("cannot read SecureBoot: %s", strerror(errno));
+		return -errno;
+	}
+	ssize_t n = read(fd, var, sizeof(var));
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r == 0 && n != 5)
+		r = -EINVAL;
+	if (r < 0) {
+		complain("cannot read SecureBoot: %s", strerror(-r));
+		return r;
+	}
+	/* 4 bytes of attributes, then the UEFI boolean. */
+	return var[4] != 0;
+}
+
 int booted_counted_entry(char *file, size_t len)
 {
 	uint8_t var[4 + 2 * 512];

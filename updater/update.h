@@ -50,6 +50,8 @@ int take_lock(void);
 int esp_mount(const char *node, bool writable);
 int esp_umount(void);
 
+/* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
+int secure_boot_on(void);
 /*
  * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
  * the variable is absent (the booted entry has no counter); logs others.

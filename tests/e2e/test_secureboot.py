@@ -6,6 +6,9 @@
 - firmware with empty variables (setup mode): systemd-boot enrols PK, KEK
   and db on the first boot and resets; the machine then boots with Secure
   Boot enforced, which berth-init reports from efivarfs;
+- berth-update refuses a bundle whose UKIs are not signed (out/test-v2's)
+  while Secure Boot is on: firmware would refuse the entry and nothing
+  would count the failed tries;
 - a copy of the image whose UKI names another root hash (re-packed, so no
   longer signed), booted with the enrolled variables, is refused by the
   firmware: nothing of it runs.
@@ -18,9 +21,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, Report, Timeout, partition  # noqa: E402
+from vm import READY, VM, HttpServer, Report, Timeout, partition  # noqa: E402
 
 OUT = "out/secureboot"
+UNSIGNED = "out/test-v2/berth_0.2.0.berth"
 KEYS = "tests/manifests/keys/test-sb"
 STATE = "SecureBoot=1 SetupMode=0"
 
@@ -96,6 +100,7 @@ def enrol_and_boot(disk):
         code, out = vm.sh("cat /run/berth/secure-boot")
         r.check(code == 0 and out.strip() == STATE, "/run/berth/secure-boot says so", out)
         r.check(vm.seen(r"secureboot: Secure boot enabled"), "the kernel sees Secure Boot enabled")
+        refuses_unsigned(vm)
         vm.send("poweroff")
         vm.wait_exit()
         enrolled = os.path.join(tmp, "vars.fd")
@@ -106,6 +111,20 @@ def enrol_and_boot(disk):
         return None
     finally:
         vm.close()
+
+
+def refuses_unsigned(vm):
+    srv = HttpServer()
+    try:
+        srv.add("v2.berth", (UNSIGNED, 0, os.path.getsize(UNSIGNED)))
+        vm.wait_network()
+        code, out = vm.sh(f"berth-update install {srv.url('v2.berth')} 2>&1")
+        r.check(code == 1 and "Secure Boot is on and the bundle's UKI is not signed" in out,
+                "berth-update refuses a bundle with unsigned UKIs under Secure Boot", out)
+        code, out = vm.sh("berth-update status")
+        r.check(code == 0 and "berth_0.2.0" not in out, "no entry for it on the ESP", out)
+    finally:
+        srv.close()
 
 
 def tampered_copy(disk):

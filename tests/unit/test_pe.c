@@ -176,10 +176,48 @@ static void test_garbage(void)
 	CHECK(pe_find_section(NULL, 0, 0, ".cmdline", &s) == -EINVAL, "NULL head");
 }
 
+/* The certificate table: data directory 4 of the PE32+ optional header, at offset 112. */
+#define SECURITY_DIR (LFANEW + 24 + 112 + 4 * 8)
+
+static void test_signed(void)
+{
+	uint8_t *f = build();
+
+	put32(f + LFANEW + 24 + 108, 16); /* NumberOfRvaAndSizes */
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == 0, "no certificate table: not signed");
+	put32(f + SECURITY_DIR, 0x2800);
+	put32(f + SECURITY_DIR + 4, 0x800);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == 1, "a certificate table at the end: signed");
+	CHECK(pe_signed(f, 0x400, FILE_SIZE) == 1, "the headers alone are enough");
+	CHECK(pe_signed(f, 0x2900, 0x2900) == -EINVAL, "a certificate table past the file's end");
+	put32(f + SECURITY_DIR, 0xfffffff0u);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == -EINVAL, "no wrap-around");
+	put32(f + SECURITY_DIR, 0x2800);
+	put32(f + LFANEW + 24 + 108, 4);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == 0,
+	      "fewer than 5 data directories: no certificate table");
+	put32(f + LFANEW + 24 + 108, 16);
+	put16(f + LFANEW + 24, 0x10b);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == 0,
+	      "PE32: the directories sit 16 bytes earlier (this one is empty)");
+	put16(f + LFANEW + 24, 0x999);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == -EINVAL, "unknown optional header magic");
+	put16(f + LFANEW + 24, 0x20b);
+	put16(f + LFANEW + 4 + 16, 120);
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == -EINVAL,
+	      "an optional header too short for directory 4");
+	put16(f + LFANEW + 4 + 16, OPT_SIZE);
+	CHECK(pe_signed(f, 0x100, FILE_SIZE) == -ENOSPC, "headers cut short");
+	f[0] = 'X';
+	CHECK(pe_signed(f, FILE_SIZE, FILE_SIZE) == -EINVAL, "not a PE file");
+	free(f);
+}
+
 int main(void)
 {
 	test_valid();
 	test_truncated();
 	test_garbage();
+	test_signed();
 	return CHECK_DONE();
 }
