@@ -24,7 +24,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
 		   "       berth log NAME [--repo DIR]\n"
 		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
-		   "       berth keygen PREFIX\n");
+		   "       berth keygen PREFIX\n"
+		   "       berth keygen --verity PREFIX\n");
 }
 
 /* The source tree is the folder above build/, where this program lives. */
