@@ -142,10 +142,10 @@ static void test_kernel_errors(void)
 		   "6:23", "'keys/nocrt.crt' (relative to the manifest's folder): No such file");
 	expect_err("key and certificate swapped",
 		   CONFIG ROOTFS "signing: {verity_key: keys/swap}\n", "6:23",
-		   "signing.verity_key: 'keys/swap.key' is not a PEM private key");
+		   "signing.verity_key: 'keys/swap.key' is not an unencrypted PEM private key");
 	/* openssl would ask for its passphrase, and the build would wait. */
 	expect_err("encrypted key", CONFIG ROOTFS "signing: {verity_key: keys/enc}\n", "6:23",
-		   "'keys/enc.key' is not a PEM private key");
+		   "'keys/enc.key' is not an unencrypted PEM private key");
 	expect_err("verity key outside the folder", CONFIG ROOTFS "signing: {verity_key: ../v}\n",
 		   "6:23", "signing.verity_key: bad key prefix");
 	expect_err("verity key a list", CONFIG ROOTFS "signing: {verity_key: [a]}\n", "6:23",
