@@ -53,7 +53,8 @@ for slot in a b; do
 	cmdline+=" berth.slot=$slot berth.data=PARTUUID=$(derive_uuid data)"
 	[ -z "$sig" ] || cmdline+=" berth.roothash_sig=$sig"
 	# The kernel keeps COMMAND_LINE_SIZE (2048) bytes with its NUL, and the
-	# small kernel puts its built-in line (kernel-config/verity.config) first.
+	# small kernel puts its built-in line (kernel-config/verity.config, 30
+	# bytes) first: 64 bytes are left for it.
 	if [ $((${#cmdline} + 64)) -gt 2047 ]; then
 		echo "berth: the kernel command line is ${#cmdline} bytes; with the kernel's own it would not fit in 2048: shorten kernel.cmdline" >&2
 		exit 1

@@ -259,10 +259,12 @@ int cmdline_base64_decode(const char *in, unsigned char *out, size_t len)
 			d[j] = b64_digit(in[i + j]);
 			/* Padding only in the last group, and only at its end. */
 			if (in[i + j] == '=' && i + 4 == n && j >= 2 &&
-			    (j == 3 || in[i + 3] == '='))
-				d[j] = 0, pad++;
-			else if (d[j] < 0)
+			    (j == 3 || in[i + 3] == '=')) {
+				d[j] = 0;
+				pad++;
+			} else if (d[j] < 0) {
 				return -EINVAL;
+			}
 		}
 		unsigned v = (unsigned)d[0] << 18 | (unsigned)d[1] << 12 | (unsigned)d[2] << 6 |
 			     (unsigned)d[3];
