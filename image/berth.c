@@ -25,7 +25,8 @@ static void usage(FILE *f)
 		   "       berth log NAME [--repo DIR]\n"
 		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
 		   "       berth keygen PREFIX\n"
-		   "       berth keygen --secure-boot PREFIX\n");
+		   "       berth keygen --secure-boot PREFIX\n"
+		   "       berth keygen --verity PREFIX\n");
 }
 
 /* The source tree is the folder above build/, where this program lives. */

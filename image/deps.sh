@@ -10,6 +10,9 @@ packages=(
 	musl-tools binutils
 	# BusyBox and libsodium from Debian's source packages, built with musl
 	dpkg-dev autoconf automake libtool
+	# the kernel built from kernel-config/ (build-kernel.sh); openssl also signs
+	# its root hash and, in the tests, checks bundles' Ed25519 signatures
+	bc bison flex libssl-dev libelf-dev openssl
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci

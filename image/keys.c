@@ -55,10 +55,14 @@ int cmd_keygen(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[0], "--secure-boot") && argv[1][0] && argv[1][0] != '-')
 		return sbkeys_keygen(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "--verity") && argv[1][0] && argv[1][0] != '-')
+		return keygen_verity(argv[1]);
 	if (argc != 1 || argv[0][0] == '-' || !argv[0][0]) {
-		fprintf(stderr, "usage: berth keygen PREFIX  (writes PREFIX.key and PREFIX.pub)\n"
-				"       berth keygen --secure-boot PREFIX  (writes "
-				"PREFIX-{PK,KEK,db}.{key,crt,auth})\n");
+		fprintf(stderr,
+			"usage: berth keygen PREFIX  (writes PREFIX.key and PREFIX.pub)\n"
+			"       berth keygen --secure-boot PREFIX  (writes "
+			"PREFIX-{PK,KEK,db}.{key,crt,auth})\n"
+			"       berth keygen --verity PREFIX  (PREFIX.key and PREFIX.crt)\n");
 		return 2;
 	}
 	if (snprintf(key_path, sizeof(key_path), "%s.key", argv[0]) >= (int)sizeof(key_path) ||

@@ -19,4 +19,11 @@ int cmd_keygen(int argc, char **argv);
  */
 int sbkeys_keygen(const char *prefix);
 
+/*
+ * `berth keygen --verity PREFIX`: an RSA key in PREFIX.key (mode 0600) and
+ * its self-signed X.509 certificate in PREFIX.crt, made with openssl, for
+ * signing.verity_key. Neither file may exist. Returns the exit status.
+ */
+int keygen_verity(const char *prefix);
+
 #endif

@@ -178,6 +178,14 @@ static int export_manifest(const struct build_ctx *b)
 	} else {
 		r |= set_env("BERTH_GPG_HOMEDIR", "");
 	}
+	/* The kernel stage builds the certificate in; the UKI stage signs the root hash. */
+	path[0] = '\0';
+	if (m->signing.verity_key[0])
+		snprintf(path, sizeof(path), "%s/%s.crt", b->manifest_dir, m->signing.verity_key);
+	r |= set_env("BERTH_VERITY_CERT", path);
+	if (m->signing.verity_key[0])
+		snprintf(path, sizeof(path), "%s/%s.key", b->manifest_dir, m->signing.verity_key);
+	r |= set_env("BERTH_VERITY_KEY", path);
 	return r ? -EINVAL : 0;
 }
 
@@ -411,16 +419,46 @@ static int add_secure_boot_inputs(struct inputs *in, const struct build_ctx *b, 
 	return r ? -1 : 0;
 }
 
+/* `kernel.source: config` swaps the kernel stage's script. */
+static const char *stage_script(const struct build_ctx *b, int s)
+{
+	if (s == KERNEL && b->m->kernel.source == KERNEL_SOURCE_CONFIG)
+		return "kernel-config/build-kernel.sh";
+	return stages[s].script;
+}
+
+/*
+ * With a verity key the kernel is built from the fragments with its
+ * certificate, and the UKI's command line carries a signature by its key.
+ */
+static int add_verity_inputs(struct inputs *in, const struct build_ctx *b, int s)
+{
+	char path[4200];
+	int r = 0;
+
+	if (!b->m->signing.verity_key[0])
+		return 0;
+	if (s == KERNEL) {
+		snprintf(path, sizeof(path), "%s/kernel-config", b->src);
+		r |= inputs_add_path(in, "kernel-config", path);
+	}
+	r |= inputs_add_path(in, "verity certificate", getenv("BERTH_VERITY_CERT"));
+	if (s == UKI)
+		r |= inputs_add_path(in, "verity key", getenv("BERTH_VERITY_KEY"));
+	return r ? -1 : 0;
+}
+
 static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 {
 	const struct stage *st = &stages[s];
+	const char *script = stage_script(b, s);
 	struct inputs in;
 	char path[4200];
 	int r = 0;
 
 	inputs_init(&in, st->name);
-	if (st->script) {
-		snprintf(path, sizeof(path), "%s/%s", b->src, st->script);
+	if (script) {
+		snprintf(path, sizeof(path), "%s/%s", b->src, script);
 		r |= inputs_add_path(&in, "script", path);
 	} else {
 		/* The stage is code of this program: the one running, even if since replaced. */
@@ -450,6 +488,8 @@ static int stage_key(const struct build_ctx *b, int s, char keys[][65])
 		r |= add_bundle_inputs(&in, b);
 	if (s == UKI || s == ESP)
 		r |= add_secure_boot_inputs(&in, b, s == ESP);
+	if (s == KERNEL || s == UKI)
+		r |= add_verity_inputs(&in, b, s);
 	inputs_hex(&in, keys[s]);
 	return r ? -1 : 0;
 }
@@ -583,8 +623,8 @@ static int run_stage(const struct build_ctx *b, int s)
 	char script[4200] = "berth", log[4200], key[4200];
 	int r;
 
-	if (stages[s].script)
-		snprintf(script, sizeof(script), "%s/%s", b->src, stages[s].script);
+	if (stage_script(b, s))
+		snprintf(script, sizeof(script), "%s/%s", b->src, stage_script(b, s));
 	stage_file(b, s, "log", log, sizeof(log));
 	stage_file(b, s, "key", key, sizeof(key));
 	if (unlink(key) < 0 && errno != ENOENT) {

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dm-ioctl.h>
+#include <linux/keyctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -105,6 +107,21 @@ static int wait_node(dev_t dev, char *node, size_t nodelen)
 }
 
 /*
+ * The root hash signature as the user key the table names. dm-verity looks
+ * it up with request_key() in the context of the process loading the
+ * table, this one: its session keyring (made on first use) is searched.
+ */
+static int add_sig_key(const struct boot_params *p)
+{
+	if (syscall(SYS_add_key, "user", VERITY_SIG_KEY_DESC, p->roothash_sig, p->roothash_sig_len,
+		    KEY_SPEC_SESSION_KEYRING) >= 0)
+		return 0;
+	int e = errno;
+	say("dm: adding the root hash signature as key " VERITY_SIG_KEY_DESC ": %s", strerror(e));
+	return -e;
+}
+
+/*
  * Creates the read-only verity device "root" over DATA and HASH and writes
  * its node path into NODE. Returns 0 or -errno; the reason is logged.
  */
@@ -119,6 +136,8 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
 		say("dm: cannot build the verity table: %s", strerror(-r));
 		return r;
 	}
+	if (p->roothash_sig_len && (r = add_sig_key(p)) < 0)
+		return r;
 	int ctl = open_control();
 	if (ctl < 0) {
 		say("dm: %s: %s (is dm_mod loaded?)", DM_CONTROL, strerror(-ctl));

@@ -8,9 +8,11 @@
 #include <string.h>
 
 /* Long enough for any well-formed value we accept; longer ones are rejected. */
-#define VALUE_MAX 512
+#define VALUE_MAX ((CMDLINE_SIG_MAX + 2) / 3 * 4 + 1)
 
-enum key { K_ROOTHASH, K_DATA, K_HASH, K_OPTIONS, K_SLOT, K_VAR, K_COUNT };
+/* The keys from K_OPTIONAL on may be absent. */
+enum key { K_ROOTHASH, K_DATA, K_HASH, K_OPTIONS, K_SLOT, K_VAR, K_SIG, K_COUNT };
+#define K_OPTIONAL K_SIG
 
 static const char *const key_names[K_COUNT] = {
     [K_ROOTHASH] = "roothash",
@@ -19,6 +21,7 @@ static const char *const key_names[K_COUNT] = {
     [K_OPTIONS] = "systemd.verity_root_options",
     [K_SLOT] = "berth.slot",
     [K_VAR] = "berth.data",
+    [K_SIG] = "berth.roothash_sig",
 };
 
 struct raw {
@@ -235,6 +238,58 @@ static int parse_options(char *value, struct boot_params *p, char *err, size_t e
 	return 0;
 }
 
+static int b64_digit(char c)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *at = c ? strchr(digits, c) : NULL;
+
+	return at ? (int)(at - digits) : -1;
+}
+
+int cmdline_base64_decode(const char *in, unsigned char *out, size_t len)
+{
+	size_t n = strlen(in), o = 0;
+
+	if (n == 0 || n % 4)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 4) {
+		int d[4], pad = 0;
+		for (int j = 0; j < 4; j++) {
+			d[j] = b64_digit(in[i + j]);
+			/* Padding only in the last group, and only at its end. */
+			if (in[i + j] == '=' && i + 4 == n && j >= 2 &&
+			    (j == 3 || in[i + 3] == '=')) {
+				d[j] = 0;
+				pad++;
+			} else if (d[j] < 0) {
+				return -EINVAL;
+			}
+		}
+		unsigned v = (unsigned)d[0] << 18 | (unsigned)d[1] << 12 | (unsigned)d[2] << 6 |
+			     (unsigned)d[3];
+		if (o + 3 - (size_t)pad > len)
+			return -ENOSPC;
+		out[o++] = (unsigned char)(v >> 16);
+		if (pad < 2)
+			out[o++] = (unsigned char)(v >> 8);
+		if (pad < 1)
+			out[o++] = (unsigned char)v;
+	}
+	return (int)o;
+}
+
+static int parse_sig(const char *value, struct boot_params *p, char *err, size_t errlen)
+{
+	int n = cmdline_base64_decode(value, p->roothash_sig, sizeof(p->roothash_sig));
+
+	if (n < 0)
+		return fail(err, errlen, "berth.roothash_sig= must be base64 of at most %d bytes",
+			    CMDLINE_SIG_MAX);
+	p->roothash_sig_len = (size_t)n;
+	return 0;
+}
+
 static int parse_value(enum key k, char *value, struct boot_params *p, char *err, size_t errlen)
 {
 	switch (k) {
@@ -253,6 +308,8 @@ static int parse_value(enum key k, char *value, struct boot_params *p, char *err
 			return fail(err, errlen, "berth.slot= must be a or b");
 		p->slot = value[0];
 		return 0;
+	case K_SIG:
+		return parse_sig(value, p, err, errlen);
 	case K_COUNT:
 		break;
 	}
@@ -271,6 +328,8 @@ int cmdline_parse(const char *line, struct boot_params *p, char *err, size_t err
 		return fail(err, errlen, "no kernel command line");
 	collect(line, &raw);
 	for (int k = 0; k < K_COUNT; k++) {
+		if (!raw.seen[k] && k >= K_OPTIONAL)
+			continue;
 		if (!raw.seen[k])
 			return fail(err, errlen, "missing %s=", key_names[k]);
 		if (raw.too_long[k])

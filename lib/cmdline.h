@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #define CMDLINE_UUID_LEN 36
+/* A PKCS#7 signature of the root hash: an RSA-2048 one is about 400 bytes. */
+#define CMDLINE_SIG_MAX 1024
 
 /*
  * Parameters, following systemd's names where systemd has one:
@@ -16,7 +18,8 @@
  *   systemd.verity_root_options=salt=<hex>,data-blocks=<n>,hash-offset=<bytes>[,restart-on-corruption|panic-on-corruption]
  *   berth.slot=a|b
  *   berth.data=PARTUUID=<uuid>
- * Everything else on the line is ignored.
+ * and, optional, berth.roothash_sig=<base64 of a DER PKCS#7 signature of
+ * the roothash string>. Everything else on the line is ignored.
  */
 struct boot_params {
 	char roothash[129];
@@ -28,6 +31,8 @@ struct boot_params {
 	char data_uuid[CMDLINE_UUID_LEN + 1];
 	char slot; /* 'a' or 'b' */
 	enum { ON_CORRUPTION_EIO, ON_CORRUPTION_RESTART, ON_CORRUPTION_PANIC } on_corruption;
+	unsigned char roothash_sig[CMDLINE_SIG_MAX];
+	size_t roothash_sig_len; /* 0: none given */
 };
 
 /*
@@ -36,5 +41,12 @@ struct boot_params {
  * one-line reason in ERR.
  */
 int cmdline_parse(const char *line, struct boot_params *p, char *err, size_t errlen);
+
+/*
+ * Decode IN, standard base64 with '=' padding and nothing else, into OUT
+ * (LEN bytes). Returns the decoded length, -EINVAL for malformed input or
+ * -ENOSPC when OUT is too small.
+ */
+int cmdline_base64_decode(const char *in, unsigned char *out, size_t len);
 
 #endif

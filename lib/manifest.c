@@ -79,6 +79,8 @@ static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, 
 static const struct field kernel_fields[] = {
     STRING("package", true, kernel.package, "package name", check_package),
     STRING("cmdline", false, kernel.cmdline, "kernel command line", check_cmdline),
+    NUMBER("source", offsetof(struct manifest, kernel.source), "kernel source",
+	   mf_parse_kernel_source),
     {0},
 };
 
@@ -108,6 +110,7 @@ static const struct field signing_fields[] = {
      .check = check_homedir,
      .exists = E_DIR},
     {.key = "secure_boot", .kind = F_FUNC, .take = mf_take_secure_boot},
+    {.key = "verity_key", .kind = F_FUNC, .take = mf_take_verity_key},
     {0},
 };
 
@@ -849,6 +852,8 @@ static int check_document(struct ctx *c)
 	int r = mf_walk_map(c, root, top_fields, "");
 	if (r == 0)
 		r = mf_check_containers(c, root);
+	if (r == 0)
+		r = mf_check_kernel(c, root);
 	if (r)
 		return r;
 	if (!c->m->channel[0])

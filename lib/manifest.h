@@ -96,8 +96,10 @@ struct manifest {
 	char name[33];	  /* [a-z0-9][a-z0-9-]*, used in file names */
 	char version[65]; /* MAJOR.MINOR.PATCH[-PRERELEASE], see manifest.c */
 	struct {
-		char package[129]; /* Debian package, e.g. linux-image-amd64 */
+		char package[129]; /* Debian package, e.g. linux-image-amd64 or linux-source-6.1 */
 		char cmdline[1025];
+		/* Debian's kernel package, or built from kernel-config/ (docs/kernel.md) */
+		enum { KERNEL_SOURCE_DEBIAN, KERNEL_SOURCE_CONFIG } source;
 	} kernel;
 	char channel[33]; /* OSTree ref berth/<name>/<arch>/<channel>; default "stable" */
 	struct {
@@ -116,6 +118,7 @@ struct manifest {
 		char gpg_homedir[1024]; /* optional, relative to the manifest's folder */
 		/* `berth keygen --secure-boot`'s PREFIX, relative; "" = no Secure Boot signing */
 		char secure_boot[1024];
+		char verity_key[1024];	/* PREFIX of PREFIX.key, PREFIX.crt; relative; "" = none */
 	} signing;
 	struct {
 		/* bytes, each a whole number of MiB */

@@ -101,7 +101,10 @@ int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, siz
 int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 			const yaml_node_t *v);
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+const char *mf_parse_kernel_source(const char *s, void *dst);
+int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* Checks across sections, once the whole document is walked. */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root);
+int mf_check_kernel(struct ctx *c, const yaml_node_t *root);
 
 #endif

@@ -32,13 +32,13 @@ static bool valid_devnum(const char *s)
 	return minor > 0 && s[minor] == '\0';
 }
 
-static const char *corruption_opts(const struct boot_params *p)
+static const char *corruption_opt(const struct boot_params *p)
 {
 	switch (p->on_corruption) {
 	case ON_CORRUPTION_RESTART:
-		return " 1 restart_on_corruption";
+		return " restart_on_corruption";
 	case ON_CORRUPTION_PANIC:
-		return " 1 panic_on_corruption";
+		return " panic_on_corruption";
 	case ON_CORRUPTION_EIO:
 		break;
 	}
@@ -63,10 +63,18 @@ int verity_table(const struct boot_params *p, const char *data_dev, const char *
 	    p->on_corruption != ON_CORRUPTION_PANIC)
 		return -EINVAL;
 
-	int n = snprintf(buf, len, "1 %s %s %d %d %" PRIu64 " %" PRIu64 " sha256 %s %s%s", data_dev,
-			 hash_dev, VERITY_BLOCK_SIZE, VERITY_BLOCK_SIZE, p->data_blocks,
+	const char *corruption = corruption_opt(p);
+	const char *sig = p->roothash_sig_len ? " root_hash_sig_key_desc " VERITY_SIG_KEY_DESC : "";
+	/* The optional arguments are counted in words: a key and its value are two. */
+	int n_opts = (corruption[0] ? 1 : 0) + (sig[0] ? 2 : 0);
+	char count[4] = "";
+
+	if (n_opts)
+		snprintf(count, sizeof(count), " %d", n_opts);
+	int n = snprintf(buf, len, "1 %s %s %d %d %" PRIu64 " %" PRIu64 " sha256 %s %s%s%s%s",
+			 data_dev, hash_dev, VERITY_BLOCK_SIZE, VERITY_BLOCK_SIZE, p->data_blocks,
 			 p->hash_offset / VERITY_BLOCK_SIZE, p->roothash,
-			 p->salt[0] ? p->salt : "-", corruption_opts(p));
+			 p->salt[0] ? p->salt : "-", count, corruption, sig);
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	*sectors = p->data_blocks * (VERITY_BLOCK_SIZE / 512);

@@ -8,10 +8,13 @@
 #include "cmdline.h"
 
 #define VERITY_BLOCK_SIZE 4096
+/* The user key berth-init adds the root hash signature as (dm-verity looks it up by this). */
+#define VERITY_SIG_KEY_DESC "berth:roothash"
 
 /*
  * Build "<version> <data_dev> <hash_dev> 4096 4096 <data_blocks>
- * <hash_start> sha256 <roothash> <salt> [<#opts> <opts>]" into BUF.
+ * <hash_start> sha256 <roothash> <salt> [<#opts> <opts>]" into BUF; with a
+ * root hash signature in P the options name the key VERITY_SIG_KEY_DESC.
  * DATA_DEV and HASH_DEV are "major:minor". *SECTORS gets the target length
  * in 512-byte sectors. Returns 0, -EINVAL for bad parameters (hex digests
  * of the wrong length, zero blocks, hash offset not block aligned) or

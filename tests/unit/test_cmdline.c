@@ -244,6 +244,74 @@ static void test_too_long(void)
 	      "reason truncated to the buffer");
 }
 
+static int b64(const char *in, unsigned char *out, size_t len)
+{
+	memset(out, 0xee, len);
+	return cmdline_base64_decode(in, out, len);
+}
+
+static void test_base64(void)
+{
+	unsigned char out[16];
+
+	CHECK(b64("Zm9vYmFy", out, sizeof(out)) == 6 && memcmp(out, "foobar", 6) == 0,
+	      "base64 without padding");
+	CHECK(b64("Zm9vYg==", out, sizeof(out)) == 4 && memcmp(out, "foob", 4) == 0,
+	      "base64 with two padding characters");
+	CHECK(b64("Zm9vYmE=", out, sizeof(out)) == 5 && memcmp(out, "fooba", 5) == 0,
+	      "base64 with one padding character");
+	CHECK(b64("+/+/", out, sizeof(out)) == 3 && out[0] == 0xfb && out[1] == 0xff &&
+		  out[2] == 0xbf,
+	      "base64 '+' and '/'");
+	CHECK(b64("AAAA", out, sizeof(out)) == 3 && out[0] == 0 && out[3] == 0xee,
+	      "zero bytes decoded, nothing written past them");
+	CHECK(b64("Zm9vYmFy", out, 6) == 6, "exact fit");
+	CHECK(b64("Zm9vYmFy", out, 5) == -ENOSPC, "one byte short");
+	CHECK(b64("Zm9vYg==", out, 4) == 4, "padding needs no room");
+
+	static const char *const bad[] = {
+	    "",		/* empty */
+	    "Zm9",	/* not a multiple of 4 */
+	    "Zm9vY",	/* not a multiple of 4 */
+	    "Zm9v-mFy", /* base64url's '-' */
+	    "Zm9v_mFy", /* base64url's '_' */
+	    "Zm9vY===", /* three padding characters */
+	    "Zm9=YmFy", /* padding before the end */
+	    "Zm9vY=E=", /* padding in the middle of the last group */
+	    "====",	/* only padding */
+	    "Zm9v YmFy" /* a space */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "base64 \"%s\" rejected", bad[i]);
+		CHECK(b64(bad[i], out, sizeof(out)) == -EINVAL, name);
+	}
+}
+
+static void test_sig(void)
+{
+	char line[4096];
+
+	CHECK(parse(GOOD) == 0 && p.roothash_sig_len == 0, "no signature: optional");
+	snprintf(line, sizeof(line), "%s berth.roothash_sig=Zm9vYmFy", GOOD);
+	CHECK(parse(line) == 0 && p.roothash_sig_len == 6 &&
+		  memcmp(p.roothash_sig, "foobar", 6) == 0,
+	      "signature decoded");
+	snprintf(line, sizeof(line), "%s berth.roothash_sig=Zm9v!mFy", GOOD);
+	CHECK(parse(line) == -EINVAL && strstr(err, "berth.roothash_sig="), "bad base64 refused");
+	snprintf(line, sizeof(line), "%s berth.roothash_sig=", GOOD);
+	CHECK(parse(line) == -EINVAL, "empty signature refused");
+
+	/* The largest signature that fits, and one group more. */
+	int n = snprintf(line, sizeof(line), "%s berth.roothash_sig=", GOOD);
+	for (int i = 0; i < CMDLINE_SIG_MAX / 3; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "AAAA");
+	snprintf(line + n, sizeof(line) - (size_t)n, "AA==");
+	CHECK(parse(line) == 0 && p.roothash_sig_len == CMDLINE_SIG_MAX, "CMDLINE_SIG_MAX bytes");
+	snprintf(line + n, sizeof(line) - (size_t)n, "AAAA");
+	CHECK(parse(line) == -EINVAL, "CMDLINE_SIG_MAX + 2 bytes refused");
+}
+
 int main(void)
 {
 	test_good();
@@ -252,5 +320,7 @@ int main(void)
 	test_bad_values();
 	test_bad_uuids();
 	test_too_long();
+	test_base64();
+	test_sig();
 	return CHECK_DONE();
 }

@@ -73,6 +73,22 @@ static void test_good(void)
 	      "device numbers passed through");
 }
 
+static void test_sig(void)
+{
+	struct boot_params p = good();
+
+	p.roothash_sig_len = 1;
+	CHECK(table(&p) == 0 &&
+		  strcmp(buf, "1 254:1 254:2 4096 4096 25600 2 sha256 " HASH
+			      " aabbccdd 2 root_hash_sig_key_desc " VERITY_SIG_KEY_DESC) == 0,
+	      "signature key named: two optional words");
+	p.on_corruption = ON_CORRUPTION_RESTART;
+	CHECK(table(&p) == 0 && strcmp(buf, "1 254:1 254:2 4096 4096 25600 2 sha256 " HASH
+					    " aabbccdd 3 restart_on_corruption "
+					    "root_hash_sig_key_desc " VERITY_SIG_KEY_DESC) == 0,
+	      "signature with restart_on_corruption: three");
+}
+
 static void test_bad(void)
 {
 	struct boot_params p = good();
@@ -138,6 +154,7 @@ static void test_space(void)
 int main(void)
 {
 	test_good();
+	test_sig();
 	test_bad();
 	test_space();
 	return CHECK_DONE();
