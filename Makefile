@@ -86,7 +86,7 @@ unit: $(UNIT_TESTS)
 test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk.raw \
 	out/containerd/disk.raw out/test-v2/disk.raw out/rollback-base/disk.raw \
 	out/rollback-unhealthy/disk.raw out/rollback-noinit/disk.raw out/secureboot/disk.raw \
-	out/small-kernel/disk.raw
+	out/small-kernel/disk.raw out/minimal/disk.raw
 	@./tests/run.sh
 
 # The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.
