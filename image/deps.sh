@@ -21,6 +21,8 @@ packages=(
 	openssl efitools sbsigntool faketime
 	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
 	qemu-system-x86 qemu-utils ovmf python3 clang
+	# make bench: the Debian baseline it measures berth against
+	mmdebstrap
 )
 
 missing=()
