@@ -77,6 +77,7 @@ out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE
 # The test service's OCI archive, which tests/manifests/containerd.yaml runs.
 out/containerd/disk.raw: tests/manifests/images/hello.tar
 out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw: tests/manifests/images/hello.tar
+out/bench/disk.raw: tests/manifests/images/hello.tar
 tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 	@mkdir -p $(@D)
 	./tests/service/pack.sh $@
@@ -88,6 +89,16 @@ test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk
 	out/rollback-unhealthy/disk.raw out/rollback-noinit/disk.raw out/secureboot/disk.raw \
 	out/small-kernel/disk.raw out/minimal/disk.raw
 	@./tests/run.sh
+
+# berth beside a Debian container host built in the same run (docs/bench.md):
+# bench/results.md and bench/results.json. The baseline boots berth's kernel.
+out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) image/lib/uki.sh \
+		image/mkesp.sh tests/manifests/images/hello.tar tests/manifests/files/motd \
+		$(wildcard out/bench/work/kernel/vmlinuz) | out/bench/disk.raw
+	./bench/baseline.sh out/bench/work/kernel out/baseline
+
+bench: deps programs out/default/disk.raw out/bench/disk.raw out/baseline/disk.raw
+	./bench/run.py
 
 # The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.
 test-long:

@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""make bench: berth beside a Debian container host built in the same run (bench/baseline.sh),
+booted with the same kernel, firmware and QEMU command line (tests/e2e/vm.py). Writes
+bench/results.md and bench/results.json; docs/bench.md says what each figure means.
+
+    bench/run.py [size] [boot] [update] [build]   (default: all four)
+
+Expects out/default, out/bench and out/baseline built (make bench does that).
+BERTH_BENCH_BOOTS (default 5): boots of each image, and install/dd rounds of the update."""
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
+from vm import VM, HttpServer, Timeout, partition_number  # noqa: E402
+
+BOOTS = int(os.environ.get("BERTH_BENCH_BOOTS", "5"))
+CACHE = os.environ.get("BERTH_CACHE", "/var/cache/berth")
+# Other work shares the machine: everything heavy here only takes idle CPU.
+NICE = ["nice", "-n", "19"]
+OUT = os.path.join(SRC, "out")
+BERTH = os.path.join(OUT, "bench")
+DEFAULT = os.path.join(OUT, "default")
+BASELINE = os.path.join(OUT, "baseline")
+LIMIT = 900  # seconds; a limit for one boot under TCG on a busy machine, not a wait
+MILESTONES = [
+    ("pid1", "kernel start to PID 1"),
+    ("root", "kernel start to the real root's init"),
+    ("network", "kernel start to network up"),
+    ("containerd", "kernel start to containerd answering"),
+    ("healthy:hello", "kernel start to the first service healthy"),
+]
+
+
+def log(msg):
+    print(f"bench: {msg}", flush=True)
+
+
+def allocated(path):
+    """Bytes a file takes on disk (sparse files count only their written blocks)."""
+    return os.stat(path).st_blocks * 512
+
+
+def figure(name, unit, berth, baseline, method, **details):
+    """A row: BERTH and BASELINE are lists of samples (or None), reported by their median;
+    DETAILS go to results.json only."""
+    def side(samples):
+        return None if samples is None else {"value": statistics.median(samples), "samples": samples}
+    row = {"figure": name, "unit": unit, "berth": side(berth), "baseline": side(baseline),
+           "method": method, **details}
+    if berth is not None and baseline is not None and row["baseline"]["value"]:
+        row["ratio"] = row["berth"]["value"] / row["baseline"]["value"]
+    return row
+
+
+def sizes():
+    base = os.path.join(BASELINE, "work")
+    rows = []
+    for what, img in [("default image", DEFAULT), ("container host (out/bench)", BERTH)]:
+        w = os.path.join(img, "work")
+        rows += [
+            figure(f"root image, {what}", "bytes", [allocated(os.path.join(w, "root.erofs"))],
+                   [allocated(os.path.join(base, "root.ext4"))],
+                   "allocated bytes of the root file system image: berth's erofs (lz4hc), "
+                   "the baseline's ext4 as mkfs.ext4 -d made it"),
+            figure(f"UKI, {what}", "bytes", [os.path.getsize(os.path.join(w, "uki-a.efi"))],
+                   [os.path.getsize(os.path.join(base, "uki-a.efi"))],
+                   "size of the UKI on the ESP (same kernel; berth's initramfs vs the "
+                   "baseline's dracut systemd initramfs)"),
+            figure(f"whole disk, {what}", "bytes", [allocated(os.path.join(img, "disk.raw"))],
+                   [allocated(os.path.join(BASELINE, "disk.raw"))],
+                   "allocated bytes of disk.raw (st_blocks): what was written, free space "
+                   "and empty slots not counted"),
+        ]
+    return rows
+
+
+def boot_vm(disk, name):
+    vm = VM(disk, name)
+    vm.cmd[:0] = NICE
+    return vm.start()
+
+
+def poll(vm, command, done):
+    """Runs COMMAND every 5 s until DONE(output) is true; returns that output."""
+    deadline = time.monotonic() + LIMIT
+    while time.monotonic() < deadline:
+        try:
+            st, out = vm.sh(command, timeout=60)
+            if st == 0 and done(out):
+                return out
+        except Timeout:
+            if vm.eof:
+                raise
+        time.sleep(5)
+    raise Timeout(f"{command!r} did not finish (see {vm.log_path})")
+
+
+def timeline(text):
+    """{milestone: ms} from a boot.json-like document (the JSON object in TEXT)."""
+    m = re.search(r"(?s)\{.*\}", text)
+    try:
+        doc = json.loads(m.group(0)) if m else {}
+    except json.JSONDecodeError:
+        return None
+    return {x["name"]: x["ms"] for x in doc.get("milestones", [])}, doc
+
+
+def pid1(vm):
+    """PID 1's VmRSS and the bytes of the files it maps executable (program and libraries)."""
+    _, out = vm.sh("grep VmRSS /proc/1/status")
+    rss = int(re.search(r"VmRSS:\s*(\d+) kB", out).group(1)) * 1024
+    _, out = vm.sh("awk '$2 ~ /x/ && $6 ~ /^\\// { print $6 }' /proc/1/maps | sort -u | "
+                   "xargs stat -L -c 'size %s %n'")
+    files = re.findall(r"^size (\d+) (\S+)$", out, re.M)
+    return rss, sum(int(s) for s, _ in files), [f for _, f in files]
+
+
+def boot_berth(i):
+    vm = boot_vm(os.path.join(BERTH, "disk.raw"), f"bench-berth-{i}")
+    try:
+        vm.wait_shell(timeout=LIMIT)
+
+        def complete(out):
+            t = timeline(out)
+            return t is not None and t[1].get("complete") is True
+        ms = timeline(poll(vm, "cat /run/berth/boot.json", complete))[0]
+        return ms, pid1(vm)
+    finally:
+        vm.close()
+
+
+def boot_baseline(i):
+    vm = boot_vm(os.path.join(BASELINE, "disk.raw"), f"bench-baseline-{i}")
+    try:
+        vm.wait_shell(timeout=LIMIT)
+        poll(vm, "test -e /run/bench/healthy:hello", lambda out: True)
+        _, out = vm.sh("bench-timeline")
+        return timeline(out)[0], pid1(vm)
+    finally:
+        vm.close()
+
+
+def boots():
+    runs = {"berth": [], "baseline": []}
+    # Alternating, so that a busy spell on the machine hits both alike.
+    for i in range(BOOTS):
+        for kind, boot in [("berth", boot_berth), ("baseline", boot_baseline)]:
+            log(f"boot {i + 1}/{BOOTS}: {kind}")
+            runs[kind].append(boot(i))
+            log(f"  {runs[kind][-1][0]}")
+    rows = []
+    for key, what in MILESTONES:
+        rows.append(figure(what, "ms", [ms[key] for ms, _ in runs["berth"]],
+                           [ms[key] for ms, _ in runs["baseline"]],
+                           f"milestone {key!r}, CLOCK_BOOTTIME ms in the guest, median of {BOOTS} "
+                           "first boots of a fresh copy; berth: /run/berth/boot.json; baseline: "
+                           + BASELINE_METHOD[key]))
+    berth_files = runs["berth"][0][1][2]
+    base_files = runs["baseline"][0][1][2]
+    rows += [
+        figure("PID 1 program", "bytes", [p[1] for _, p in runs["berth"]],
+               [p[1] for _, p in runs["baseline"]],
+               "sum of the sizes of the files PID 1 maps executable (/proc/1/maps): "
+               f"berth-init, static ({len(berth_files)} file); systemd and its shared libraries "
+               f"({len(base_files)} files)", files={"berth": berth_files, "baseline": base_files}),
+        figure("PID 1 resident memory", "bytes", [p[0] for _, p in runs["berth"]],
+               [p[0] for _, p in runs["baseline"]],
+               "VmRSS of /proc/1/status once the service is healthy, median of "
+               f"{BOOTS} boots: berth-init vs systemd"),
+    ]
+    return rows
+
+
+BASELINE_METHOD = {
+    "pid1": "systemd's InitRDTimestampMonotonic (systemd as the initramfs's /init)",
+    "root": "systemd's UserspaceTimestampMonotonic (systemd started on the real root)",
+    "network": "ActiveEnterTimestampMonotonic of network-online.target "
+               "(systemd-networkd-wait-online: DHCP lease configured)",
+    "containerd": "ActiveEnterTimestampMonotonic of containerd.service (Type=notify: "
+                  "containerd says it serves)",
+    "healthy:hello": "/proc/uptime at the first passing HTTP probe, every 2 s from the "
+                     "service's start as berth-init probes (bench/baseline/usr/local/sbin/bench-probe)",
+}
+
+
+def update():
+    bundle = max((os.path.join(BERTH, f) for f in os.listdir(BERTH) if f.endswith(".berth")),
+                 key=os.path.getmtime)
+    size = os.path.getsize(bundle)
+    disk = os.path.join(BERTH, "disk.raw")
+    srv = HttpServer()
+    srv.add("bundle", (bundle, 0, size))
+    vm = boot_vm(disk, "bench-update")
+    install, dd = [], []
+    try:
+        vm.wait_shell(timeout=LIMIT)
+        if not vm.wait_network(timeout=LIMIT):
+            raise Timeout("no DHCP lease")
+        st, out = vm.sh(f"wget -q -O /var/bench.berth {srv.url('bundle')}", timeout=LIMIT)
+        if st != 0:
+            raise RuntimeError(f"download of the bundle failed: {out}")
+        part = partition_number(disk, "root-b")
+
+        def timed(command):
+            """Seconds COMMAND took in the guest (/proc/uptime), starting from a cold page cache."""
+            st, out = vm.sh(f"sync; echo 3 >/proc/sys/vm/drop_caches; read a _ </proc/uptime; "
+                            f"{command} >/tmp/bench.out 2>&1; s=$?; read b _ </proc/uptime; "
+                            "echo T $s $a $b", timeout=LIMIT)
+            m = re.search(r"^T (\d+) ([\d.]+) ([\d.]+)$", out, re.M)
+            if not m or m.group(1) != "0":
+                _, why = vm.sh("cat /tmp/bench.out")
+                raise RuntimeError(f"{command} failed: {why}")
+            return float(m.group(3)) - float(m.group(2))
+        for i in range(BOOTS):
+            log(f"update round {i + 1}/{BOOTS}")
+            dd.append(size / 1e6 / timed(f"dd if=/var/bench.berth of=/dev/vda{part} bs=1M conv=fsync"))
+            install.append(size / 1e6 / timed("berth-update install /var/bench.berth --allow-downgrade"))
+    finally:
+        vm.close()
+        srv.close()
+    return [
+        figure("update bundle", "bytes", [size], None,
+               f"{os.path.basename(bundle)}: root image, verity tree and both slots' UKIs, "
+               "uncompressed; the baseline has no image update"),
+        figure("update throughput", "MB/s", install, dd,
+               f"bundle bytes / seconds in the guest (/proc/uptime), page cache dropped first, "
+               f"median of {BOOTS} rounds in one VM: `berth-update install` of the bundle from "
+               "/var (verify, write slot b, read back, UKI to the ESP) vs `dd bs=1M "
+               "conv=fsync` of the same file to slot b's root partition"),
+    ]
+
+
+def run_timed(cmd, env, cwd):
+    t = time.monotonic()
+    subprocess.run(NICE + cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - t
+
+
+def builds():
+    """Cold, warm and no-op builds of berth's out/bench and of the baseline, in a copy of the
+    source tree with a fresh BERTH_CACHE that keeps only what was downloaded."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-build-")
+    try:
+        src = os.path.join(tmp, "src")
+        cache = os.path.join(tmp, "cache")
+        os.makedirs(src)
+        os.makedirs(cache)
+        files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                               cwd=SRC, check=True, capture_output=True).stdout
+        subprocess.run(f"tar --null -T - -c | tar -x -C {src}", shell=True, input=files, cwd=SRC,
+                       check=True)
+        # Downloads: .debs, Debian source packages, package lists.
+        for d in ["debs", "src", "baseline-debs"]:
+            os.makedirs(os.path.join(CACHE, d), exist_ok=True)
+            os.symlink(os.path.join(CACHE, d), os.path.join(cache, d))
+        shutil.copytree(os.path.join(CACHE, "apt"), os.path.join(cache, "apt"), symlinks=True)
+        env = dict(os.environ, BERTH_CACHE=cache)
+        berth = ["make", "--no-print-directory", "programs", "out/bench/disk.raw"]
+        baseline = ["bench/baseline.sh", "out/bench/work/kernel", "out/baseline"]
+        times = {}
+        for step in ["cold", "warm", "no-op"]:
+            if step == "warm":
+                with open(os.path.join(src, "tests/manifests/files/motd"), "a") as f:
+                    f.write("changed by make bench\n")
+            for kind, cmd in [("berth", berth), ("baseline", baseline)]:
+                log(f"{step} build: {kind}")
+                times[step, kind] = run_timed(cmd, env, src)
+                log(f"  {times[step, kind]:.1f} s")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    what = {
+        "cold": "empty BERTH_CACHE but for the downloads (.debs, Debian source packages, "
+                "package lists), no build/ or out/: berth compiles its programs, BusyBox, "
+                "libsodium, dosfstools and runs every stage; the baseline runs mmdebstrap "
+                "(from cached .debs), dracut, mkfs, the UKI and the ESP",
+        "warm": "then tests/manifests/files/motd changed (one file both images copy in): berth "
+                "re-runs the stages it reaches; mmdebstrap has no incremental build, so the "
+                "baseline is built again",
+        "no-op": "then the same build once more",
+    }
+    return [figure(f"build, {step}", "s", [times[step, "berth"]], [times[step, "baseline"]],
+                   f"wall time under nice -n 19 of `make programs out/bench/disk.raw` vs "
+                   f"bench/baseline.sh, one run each, in a copy of the tree: {what[step]}")
+            for step in ["cold", "warm", "no-op"]]
+
+
+def machine():
+    cpu = re.search(r"^model name\s*:\s*(.*)$", open("/proc/cpuinfo").read(), re.M)
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True)
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu.group(1) if cpu else platform.processor(),
+        "kernel": platform.release(),
+        "qemu": qemu.stdout.splitlines()[0],
+        "loadavg": open("/proc/loadavg").read().split()[:3],
+    }
+
+
+def human(value, unit):
+    if value is None:
+        return "—"
+    if unit == "bytes":
+        return f"{value / 2**20:.1f} MiB" if value >= 2**20 else f"{value / 1024:.0f} KiB"
+    if unit == "ms":
+        return f"{value / 1000:.2f} s"
+    if unit == "s":
+        return f"{value:.1f} s"
+    return f"{value:.1f} {unit}"
+
+
+def write(rows, info):
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump({"machine": info, "boots": BOOTS, "figures": rows}, f, indent=2)
+        f.write("\n")
+    lines = [
+        "# berth beside a Debian baseline",
+        "",
+        f"{info['date']}, {info['nproc']} CPUs ({info['cpu']}), host kernel {info['kernel']}, "
+        f"{info['qemu']}, load average {' '.join(info['loadavg'])} at the start. "
+        "ratio = berth ÷ baseline (below 1: berth is smaller or faster, except for "
+        "throughput, where above 1 is faster). Method and samples: results.json, docs/bench.md.",
+        "",
+        "| figure | berth | baseline | ratio | method |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if "ratio" in r else "—"
+        lines.append(f"| {r['figure']} | {human(r['berth'] and r['berth']['value'], r['unit'])} | "
+                     f"{human(r['baseline'] and r['baseline']['value'], r['unit'])} | {ratio} | "
+                     f"{r['method']} |")
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    parts = sys.argv[1:] or ["size", "boot", "update", "build"]
+    known = {"size": sizes, "boot": boots, "update": update, "build": builds}
+    if any(p not in known for p in parts) or BOOTS < 1:
+        sys.exit(__doc__)
+    info = machine()
+    rows = []
+    for p in parts:
+        log(f"== {p}")
+        rows += known[p]()
+    write(rows, info)
+    log(f"wrote {os.path.join(HERE, 'results.md')} and results.json")
+
+
+if __name__ == "__main__":
+    main()
