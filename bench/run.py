@@ -242,9 +242,14 @@ def update():
 
 
 def run_timed(cmd, env, cwd):
+    """Seconds CMD took; its output is shown only when it fails."""
     t = time.monotonic()
-    subprocess.run(NICE + cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - t
+    p = subprocess.run(NICE + cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, errors="replace")
+    if p.returncode != 0:
+        sys.stdout.write(p.stdout[-20000:])
+        raise RuntimeError(f"{' '.join(cmd)} failed (status {p.returncode})")
+    return time.monotonic() - t, re.findall(r"^berth: \[\d/\d\] .*$", p.stdout, re.M)
 
 
 def builds():
@@ -268,14 +273,14 @@ def builds():
         env = dict(os.environ, BERTH_CACHE=cache)
         berth = ["make", "--no-print-directory", "programs", "out/bench/disk.raw"]
         baseline = ["bench/baseline.sh", "out/bench/work/kernel", "out/baseline"]
-        times = {}
+        times, stages = {}, {}
         for step in ["cold", "warm", "no-op"]:
             if step == "warm":
                 with open(os.path.join(src, "tests/manifests/files/motd"), "a") as f:
                     f.write("changed by make bench\n")
             for kind, cmd in [("berth", berth), ("baseline", baseline)]:
                 log(f"{step} build: {kind}")
-                times[step, kind] = run_timed(cmd, env, src)
+                times[step, kind], stages[step, kind] = run_timed(cmd, env, src)
                 log(f"  {times[step, kind]:.1f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -291,7 +296,8 @@ def builds():
     }
     return [figure(f"build, {step}", "s", [times[step, "berth"]], [times[step, "baseline"]],
                    f"wall time under nice -n 19 of `make programs out/bench/disk.raw` vs "
-                   f"bench/baseline.sh, one run each, in a copy of the tree: {what[step]}")
+                   f"bench/baseline.sh, one run each, in a copy of the tree: {what[step]}",
+                   stages=stages[step, "berth"])
             for step in ["cold", "warm", "no-op"]]
 
 
@@ -336,7 +342,7 @@ def write(rows, info):
         "|---|---|---|---|---|",
     ]
     for r in rows:
-        ratio = f"{r['ratio']:.2f}" if "ratio" in r else "—"
+        ratio = f"{r['ratio']:.3g}" if "ratio" in r else "—"
         lines.append(f"| {r['figure']} | {human(r['berth'] and r['berth']['value'], r['unit'])} | "
                      f"{human(r['baseline'] and r['baseline']['value'], r['unit'])} | {ratio} | "
                      f"{r['method']} |")
