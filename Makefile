@@ -92,7 +92,7 @@ test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk
 
 # berth beside a Debian container host built in the same run (docs/bench.md):
 # bench/results.md and bench/results.json. The baseline boots berth's kernel.
-out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) image/lib/uki.sh \
+out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) $(wildcard image/lib/*.sh) \
 		image/mkesp.sh tests/manifests/images/hello.tar tests/manifests/files/motd \
 		$(wildcard out/bench/work/kernel/vmlinuz) | out/bench/disk.raw
 	./bench/baseline.sh out/bench/work/kernel out/baseline

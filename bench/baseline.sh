@@ -23,6 +23,7 @@ w=$out/work
 debs=$BERTH_CACHE/baseline-debs
 release=$(cat "$kernel/release")
 export BERTH_NAME=debian-baseline BERTH_VERSION=12 SOURCE_DATE_EPOCH=0
+export BERTH_SECURE_BOOT=           # no Secure Boot, as out/bench
 export BERTH_ESP_SIZE=$((64 << 20)) # as berth's manifests
 data_size=$((256 << 20))            # free room for /var, as berth's data partition
 . "$BERTH_SRC/image/lib/uuid.sh"
