@@ -31,7 +31,8 @@
 #define SYS_BLOCK "/sys/class/block"
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define EFIVARFS_MAGIC 0xde5e81e4
-#define BOOT_COUNT_VAR EFIVARS "/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+#define BOOT_COUNT_VAR "LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+#define SECURE_BOOT_VAR "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define CMDLINE_MAX 4096
 #define GPT_READ_MAX (8u << 20) /* past any real GPT */
 #define SLAVES_MAX 4
@@ -394,29 +395,46 @@ static int efivars_mount(void)
 	return 0;
 }
 
-int secure_boot_on(void)
+/*
+ * EFI variable NAME (efivarfs file name, 4 bytes of attributes first) into
+ * BUF: its length, -ENOENT when firmware or loader did not set it (not
+ * logged), or -errno (logged).
+ */
+static ssize_t efivar_read(const char *name, uint8_t *buf, size_t len)
 {
-	uint8_t var[8];
+	char path[128];
 	int r = efivars_mount();
 
 	if (r < 0)
 		return r;
-	int fd =
-	    open(EFIVARS "/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0) {
-		complain("cannot read SecureBoot: %s", strerror(errno));
-		return -errno;
-	}
-	ssize_t n = read(fd, var, sizeof(var));
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r == 0 && n != 5)
-		r = -EINVAL;
-	if (r < 0) {
-		complain("cannot read SecureBoot: %s", strerror(-r));
+	if ((r = pathf(path, sizeof(path), EFIVARS "/%s", name)) < 0)
 		return r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len);
+	r = n < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		complain("cannot read EFI variable %s: %s", name, strerror(-r));
+		return r;
+	}
+	return n;
+}
+
+int secure_boot_on(void)
+{
+	uint8_t var[8];
+	ssize_t n = efivar_read(SECURE_BOOT_VAR, var, sizeof(var));
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	if (n != 5) {
+		complain("EFI variable SecureBoot is %zd bytes, not 5", n);
+		return -EINVAL;
 	}
 	/* 4 bytes of attributes, then the UEFI boolean. */
 	return var[4] != 0;
@@ -426,23 +444,12 @@ int booted_counted_entry(char *file, size_t len)
 {
 	uint8_t var[4 + 2 * 512];
 	char path[512];
-	int r = efivars_mount();
+	ssize_t n = efivar_read(BOOT_COUNT_VAR, var, sizeof(var));
+	int r;
 
-	if (r < 0)
-		return r;
-	int fd = open(BOOT_COUNT_VAR, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
-	if (fd < 0) {
-		complain("cannot read LoaderBootCountPath: %s", strerror(errno));
-		return -errno;
-	}
-	ssize_t n = read(fd, var, sizeof(var));
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r == 0)
-		r = boot_count_path(var, (size_t)n, path, sizeof(path));
-	if (r < 0) {
+	if (n < 0)
+		return (int)n;
+	if ((r = boot_count_path(var, (size_t)n, path, sizeof(path))) < 0) {
 		complain("cannot read LoaderBootCountPath: %s", strerror(-r));
 		return r;
 	}
