@@ -88,7 +88,7 @@ musl_autotools() {
 		printf 'version=%s\ndsc-sha256=%s\n' "$SRC_VERSION" "$DSC_SHA"
 		dpkg-query -W -f='${Package}=${Version}\n' musl-dev linux-libc-dev autoconf automake libtool 2>&1
 		musl-gcc --version
-		echo "--- $script"
+		echo "--- ${script#"$BERTH_SRC"/}"
 		cat "$script"
 		echo "--- musl-source.sh"
 		cat "$BERTH_SRC/image/lib/musl-source.sh"
