@@ -333,37 +333,77 @@ fail:
  * half-written; Linux then turns the mount read-only at the first touch of
  * it (errors=remount-ro) and the chain's clusters leak. So, as systemd-fsck
  * does for /efi, fsck.fat repairs the ESP before every writable mount, and
- * a repair must leave a file system that fsck.fat -n finds clean.
+ * a repair must leave a file system that fsck.fat -n finds clean. Returns 1
+ * when it repaired something, 0 when the ESP was clean.
  */
 static int esp_repair(const char *node)
 {
 	static char out[4096];
 	int r = fsck_fat("-a", node, out, sizeof(out));
 
+	if (r <= 0)
+		return r;
 	if (r == 1) {
 		complain("repaired the ESP (%s); fsck.fat said:\n%s", node, out);
-		r = fsck_fat("-n", node, out, sizeof(out));
+		if ((r = fsck_fat("-n", node, out, sizeof(out))) <= 0)
+			return r < 0 ? r : 1;
 	}
-	if (r > 0) {
-		complain("the ESP (%s) is damaged beyond fsck.fat -a (exit status %d):\n%s", node,
-			 r, out);
-		return -EIO;
+	complain("the ESP (%s) is damaged beyond fsck.fat -a (exit status %d):\n%s", node, r, out);
+	return -EIO;
+}
+
+/*
+ * fsck.fat -a keeps each lost chain as /FSCKnnnn.REC. On the ESP such a
+ * chain is part of a UKI whose write a cut stopped, never a boot entry; left
+ * there, they would fill the ESP a cut at a time.
+ */
+static int remove_salvaged(void)
+{
+	DIR *d = opendir(ESP_MOUNT);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d) {
+		r = -errno;
+		complain("cannot read " ESP_MOUNT ": %s", strerror(-r));
+		return r;
 	}
+	while (r == 0 && (e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strlen(n) != 12 || strncasecmp(n, "FSCK", 4) != 0 ||
+		    strspn(n + 4, "0123456789") != 4 || strcasecmp(n + 8, ".REC") != 0)
+			continue;
+		if (unlinkat(dirfd(d), n, 0) < 0) {
+			r = -errno;
+			complain("cannot remove " ESP_MOUNT "/%s: %s", n, strerror(-r));
+		} else
+			complain("removed %s, a piece of an interrupted write fsck.fat kept", n);
+	}
+	closedir(d);
+	if (r == 0 && (r = sync_dir(ESP_MOUNT)) < 0)
+		complain("cannot sync " ESP_MOUNT ": %s", strerror(-r));
 	return r;
 }
 
 int esp_mount(const char *node, bool writable)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME;
-	int r;
+	int repaired = 0;
 
-	if (writable && (r = esp_repair(node)) < 0)
-		return r;
+	if (writable && (repaired = esp_repair(node)) < 0)
+		return repaired;
 	if ((mkdir(RUN_DIR, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(ESP_MOUNT, 0700) < 0 && errno != EEXIST) ||
 	    mount(node, ESP_MOUNT, "vfat", flags | (writable ? 0 : MS_RDONLY), NULL) < 0) {
 		complain("cannot mount the ESP (%s) on " ESP_MOUNT ": %s", node, strerror(errno));
 		return -errno;
+	}
+	if (repaired) {
+		int r = remove_salvaged();
+		if (r < 0) {
+			esp_umount();
+			return r;
+		}
 	}
 	return 0;
 }

@@ -6,7 +6,9 @@ installing again must succeed, leaving an ESP that fsck.fat finds clean.
 The machine starts from a copy of the image whose ESP holds what a cut
 during the UKI's write can leave: berth-update's temporary file with its
 directory entry written but not its FAT chain (Linux's vfat turns such a
-mount read-only when it meets the chain; berth-update runs fsck.fat first).
+mount read-only when it meets the chain; berth-update runs fsck.fat first),
+and a chain no directory entry reaches (fsck.fat keeps it as FSCK0000.REC,
+which berth-update removes).
 
     python3 tests/e2e/test_powercut.py          # BERTH_POWER_CUTS cuts (default 10)
 
@@ -40,9 +42,10 @@ def ready_and_healthy(vm):
     return m.group(1), m.group(2)
 
 
-def half_written_temp_file(disk, copy):
-    """COPY: DISK whose ESP has a 2 MB /EFI/Linux/.berth-update.tmp whose FAT
-    chain reads as free clusters, in every FAT."""
+def interrupted_writes(disk, copy):
+    """COPY: DISK whose ESP holds what cuts during a UKI's write leave: a 2 MB
+    /EFI/Linux/.berth-update.tmp whose FAT chain reads as free clusters, and
+    a 1 MB chain of clusters that no directory entry reaches, in every FAT."""
     subprocess.run(["cp", "--sparse=always", disk, copy], check=True)
     off, _ = partition(copy, "esp")
     img = f"{copy}@@{off}"
@@ -58,12 +61,25 @@ def half_written_temp_file(disk, copy):
         f.seek(off)
         boot = f.read(512)
         sector, reserved, fats = struct.unpack_from("<HxH", boot, 11) + (boot[16],)
-        fat_size = struct.unpack_from("<I", boot, 36)[0] * sector  # FAT32
+        total, fat_sectors = struct.unpack_from("<II", boot, 32)  # FAT32
+        count = (total - reserved - fats * fat_sectors) // boot[13]
+        lost = range(count + 2 - 2048, count + 2)  # the last clusters, free on a fresh ESP
         for k in range(fats):
+            fat = off + (reserved + k * fat_sectors) * sector
             for a, b in clusters:
-                f.seek(off + reserved * sector + k * fat_size + 4 * a)
+                f.seek(fat + 4 * a)
                 f.write(bytes(4 * (b - a + 1)))
+            f.seek(fat + 4 * lost[0])
+            f.write(b"".join(struct.pack("<I", c + 1) for c in lost[:-1]) +
+                    struct.pack("<I", 0x0FFFFFFF))
     return len(clusters) > 0
+
+
+def esp_files(vm, esp):
+    """The names in the guest's ESP root, mounted read-only for the look."""
+    _, out = vm.sh(f"mkdir -p /tmp/esp && mount -t vfat -o ro /dev/vda{esp} /tmp/esp && "
+                   f"ls /tmp/esp | cat; umount /tmp/esp")
+    return out.split()
 
 
 def esp_clean(vm, esp):
@@ -95,7 +111,7 @@ def main():
     url = srv.url("v2.berth")
     scratch = tempfile.mkdtemp(prefix="berth-powercut-")
     disk = os.path.join(scratch, "disk.raw")
-    broken = half_written_temp_file("out/test/disk.raw", disk)
+    broken = interrupted_writes("out/test/disk.raw", disk)
     esp = partition_number(disk, "esp")
     vm = VM(disk, "powercut").start()
     landed = {"0.1.0": 0, "0.2.0": 0}
@@ -109,6 +125,10 @@ def main():
                 f"a whole install takes {took:.0f} s; the cuts fall within it", log)
         r.check(broken and "repaired the ESP" in log,
                 "the install repairs the half-written temporary file a cut left on the ESP", log)
+        names = esp_files(vm, esp)
+        r.check("removed FSCK0000.REC" in log and "EFI" in names and
+                not any(n.upper().startswith("FSCK") for n in names),
+                "it removes the lost chain fsck.fat kept as FSCK0000.REC", f"{log}\nESP: {names}")
         clean, out = esp_clean(vm, esp)
         r.check(clean, "fsck.fat finds the ESP clean after the install", out)
         for i in range(1, CUTS + 1):
@@ -140,7 +160,10 @@ def main():
             r.check(st == 0 and "installed berth_0.2.0+3.efi" in log,
                     f"cut {i}: installing again succeeds", log)
             clean, out = esp_clean(vm, esp)
-            r.check(clean, f"cut {i}: fsck.fat finds the ESP clean after it", out)
+            names = esp_files(vm, esp)
+            r.check(clean and not any(n.upper().startswith("FSCK") for n in names),
+                    f"cut {i}: fsck.fat finds the ESP clean after it, and nothing it kept",
+                    f"{out}\nESP: {names}")
         print(f"# cuts that came up on 0.1.0: {landed['0.1.0']}, on 0.2.0: {landed['0.2.0']}")
         vm.send("poweroff")
         code = vm.wait_exit(120)
