@@ -21,6 +21,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
+# Every guest's console log outlives its VM, so a boot that fails can be read afterwards.
+os.environ.setdefault("BERTH_TEST_LOGS", os.path.join(SRC, "out", "bench-logs"))
 sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
 from vm import VM, HttpServer, Timeout, partition_number  # noqa: E402
 
