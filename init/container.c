@@ -6,6 +6,7 @@
  * us, goes through a pipe to a logger process that copies it to the
  * console with a "NAME| " prefix and to /var/log/NAME.log.
  */
+#define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -151,9 +152,35 @@ static pid_t start_logger(const char *name)
 
 /* ---- the run ---- */
 
+/*
+ * A mark in IMPORTING_DIR (durably there before the import starts, gone
+ * once the file system is synced after it) tells the next boot that an
+ * import may not have reached the disk (containerd.c). Without /var to
+ * keep it, the import goes ahead unguarded.
+ */
+static void import_mark(const char *mark, bool on)
+{
+	int r = make_dir("/var/lib/berth", 0755);
+
+	if (r == 0 && (r = make_dir(IMPORTING_DIR, 0755)) == 0) {
+		if (on)
+			r = write_file_atomic(mark, "", 0, 0644, true);
+		else {
+			int fd = open(CONTAINERD_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			r = fd < 0 || syncfs(fd) < 0 ? -errno : 0;
+			if (fd >= 0)
+				close(fd);
+			if (r == 0 && (r = unlink(mark) < 0 ? -errno : 0) == 0)
+				r = sync_dir(IMPORTING_DIR);
+		}
+	}
+	if (r < 0)
+		say("import mark %s: %s", mark, strerror(-r));
+}
+
 static int image_ready(const struct ctr *c, const char *ref)
 {
-	char filter[160], out[256];
+	char filter[160], out[256], mark[160];
 
 	snprintf(filter, sizeof(filter), "name==%s,target.digest==%s", ref, c->digest);
 	const char *const ls[] = {"images", "ls", "-q", filter, NULL};
@@ -161,12 +188,16 @@ static int image_ready(const struct ctr *c, const char *ref)
 	size_t len = strlen(ref);
 	if (ctr(ls, -1, out, sizeof(out)) == 0 && strncmp(out, ref, len) == 0 && out[len] == '\n')
 		return 0;
+	snprintf(mark, sizeof(mark), IMPORTING_DIR "/%s", c->name);
+	import_mark(mark, true);
 	say("importing %s (%s)", c->image, c->digest);
 	const char *const import[] = {"images",	      "import", "--base-name", ref,
 				      "--index-name", ref,	c->image,      NULL};
 	int st = ctr(import, STDOUT_FILENO, NULL, 0);
 	if (st != 0)
 		say("import of %s failed (status %d)", c->image, status_code(st));
+	else
+		import_mark(mark, false);
 	return st;
 }
 

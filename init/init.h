@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
-#include "fileio.h"
 #include "ctrconf.h"
+#include "fileio.h"
 
 #define MODULE_LIST "/etc/berth/modules"
 #define CMDLINE_MAX 4096
@@ -37,6 +37,11 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
  * or -errno when the directory cannot be read.
  */
 int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx);
+/*
+ * Removes what is under DIRFD and on device DEV (never entering a mount),
+ * but the top-level names KEEP (may be NULL) says to keep. Errors are ignored.
+ */
+void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name));
 bool is_mountpoint(const char *path);
 uint64_t boottime_ms(void);
 void sleep_ms(unsigned ms);
@@ -76,6 +81,10 @@ struct netconf_route;
 int nl_open(void);
 int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a);
 int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt);
+
+/* containerd's state, and the marks of imports not yet on disk (containerd.c, container.c). */
+#define CONTAINERD_ROOT "/var/lib/containerd"
+#define IMPORTING_DIR "/var/lib/berth/importing"
 
 /* containerd.c: supervises containerd when the root has it; true when it does. */
 bool containerd_start(void);

@@ -61,47 +61,6 @@ static bool keep_at_top(const char *name)
 	       strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0;
 }
 
-struct tree {
-	dev_t rootdev;
-	bool top;
-};
-
-static void remove_tree(int dirfd, dev_t rootdev, bool top);
-
-static int remove_entry(void *ctx, int dirfd, const char *name)
-{
-	const struct tree *t = ctx;
-	struct stat st;
-
-	if ((t->top && keep_at_top(name)) || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	if (st.st_dev != t->rootdev)
-		return 0;
-	if (S_ISDIR(st.st_mode)) {
-		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0) {
-			remove_tree(sub, t->rootdev, false);
-			close(sub);
-		}
-		unlinkat(dirfd, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(dirfd, name, 0);
-	}
-	return 0;
-}
-
-/*
- * Frees the initramfs memory. Stays on ROOTDEV so it never descends into a
- * mount (the new root above all). Errors are ignored: this only saves RAM.
- * One pass removes everything: unlinking entries already read makes
- * getdents(2) neither skip nor repeat the others (ramfs and tmpfs keep a
- * cursor in the open directory; tmpfs since Linux 6.6, stable offsets).
- */
-static void remove_tree(int dirfd, dev_t rootdev, bool top)
-{
-	dir_each(dirfd, remove_entry, &(struct tree){rootdev, top});
-}
-
 static void move_api(const char *name)
 {
 	char to[64];
@@ -124,8 +83,9 @@ static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env)
 	struct stat st;
 	int fd;
 
+	/* Frees the initramfs memory; staying on its device keeps out of the new root. */
 	if (stat("/", &st) == 0 && (fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		remove_tree(fd, st.st_dev, true);
+		remove_tree(fd, st.st_dev, keep_at_top);
 		close(fd);
 	}
 	move_api("/dev");

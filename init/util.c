@@ -85,6 +85,42 @@ int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void 
 	}
 }
 
+struct tree {
+	dev_t dev;
+	bool (*keep)(const char *name);
+};
+
+static int remove_entry(void *ctx, int dirfd, const char *name)
+{
+	const struct tree *t = ctx;
+	struct stat st;
+
+	if ((t->keep && t->keep(name)) || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != t->dev)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			remove_tree(sub, t->dev, NULL);
+			close(sub);
+		}
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+	} else {
+		unlinkat(dirfd, name, 0);
+	}
+	return 0;
+}
+
+/*
+ * One pass removes everything: unlinking entries already read makes
+ * getdents(2) neither skip nor repeat the others (ramfs, tmpfs and ext4
+ * keep a cursor in the open directory).
+ */
+void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name))
+{
+	dir_each(dirfd, remove_entry, &(struct tree){dev, keep});
+}
+
 bool is_mountpoint(const char *path)
 {
 	char parent[256];

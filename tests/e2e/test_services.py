@@ -2,7 +2,8 @@
 (`hello hit`) and a service (hello on port 8080, /var/lib/hello as /data,
 an HTTP health probe), and checks them from the host through a QEMU port
 forward: the page, the restart after the service's process is killed, the
-data kept across a reboot, the logs and /run/berth/boot.json."""
+data kept across a reboot, the logs, /run/berth/boot.json, and containerd's
+state dropped and rebuilt when an import never reached the disk."""
 import json
 import os
 import sys
@@ -112,7 +113,29 @@ def main():
         vm.wait_shell()
         r.check(not vm.seen(r"(?s)berth: ready.*berth: ready.*hello\| berth: importing"),
                 "boot 2: the image is not imported again (present by digest)")
-        hits_after_boot(vm, 2, hits)
+        hits = hits_after_boot(vm, 2, hits)
+
+        # What a reset soon after an import leaves: containerd lists the image,
+        # its files never reached the disk, berth-init's mark of the import is still there.
+        st, out = vm.sh("mkdir -p /var/lib/berth/importing && : >/var/lib/berth/importing/hello "
+                        "&& n=0; for f in $(find /var/lib/containerd "
+                        "-path '*/snapshots/*/fs/hello'); do : >$f; n=$((n+1)); done; "
+                        "echo emptied $n; sync")
+        r.check(st == 0 and "emptied 0" not in out,
+                "boot 2: the image's files emptied, the mark of an unfinished import left", out)
+        vm.send("reboot")
+        vm.expect(READY)
+        check_timeline(vm, 3)
+        vm.wait_shell()
+        r.check(vm.seen(r"containerd: 1 image import never reached the disk; "
+                        r"starting from an empty state"),
+                "boot 3: berth-init drops containerd's state before starting it")
+        body = fetch(vm, "/")
+        r.check(body is not None and body.startswith("hello from berth "),
+                "boot 3: the image imported again, the service serves the page", repr(body))
+        hits_after_boot(vm, 3, hits)
+        st, out = vm.sh("ls /var/lib/berth/importing | wc -l")
+        r.check(st == 0 and out.strip() == "0", "boot 3: no import mark is left", out)
 
         vm.send("poweroff")
         code = vm.wait_exit(120)
