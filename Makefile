@@ -6,7 +6,7 @@ CC ?= gcc
 MUSL_CC ?= musl-gcc
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-HOST_CFLAGS := $(WARN) $(HARDEN) -O2 -g -Ilib
+HOST_CFLAGS := $(WARN) $(HARDEN) -O2 -g -Ilib -Iimage/manifest
 HOST_LDFLAGS := -pie -Wl,-z,relro,-z,now
 # Device binaries: static musl, small. Nothing unwinds the stack at run
 # time, so no .eh_frame (8 KB of berth-init).
@@ -15,15 +15,16 @@ DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/
 	-fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 DEV_LDFLAGS := -static -Wl,--gc-sections -s
-SAN_CFLAGS := $(WARN) -O1 -g -Ilib -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
 
-INIT_SRC := $(wildcard init/*.c) lib/text.c lib/cmdline.c lib/verity.c lib/gpt.c lib/fileio.c
-BERTH_SRC := $(wildcard image/*.c) $(wildcard lib/manifest*.c) lib/bundle.c lib/keyfile.c lib/fileio.c \
-	lib/version.c
-UPDATE_SRC := $(wildcard updater/*.c) lib/text.c lib/keyfile.c lib/bundle.c lib/cmdline.c lib/gpt.c lib/version.c lib/fileio.c
+# lib/ is what two programs or more share; the linker keeps what each uses.
+LIB_SRC := $(wildcard lib/*.c)
+INIT_SRC := $(wildcard init/*.c) $(LIB_SRC)
+BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
+UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean
@@ -34,7 +35,7 @@ deps:
 
 programs: build/berth build/berth-init build/berth-update
 
-build/berth: $(BERTH_SRC) $(wildcard image/*.h lib/*.h)
+build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -larchive -lsodium
 
@@ -65,9 +66,9 @@ build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) build/libsodiu
 		build/libsodium-musl/lib/libsodium.a $(DEV_LDFLAGS)
 
 # Each unit test links the library files it names in its first line:
-#   /* unit: lib/manifest.c -lyaml */
+#   /* unit: lib/cmdline.c lib/errf.c */
 build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
-		updater/*.c updater/*.h) tests/unit/check.h
+		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 

@@ -20,24 +20,6 @@
 
 #define CHUNK (1 << 20)
 
-/* N bytes of P at OFFSET of FD. */
-static int pwrite_all(int fd, const void *p, size_t n, off_t offset)
-{
-	const unsigned char *c = p;
-
-	while (n > 0) {
-		ssize_t w = pwrite(fd, c, n, offset);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= (size_t)w;
-		offset += w;
-	}
-	return 0;
-}
-
 /* Copies FD to OUT at *OFFSET, hashing what it copies; *DONE bytes. */
 static int copy_payload(int fd, int out, off_t *offset, unsigned char *buf, uint8_t sha256[32],
 			uint64_t *done)

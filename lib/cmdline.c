@@ -1,9 +1,9 @@
 /* Kernel command line parsing for berth-init (see cmdline.h). */
 #include "cmdline.h"
+#include "errf.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,17 +29,6 @@ struct raw {
 	bool seen[K_COUNT];
 	bool too_long[K_COUNT];
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool is_space(char c)
 {
@@ -149,10 +138,10 @@ static int parse_partuuid(const char *key, const char *value, char *out, char *e
 	static const char prefix[] = "PARTUUID=";
 
 	if (strncmp(value, prefix, sizeof(prefix) - 1) != 0)
-		return fail(err, errlen, "%s= must be PARTUUID=<uuid>", key);
+		return errf(err, errlen, "%s= must be PARTUUID=<uuid>", key);
 	value += sizeof(prefix) - 1;
 	if (!valid_uuid(value))
-		return fail(err, errlen, "%s=: bad UUID \"%s\"", key, value);
+		return errf(err, errlen, "%s=: bad UUID \"%s\"", key, value);
 	lower_copy(out, value, CMDLINE_UUID_LEN);
 	return 0;
 }
@@ -162,7 +151,7 @@ static int parse_roothash(const char *value, struct boot_params *p, char *err, s
 	size_t n = strlen(value);
 
 	if (n != 64 || !all_hex(value, n))
-		return fail(err, errlen, "roothash= must be 64 hex digits (sha256)");
+		return errf(err, errlen, "roothash= must be 64 hex digits (sha256)");
 	lower_copy(p->roothash, value, n);
 	return 0;
 }
@@ -176,7 +165,7 @@ static int parse_salt(const char *value, struct boot_params *p, char *err, size_
 		return 0;
 	}
 	if (n == 0 || n % 2 || n > 128 || !all_hex(value, n))
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "salt= must be \"-\" or an even number of hex digits (max 128)");
 	lower_copy(p->salt, value, n);
 	return 0;
@@ -198,13 +187,13 @@ static int parse_option(char *opt, struct boot_params *p, bool seen[3], char *er
 		/* The table length is data_blocks * 8 sectors: keep it in range. */
 		if (!parse_u64(val, &p->data_blocks) || p->data_blocks == 0 ||
 		    p->data_blocks > UINT64_MAX / 8)
-			return fail(err, errlen, "data-blocks= must be a decimal number > 0");
+			return errf(err, errlen, "data-blocks= must be a decimal number > 0");
 		return 0;
 	}
 	if (strcmp(opt, "hash-offset") == 0 && val) {
 		seen[2] = true;
 		if (!parse_u64(val, &p->hash_offset) || p->hash_offset % 4096)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "hash-offset= must be a decimal multiple of 4096 bytes");
 		return 0;
 	}
@@ -216,7 +205,7 @@ static int parse_option(char *opt, struct boot_params *p, bool seen[3], char *er
 		p->on_corruption = ON_CORRUPTION_PANIC;
 		return 0;
 	}
-	return fail(err, errlen, "systemd.verity_root_options=: unknown option \"%s\"", opt);
+	return errf(err, errlen, "systemd.verity_root_options=: unknown option \"%s\"", opt);
 }
 
 static int parse_options(char *value, struct boot_params *p, char *err, size_t errlen)
@@ -233,18 +222,18 @@ static int parse_options(char *value, struct boot_params *p, char *err, size_t e
 	}
 	for (int i = 0; i < 3; i++)
 		if (!seen[i])
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "missing %s in systemd.verity_root_options=", required[i]);
 	return 0;
 }
 
+static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 static int b64_digit(char c)
 {
-	static const char digits[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *at = c ? strchr(digits, c) : NULL;
+	const char *at = c ? strchr(b64_digits, c) : NULL;
 
-	return at ? (int)(at - digits) : -1;
+	return at ? (int)(at - b64_digits) : -1;
 }
 
 int cmdline_base64_decode(const char *in, unsigned char *out, size_t len)
@@ -284,7 +273,7 @@ static int parse_sig(const char *value, struct boot_params *p, char *err, size_t
 	int n = cmdline_base64_decode(value, p->roothash_sig, sizeof(p->roothash_sig));
 
 	if (n < 0)
-		return fail(err, errlen, "berth.roothash_sig= must be base64 of at most %d bytes",
+		return errf(err, errlen, "berth.roothash_sig= must be base64 of at most %d bytes",
 			    CMDLINE_SIG_MAX);
 	p->roothash_sig_len = (size_t)n;
 	return 0;
@@ -305,7 +294,7 @@ static int parse_value(enum key k, char *value, struct boot_params *p, char *err
 		return parse_options(value, p, err, errlen);
 	case K_SLOT:
 		if (strcmp(value, "a") != 0 && strcmp(value, "b") != 0)
-			return fail(err, errlen, "berth.slot= must be a or b");
+			return errf(err, errlen, "berth.slot= must be a or b");
 		p->slot = value[0];
 		return 0;
 	case K_SIG:
@@ -325,18 +314,58 @@ int cmdline_parse(const char *line, struct boot_params *p, char *err, size_t err
 	if (err && errlen)
 		err[0] = '\0';
 	if (!line)
-		return fail(err, errlen, "no kernel command line");
+		return errf(err, errlen, "no kernel command line");
 	collect(line, &raw);
 	for (int k = 0; k < K_COUNT; k++) {
 		if (!raw.seen[k] && k >= K_OPTIONAL)
 			continue;
 		if (!raw.seen[k])
-			return fail(err, errlen, "missing %s=", key_names[k]);
+			return errf(err, errlen, "missing %s=", key_names[k]);
 		if (raw.too_long[k])
-			return fail(err, errlen, "%s= is too long", key_names[k]);
+			return errf(err, errlen, "%s= is too long", key_names[k]);
 		int r = parse_value((enum key)k, raw.value[k], p, err, errlen);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* IN as standard base64 with '=' padding, what cmdline_base64_decode reads; OUT has room. */
+static void base64_encode(const unsigned char *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+		*out++ = b64_digits[v >> 18 & 63];
+		*out++ = b64_digits[v >> 12 & 63];
+		*out++ = i + 1 < n ? b64_digits[v >> 6 & 63] : '=';
+		*out++ = i + 2 < n ? b64_digits[v & 63] : '=';
+	}
+	*out = '\0';
+}
+
+int cmdline_format(const struct boot_params *p, const char *user, char *out, size_t len)
+{
+	static const char *const on_corruption[] = {
+	    [ON_CORRUPTION_EIO] = "",
+	    [ON_CORRUPTION_RESTART] = ",restart-on-corruption",
+	    [ON_CORRUPTION_PANIC] = ",panic-on-corruption",
+	};
+	char sig[(CMDLINE_SIG_MAX + 2) / 3 * 4 + 1];
+
+	if (p->roothash_sig_len > CMDLINE_SIG_MAX)
+		return -EINVAL;
+	base64_encode(p->roothash_sig, p->roothash_sig_len, sig);
+	int n =
+	    snprintf(out, len,
+		     "%s%s%s=%s %s=PARTUUID=%s %s=PARTUUID=%s %s=salt=%s,data-blocks=%llu,"
+		     "hash-offset=%llu%s %s=%c %s=PARTUUID=%s%s%s%s%s",
+		     user, *user ? " " : "", key_names[K_ROOTHASH], p->roothash, key_names[K_DATA],
+		     p->root_uuid, key_names[K_HASH], p->verity_uuid, key_names[K_OPTIONS],
+		     p->salt[0] ? p->salt : "-", (unsigned long long)p->data_blocks,
+		     (unsigned long long)p->hash_offset, on_corruption[p->on_corruption],
+		     key_names[K_SLOT], p->slot, key_names[K_VAR], p->data_uuid,
+		     p->roothash_sig_len ? " " : "", p->roothash_sig_len ? key_names[K_SIG] : "",
+		     p->roothash_sig_len ? "=" : "", p->roothash_sig_len ? sig : "");
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }

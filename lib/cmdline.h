@@ -1,4 +1,7 @@
-/* The kernel command line as berth-init reads it (stage 1). */
+/*
+ * The kernel command line berth's UKIs carry: written by `berth build`
+ * (cmdline_format) and read by berth-init and berth-update (cmdline_parse).
+ */
 #ifndef BERTH_CMDLINE_H
 #define BERTH_CMDLINE_H
 
@@ -34,6 +37,21 @@ struct boot_params {
 	unsigned char roothash_sig[CMDLINE_SIG_MAX];
 	size_t roothash_sig_len; /* 0: none given */
 };
+
+/*
+ * The kernel keeps COMMAND_LINE_SIZE (2048) bytes with the NUL, and the
+ * small kernel puts its built-in line (kernel-config/verity.config, 30
+ * bytes) first: a UKI's line leaves 64 bytes for it.
+ */
+#define CMDLINE_UKI_MAX (2047 - 64)
+
+/*
+ * USER (the manifest's kernel.cmdline) followed by every parameter above
+ * from P, roothash_sig only when P has one, into OUT. One space between
+ * parameters; none in front when USER is empty. Returns the length, or
+ * -ENOSPC when OUT (LEN bytes, with the NUL) is too small.
+ */
+int cmdline_format(const struct boot_params *p, const char *user, char *out, size_t len);
 
 /*
  * Parse LINE (the contents of /proc/cmdline). Returns 0 when every

@@ -63,6 +63,38 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+ssize_t pread_full(int fd, void *buf, size_t len, off_t offset)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = pread(fd, (char *)buf + n, len - n, offset + (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+{
+	for (size_t n = 0; n < len;) {
+		ssize_t w = pwrite(fd, (const char *)buf + n, len - n, offset + (off_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		n += (size_t)w;
+	}
+	return 0;
+}
+
 int sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,5 +1,7 @@
-/* File helpers shared by berth-init, berth-update and the build tool: plain system calls, no
- * logging. */
+/*
+ * File helpers shared by berth-init, berth-update and the build tool: plain
+ * system calls, no logging.
+ */
 #ifndef BERTH_FILEIO_H
 #define BERTH_FILEIO_H
 
@@ -12,6 +14,10 @@ ssize_t read_text(const char *path, char *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);
 /* All of LEN bytes: 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Up to LEN bytes at OFFSET, fewer only at the end of the file: how many, or -errno. */
+ssize_t pread_full(int fd, void *buf, size_t len, off_t offset);
+/* All of LEN bytes at OFFSET: 0 or -errno. */
+int pwrite_all(int fd, const void *buf, size_t len, off_t offset);
 /* fsync of folder DIR, or of the folder holding PATH: 0 or -errno. */
 int sync_dir(const char *dir);
 int sync_parent(const char *path);

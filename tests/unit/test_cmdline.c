@@ -1,4 +1,4 @@
-/* unit: lib/cmdline.c */
+/* unit: lib/cmdline.c lib/errf.c */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* unit: updater/entry.c lib/version.c -Iupdater */
+/* unit: lib/entry.c lib/version.c -Iupdater */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

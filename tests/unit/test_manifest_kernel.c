@@ -1,4 +1,4 @@
-/* unit: lib/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
 /* The manifest's kernel.source and signing.verity_key, and the rules tying them. */
 #include <errno.h>
 #include <stdio.h>

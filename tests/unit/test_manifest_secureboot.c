@@ -1,4 +1,4 @@
-/* unit: lib/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
 /* The manifest's signing.secure_boot: a key prefix whose five files must be there. */
 #include <errno.h>
 #include <stdbool.h>

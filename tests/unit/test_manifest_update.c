@@ -1,4 +1,4 @@
-/* unit: lib/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
 /* The manifest's update: section. */
 #include <errno.h>
 #include <stdbool.h>

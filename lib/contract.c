@@ -1,0 +1,57 @@
+/* The rules of the build-to-device contract (see contract.h). */
+#include "contract.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *const net_words[] = {[NET_HOST] = "host", [NET_NONE] = "none", NULL};
+const char *const restart_words[] = {
+    [RESTART_ALWAYS] = "always", [RESTART_ON_FAILURE] = "on-failure", [RESTART_NO] = "no", NULL};
+const char *const probe_words[] = {
+    [PROBE_NONE] = "", [PROBE_HTTP] = "http", [PROBE_TCP] = "tcp", [PROBE_EXEC] = "exec", NULL};
+
+static bool all_in(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i] || !strchr(set, s[i]))
+			return false;
+	return true;
+}
+
+#define LOWER_DIGIT "abcdefghijklmnopqrstuvwxyz0123456789"
+
+bool id_valid(const char *s, size_t n)
+{
+	return n > 0 && n <= NAME_MAX_LEN && all_in(s, 1, LOWER_DIGIT) &&
+	       all_in(s, n, LOWER_DIGIT "-");
+}
+
+/* Also a DNS label as to '-', so that it can serve as a hostname. */
+bool name_valid(const char *s, size_t n)
+{
+	return id_valid(s, n) && s[n - 1] != '-';
+}
+
+bool compatible_valid(const char *s, size_t n)
+{
+	return n > 0 && n <= COMPATIBLE_MAX_LEN && all_in(s, n, LOWER_DIGIT "._-");
+}
+
+int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
+{
+	unsigned v = 0;
+
+	if (n == 0 || s[0] == '0')
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+		if (v > HEALTH_DEADLINE_MAX)
+			return -EINVAL;
+	}
+	if (v < HEALTH_DEADLINE_MIN)
+		return -EINVAL;
+	*seconds = v;
+	return 0;
+}

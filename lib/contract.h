@@ -1,0 +1,100 @@
+/*
+ * The contract between `berth build` and the programs on the device: the
+ * paths of the files the build writes into the image and the run-time
+ * places both device programs use, the keywords of the generated conf
+ * files, the limits and the rules for names. The writer (image/) and every
+ * reader (init/, updater/) include this file; nothing here is restated
+ * anywhere else. The rest of the contract has a home of its own, shared
+ * the same way: the kernel command line (lib/cmdline.h, its writer and its
+ * parser), the boot entry's file name (lib/entry.h), the update bundle
+ * (lib/bundle.h) and key files (lib/keyfile.h).
+ * tests/unit/test_roundtrip.c feeds what the writers produce to the readers.
+ */
+#ifndef BERTH_CONTRACT_H
+#define BERTH_CONTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- files berth build writes into the root image ---- */
+#define ETC_DIR "/etc/berth"
+#define UPDATE_CONF ETC_DIR "/update.conf"
+#define KEYS_DIR ETC_DIR "/keys" /* NAME.pub: the keys bundles must be signed with */
+#define NETWORK_CONF ETC_DIR "/network.conf"
+#define CONTAINERS_CONF ETC_DIR "/containers.conf"
+#define CONSOLE_SHELL_CONF ETC_DIR "/console-shell" /* debug.shell's tty */
+#define MODULE_LIST ETC_DIR "/modules"		    /* in the initramfs: what stage 1 loads */
+#define IMAGES_DIR "/usr/share/berth/images"	    /* DIGEST.tar: the containers' archives */
+
+/* ---- places the device programs share at run time ---- */
+#define RUN_DIR "/run/berth"
+#define ESP_MOUNT RUN_DIR "/esp" /* berth-update's, in its own mount namespace */
+#define STATE_DIR "/var/lib/berth"
+#define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
+
+/* ---- limits: the manifest allows no more, the device reads no more ---- */
+#define NAME_MAX_LEN 32	      /* an image's name, a container's name, a channel */
+#define COMPATIBLE_MAX_LEN 64 /* update.compatible */
+#define CONTAINERS_MAX 16     /* onboot and services together */
+#define ARGS_MAX 32	      /* a command, a health exec probe */
+#define ENV_MAX 32
+#define BINDS_MAX 8
+#define IFACES_MAX 8
+#define ADDRS_MAX 8	  /* per interface */
+#define ROUTES_MAX 8	  /* per interface */
+#define DNS_MAX 3	  /* resolv.conf reads no more */
+#define IFNAME_MAX_LEN 15 /* IFNAMSIZ - 1 */
+#define UPDATE_KEYS_MAX 8
+/* update.health_deadline, seconds */
+#define HEALTH_DEADLINE_MIN 10
+#define HEALTH_DEADLINE_MAX 3600
+#define HEALTH_DEADLINE_DEFAULT 300
+
+/* ---- update.conf: exactly these lines, in this order ---- */
+#define UC_COMPATIBLE "compatible"
+#define UC_HEALTH_DEADLINE "health-deadline"
+
+/* ---- network.conf: blocks of lines, each "KEY VALUE" ---- */
+#define NC_INTERFACE "interface" /* starts a block */
+#define NC_DHCP "dhcp"		 /* yes | no */
+#define NC_ADDRESS "address"	 /* ADDR/PREFIX */
+#define NC_ROUTE "route"	 /* DEST/PREFIX [GATEWAY] */
+#define NC_DNS "dns"		 /* global, after every block */
+
+/* ---- containers.conf: blocks of lines, each "KEY VALUE" ---- */
+#define CC_ONBOOT "onboot"     /* starts a block: an onboot container's name */
+#define CC_SERVICE "service"   /* starts a block: a service's name */
+#define CC_IMAGE "image"       /* IMAGES_DIR/DIGEST.tar */
+#define CC_DIGEST "digest"     /* sha256:HEX */
+#define CC_NETWORK "network"   /* net_words */
+#define CC_RESTART "restart"   /* restart_words; services only */
+#define CC_CRITICAL "critical" /* yes | no; services only */
+#define CC_HEALTH "health"     /* "http PORT PATH", "tcp PORT" or "exec"; services only */
+#define CC_PROBE "probe"       /* after "health exec": one argument of the probe */
+#define CC_ARG "arg"	       /* one argument of the command */
+#define CC_ENV "env"	       /* KEY=VALUE */
+#define CC_BIND "bind"	       /* SRC DST ro|rw */
+
+enum net { NET_HOST, NET_NONE };
+enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NO };
+enum probe { PROBE_NONE, PROBE_HTTP, PROBE_TCP, PROBE_EXEC };
+
+/* The words of the enums above, by value; NULL after the last. */
+extern const char *const net_words[];
+extern const char *const restart_words[];
+extern const char *const probe_words[]; /* "" for PROBE_NONE */
+
+/* ---- names ---- */
+/* An image's name: [a-z0-9][a-z0-9-]*, not ending with '-', 1 to NAME_MAX_LEN. */
+bool name_valid(const char *s, size_t n);
+/* A container's name or a channel: [a-z0-9][a-z0-9-]*, 1 to NAME_MAX_LEN. */
+bool id_valid(const char *s, size_t n);
+/* update.compatible: [a-z0-9._-], 1 to COMPATIBLE_MAX_LEN. */
+bool compatible_valid(const char *s, size_t n);
+/*
+ * The N bytes at S as update.health_deadline: decimal seconds without a
+ * leading zero, HEALTH_DEADLINE_MIN to HEALTH_DEADLINE_MAX. 0 or -EINVAL.
+ */
+int health_deadline_parse(const char *s, size_t n, unsigned *seconds);
+
+#endif
