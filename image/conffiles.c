@@ -45,14 +45,14 @@ int conffiles_network(FILE *f, const struct manifest *m)
 	return ferror(f) ? -EIO : 0;
 }
 
-static const char *restart_word(enum manifest_restart r)
+static const char *restart_word(enum restart r)
 {
 	switch (r) {
-	case MANIFEST_RESTART_ALWAYS:
+	case RESTART_ALWAYS:
 		break;
-	case MANIFEST_RESTART_ON_FAILURE:
+	case RESTART_ON_FAILURE:
 		return "on-failure";
-	case MANIFEST_RESTART_NO:
+	case RESTART_NO:
 		return "no";
 	}
 	return "always";
@@ -61,15 +61,15 @@ static const char *restart_word(enum manifest_restart r)
 static void write_health(FILE *f, const struct manifest_container *ct)
 {
 	switch (ct->health.probe) {
-	case MANIFEST_PROBE_NONE:
+	case PROBE_NONE:
 		break;
-	case MANIFEST_PROBE_HTTP:
+	case PROBE_HTTP:
 		fprintf(f, "health http %u %s\n", ct->health.port, ct->health.path);
 		break;
-	case MANIFEST_PROBE_TCP:
+	case PROBE_TCP:
 		fprintf(f, "health tcp %u\n", ct->health.port);
 		break;
-	case MANIFEST_PROBE_EXEC:
+	case PROBE_EXEC:
 		/* One line per argument: arguments may hold spaces. */
 		fprintf(f, "health exec\n");
 		for (size_t i = 0; i < ct->health.n_exec; i++)
@@ -83,7 +83,7 @@ static void write_container(FILE *f, const struct manifest_container *ct)
 	fprintf(f, "%s %s\n", ct->service ? "service" : "onboot", ct->name);
 	fprintf(f, "image " CONFFILES_IMAGES "/%s.tar\n", ct->digest);
 	fprintf(f, "digest sha256:%s\n", ct->digest);
-	fprintf(f, "network %s\n", ct->network == MANIFEST_NETWORK_NONE ? "none" : "host");
+	fprintf(f, "network %s\n", ct->network == NET_NONE ? "none" : "host");
 	if (ct->service) {
 		fprintf(f, "restart %s\n", restart_word(ct->restart));
 		fprintf(f, "critical %s\n", ct->critical ? "yes" : "no");

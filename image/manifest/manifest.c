@@ -138,8 +138,8 @@ static const struct field top_fields[] = {
     MAP("disk", true, disk_fields),
     MAP("debug", false, debug_fields),
     MAP("network", false, mf_network_fields),
-    LIST("onboot", MANIFEST_MAX_CONTAINERS, mf_take_onboot),
-    LIST("services", MANIFEST_MAX_CONTAINERS, mf_take_service),
+    LIST("onboot", CONTAINERS_MAX, mf_take_onboot),
+    LIST("services", CONTAINERS_MAX, mf_take_service),
     {.key = "update", .kind = F_FUNC, .take = mf_take_update},
     {0},
 };
@@ -863,7 +863,7 @@ static int check_document(struct ctx *c)
 		snprintf(c->m->update.compatible, sizeof(c->m->update.compatible), "%s-x86_64",
 			 c->m->name);
 	if (!c->m->update.health_deadline)
-		c->m->update.health_deadline = MANIFEST_HEALTH_DEADLINE;
+		c->m->update.health_deadline = HEALTH_DEADLINE_DEFAULT;
 	return 0;
 }
 

@@ -6,20 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contract.h"
+
 #define MANIFEST_ERR_MAX 512
 #define MANIFEST_MAX_PACKAGES 256
 #define MANIFEST_MAX_FILES 64
 #define MANIFEST_MAX_REMOVE 64
-#define MANIFEST_MAX_INTERFACES 8
-#define MANIFEST_MAX_ADDRESSES 8   /* per interface */
-#define MANIFEST_MAX_ROUTES 8	   /* per interface */
-#define MANIFEST_MAX_DNS 3	   /* resolv.conf reads no more */
-#define MANIFEST_MAX_CONTAINERS 16 /* onboot and services together */
-#define MANIFEST_MAX_ARGS 32	   /* command and health exec items */
-#define MANIFEST_MAX_ENV 32
-#define MANIFEST_MAX_BINDS 8
-#define MANIFEST_MAX_KEYS 8	     /* update.keys */
-#define MANIFEST_HEALTH_DEADLINE 300 /* seconds; update.health_deadline's default */
 
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
@@ -40,18 +32,9 @@ struct manifest_interface {
 	char name[16]; /* kernel interface name */
 	bool dhcp;     /* default: true when no addresses are given */
 	size_t n_addresses;
-	char addresses[MANIFEST_MAX_ADDRESSES][50]; /* CIDR, IPv4 or IPv6, as written */
+	char addresses[ADDRS_MAX][50]; /* CIDR, IPv4 or IPv6, as written */
 	size_t n_routes;
-	struct manifest_route routes[MANIFEST_MAX_ROUTES];
-};
-
-enum manifest_network { MANIFEST_NETWORK_HOST, MANIFEST_NETWORK_NONE };
-enum manifest_restart { MANIFEST_RESTART_ALWAYS, MANIFEST_RESTART_ON_FAILURE, MANIFEST_RESTART_NO };
-enum manifest_probe {
-	MANIFEST_PROBE_NONE,
-	MANIFEST_PROBE_HTTP,
-	MANIFEST_PROBE_TCP,
-	MANIFEST_PROBE_EXEC
+	struct manifest_route routes[ROUTES_MAX];
 };
 
 /* binds[]: "SRC:DST[:ro|:rw]" */
@@ -67,22 +50,22 @@ struct manifest_container {
 	char name[33];	  /* [a-z0-9][a-z0-9-]*, unique among all containers */
 	char image[1024]; /* OCI image archive, relative to the manifest's folder */
 	char digest[65];  /* hex SHA-256 of the archive's index.json */
-	enum manifest_network network;
+	enum net network;
 	size_t n_command; /* 0: the image's ENTRYPOINT and CMD */
-	char command[MANIFEST_MAX_ARGS][256];
+	char command[ARGS_MAX][256];
 	size_t n_env;
-	char env[MANIFEST_MAX_ENV][256]; /* KEY=VALUE */
+	char env[ENV_MAX][256]; /* KEY=VALUE */
 	size_t n_binds;
-	struct manifest_bind binds[MANIFEST_MAX_BINDS];
+	struct manifest_bind binds[BINDS_MAX];
 	/* Services only. */
-	enum manifest_restart restart;
+	enum restart restart;
 	bool critical;
 	struct {
-		enum manifest_probe probe;
+		enum probe probe;
 		unsigned port;	/* http, tcp */
 		char path[256]; /* http; default "/" */
 		size_t n_exec;
-		char exec[MANIFEST_MAX_ARGS][256]; /* exec: argv run in the container */
+		char exec[ARGS_MAX][256]; /* exec: argv run in the container */
 	} health;
 };
 
@@ -118,7 +101,7 @@ struct manifest {
 		char gpg_homedir[1024]; /* optional, relative to the manifest's folder */
 		/* `berth keygen --secure-boot`'s PREFIX, relative; "" = no Secure Boot signing */
 		char secure_boot[1024];
-		char verity_key[1024];	/* PREFIX of PREFIX.key, PREFIX.crt; relative; "" = none */
+		char verity_key[1024]; /* PREFIX of PREFIX.key, PREFIX.crt; relative; "" = none */
 	} signing;
 	struct {
 		/* bytes, each a whole number of MiB */
@@ -129,17 +112,17 @@ struct manifest {
 	} debug;
 	struct {
 		size_t n_interfaces;
-		struct manifest_interface interfaces[MANIFEST_MAX_INTERFACES];
+		struct manifest_interface interfaces[IFACES_MAX];
 		size_t n_dns;
-		char dns[MANIFEST_MAX_DNS][46]; /* IPv4 or IPv6 addresses */
+		char dns[DNS_MAX][46]; /* IPv4 or IPv6 addresses */
 	} network;
 	/* onboot: and services: entries in the order the file has them. */
 	size_t n_containers;
-	struct manifest_container containers[MANIFEST_MAX_CONTAINERS];
+	struct manifest_container containers[CONTAINERS_MAX];
 	struct {
 		char compatible[65]; /* [a-z0-9._-]{1,64}; default "<name>-x86_64" */
 		size_t n_keys;	     /* 0 (no update: section): the image accepts no bundle */
-		struct manifest_key keys[MANIFEST_MAX_KEYS];
+		struct manifest_key keys[UPDATE_KEYS_MAX];
 		char signing_key[1024];	  /* secret key file, relative; "" = write no bundle */
 		unsigned health_deadline; /* seconds, 10 to 3600: berth-init's boot health gate */
 	} update;

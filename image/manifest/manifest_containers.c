@@ -63,9 +63,9 @@ static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, s
 static const struct field onboot_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
     FUNC("image", true, take_image),
-    LIST("command", MANIFEST_MAX_ARGS, take_command),
-    LIST("env", MANIFEST_MAX_ENV, take_env),
-    LIST("binds", MANIFEST_MAX_BINDS, take_bind),
+    LIST("command", ARGS_MAX, take_command),
+    LIST("env", ENV_MAX, take_env),
+    LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     {0},
 };
@@ -73,9 +73,9 @@ static const struct field onboot_fields[] = {
 static const struct field service_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
     FUNC("image", true, take_image),
-    LIST("command", MANIFEST_MAX_ARGS, take_command),
-    LIST("env", MANIFEST_MAX_ENV, take_env),
-    LIST("binds", MANIFEST_MAX_BINDS, take_bind),
+    LIST("command", ARGS_MAX, take_command),
+    LIST("env", ENV_MAX, take_env),
+    LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     NUMBER("restart", false, restart, "restart policy", parse_restart),
     NUMBER("critical", false, critical, "boolean", mf_parse_bool),
@@ -104,7 +104,7 @@ static const struct field tcp_fields[] = {
     {0},
 };
 
-static const struct field exec_list = LIST("exec", MANIFEST_MAX_ARGS, take_probe);
+static const struct field exec_list = LIST("exec", ARGS_MAX, take_probe);
 
 /* ---- validators ---- */
 
@@ -146,9 +146,9 @@ static const char *check_http_path(const char *s)
 static const char *parse_network(const char *s, void *dst)
 {
 	if (!strcmp(s, "host"))
-		*(enum manifest_network *)dst = MANIFEST_NETWORK_HOST;
+		*(enum net *)dst = NET_HOST;
 	else if (!strcmp(s, "none"))
-		*(enum manifest_network *)dst = MANIFEST_NETWORK_NONE;
+		*(enum net *)dst = NET_NONE;
 	else
 		return "expected host or none";
 	return NULL;
@@ -157,11 +157,11 @@ static const char *parse_network(const char *s, void *dst)
 static const char *parse_restart(const char *s, void *dst)
 {
 	if (!strcmp(s, "always"))
-		*(enum manifest_restart *)dst = MANIFEST_RESTART_ALWAYS;
+		*(enum restart *)dst = RESTART_ALWAYS;
 	else if (!strcmp(s, "on-failure"))
-		*(enum manifest_restart *)dst = MANIFEST_RESTART_ON_FAILURE;
+		*(enum restart *)dst = RESTART_ON_FAILURE;
 	else if (!strcmp(s, "no"))
-		*(enum manifest_restart *)dst = MANIFEST_RESTART_NO;
+		*(enum restart *)dst = RESTART_NO;
 	else
 		return "expected always, on-failure or no";
 	return NULL;
@@ -329,22 +329,22 @@ static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, con
 /* ---- health ---- */
 
 static int set_probe(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
-		     enum manifest_probe probe)
+		     enum probe probe)
 {
 	struct manifest_container *ct = container_of(c);
 
-	if (ct->health.probe != MANIFEST_PROBE_NONE)
+	if (ct->health.probe != PROBE_NONE)
 		return mf_fail_at(c, k->start_mark,
 				  "%s: a health check has one probe: http, tcp or exec", path);
 	ct->health.probe = probe;
-	if (probe != MANIFEST_PROBE_EXEC && v->type != YAML_MAPPING_NODE)
+	if (probe != PROBE_EXEC && v->type != YAML_MAPPING_NODE)
 		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
 	return 0;
 }
 
 static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
 {
-	int r = set_probe(c, path, k, v, MANIFEST_PROBE_HTTP);
+	int r = set_probe(c, path, k, v, PROBE_HTTP);
 
 	if (r)
 		return r;
@@ -354,14 +354,14 @@ static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, cons
 
 static int take_tcp(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
 {
-	int r = set_probe(c, path, k, v, MANIFEST_PROBE_TCP);
+	int r = set_probe(c, path, k, v, PROBE_TCP);
 
 	return r ? r : mf_walk_map(c, v, tcp_fields, path);
 }
 
 static int take_exec(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
 {
-	int r = set_probe(c, path, k, v, MANIFEST_PROBE_EXEC);
+	int r = set_probe(c, path, k, v, PROBE_EXEC);
 
 	if (r == 0)
 		r = mf_take_list(c, &exec_list, path, k, v);
@@ -376,7 +376,7 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 	if (v->type != YAML_MAPPING_NODE)
 		return mf_fail_at(c, mf_value_mark(k, v), "%s must be a mapping", path);
 	int r = mf_walk_map(c, v, health_fields, path);
-	if (r == 0 && container_of(c)->health.probe == MANIFEST_PROBE_NONE)
+	if (r == 0 && container_of(c)->health.probe == PROBE_NONE)
 		return mf_fail_at(c, v->start_mark, "%s: expected one probe: http, tcp or exec",
 				  path);
 	return r;
@@ -456,10 +456,10 @@ static int take_container(struct ctx *c, const char *path, const yaml_node_t *v,
 
 	if (v->type != YAML_MAPPING_NODE)
 		return mf_fail_at(c, v->start_mark, "%s must be a mapping", path);
-	if (m->n_containers == MANIFEST_MAX_CONTAINERS)
+	if (m->n_containers == CONTAINERS_MAX)
 		return mf_fail_at(c, v->start_mark,
 				  "%s: more than %d containers (onboot and services together)",
-				  path, MANIFEST_MAX_CONTAINERS);
+				  path, CONTAINERS_MAX);
 	memset(ct, 0, sizeof(*ct));
 	ct->service = service;
 	c->base = (char *)ct;
@@ -475,8 +475,8 @@ static int take_container(struct ctx *c, const char *path, const yaml_node_t *v,
 					  "%zu)",
 					  path, ct->name, c->name_line[j]);
 	health = mf_find_key(c, v, "health", &probe);
-	if ((ct->health.probe == MANIFEST_PROBE_HTTP || ct->health.probe == MANIFEST_PROBE_TCP) &&
-	    ct->network != MANIFEST_NETWORK_HOST)
+	if ((ct->health.probe == PROBE_HTTP || ct->health.probe == PROBE_TCP) &&
+	    ct->network != NET_HOST)
 		return mf_fail_at(c, health->start_mark,
 				  "%s.health: http and tcp probes need network: host", path);
 	c->name_line[m->n_containers++] = name->start_mark.line + 1;

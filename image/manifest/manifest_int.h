@@ -61,7 +61,7 @@ struct ctx {
 	char *err;
 	size_t errlen;
 	/* line of each container's name, for "first on line N" */
-	size_t name_line[MANIFEST_MAX_CONTAINERS];
+	size_t name_line[CONTAINERS_MAX];
 };
 
 /* Fails with "path:line:col: message" at MARK; returns -EINVAL. */

@@ -48,14 +48,14 @@ static const struct field interface_fields[] = {
      .off = offsetof(struct manifest_interface, dhcp),
      .what = "boolean",
      .parse = mf_parse_bool},
-    LIST("addresses", MANIFEST_MAX_ADDRESSES, take_address),
-    LIST("routes", MANIFEST_MAX_ROUTES, take_route),
+    LIST("addresses", ADDRS_MAX, take_address),
+    LIST("routes", ROUTES_MAX, take_route),
     {0},
 };
 
 const struct field mf_network_fields[] = {
-    LIST("interfaces", MANIFEST_MAX_INTERFACES, take_interface),
-    LIST("dns", MANIFEST_MAX_DNS, take_dns),
+    LIST("interfaces", IFACES_MAX, take_interface),
+    LIST("dns", DNS_MAX, take_dns),
     {0},
 };
 

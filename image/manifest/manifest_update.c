@@ -29,7 +29,7 @@ static const struct field update_fields[] = {
      .size = sizeof(((struct manifest *)0)->update.compatible),
      .what = "compatible string",
      .check = check_compatible},
-    {.key = "keys", .kind = F_LIST, .required = true, .max = MANIFEST_MAX_KEYS, .item = take_key},
+    {.key = "keys", .kind = F_LIST, .required = true, .max = UPDATE_KEYS_MAX, .item = take_key},
     {.key = "signing_key", .kind = F_FUNC, .take = take_signing_key},
     {.key = "health_deadline",
      .kind = F_NUMBER,

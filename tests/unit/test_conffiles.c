@@ -111,7 +111,7 @@ static void test_containers(void)
 	/* Services before onboot in the manifest: onboot still comes first. */
 	c = add(true, "hello", HEX1);
 	c->critical = true;
-	c->health.probe = MANIFEST_PROBE_HTTP;
+	c->health.probe = PROBE_HTTP;
 	c->health.port = 8080;
 	strcpy(c->health.path, "/health");
 	c->n_binds = 1;
@@ -130,17 +130,17 @@ static void test_containers(void)
 	strcpy(c->binds[1].dst, "/logs");
 	c->binds[1].ro = true;
 	c = add(true, "probe", HEX2);
-	c->network = MANIFEST_NETWORK_NONE;
-	c->restart = MANIFEST_RESTART_ON_FAILURE;
-	c->health.probe = MANIFEST_PROBE_EXEC;
+	c->network = NET_NONE;
+	c->restart = RESTART_ON_FAILURE;
+	c->health.probe = PROBE_EXEC;
 	c->health.n_exec = 2;
 	strcpy(c->health.exec[0], "/bin/check");
 	strcpy(c->health.exec[1], "two words");
 	c->n_command = 1;
 	strcpy(c->command[0], "/app --flag");
 	c = add(true, "tcp", HEX2);
-	c->restart = MANIFEST_RESTART_NO;
-	c->health.probe = MANIFEST_PROBE_TCP;
+	c->restart = RESTART_NO;
+	c->health.probe = PROBE_TCP;
 	c->health.port = 22;
 	c = add(false, "last", HEX1);
 	CHECK(conffiles_want_containers(&m), "containers: containers.conf");

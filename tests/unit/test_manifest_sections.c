@@ -392,34 +392,34 @@ static void test_containers(void)
 		  !strcmp(c[0].binds[1].src, "/var/log") && !strcmp(c[0].binds[1].dst, "/logs") &&
 		  c[0].binds[1].ro && !c[0].binds[2].ro,
 	      "onboot: binds, rw by default");
-	CHECK(c[0].network == MANIFEST_NETWORK_NONE, "onboot: network none");
-	CHECK(c[1].service && !strcmp(c[1].name, "hello") && c[1].network == MANIFEST_NETWORK_HOST,
+	CHECK(c[0].network == NET_NONE, "onboot: network none");
+	CHECK(c[1].service && !strcmp(c[1].name, "hello") && c[1].network == NET_HOST,
 	      "service: network defaults to host");
-	CHECK(c[1].restart == MANIFEST_RESTART_ON_FAILURE && c[1].critical,
+	CHECK(c[1].restart == RESTART_ON_FAILURE && c[1].critical,
 	      "service: restart on-failure, critical");
-	CHECK(c[1].health.probe == MANIFEST_PROBE_HTTP && c[1].health.port == 8080 &&
+	CHECK(c[1].health.probe == PROBE_HTTP && c[1].health.port == 8080 &&
 		  !strcmp(c[1].health.path, "/health?x=1"),
 	      "service: http probe");
 	CHECK(c[1].n_command == 0 && c[1].n_env == 0 && c[1].n_binds == 0,
 	      "service: no command, env or binds");
 	CHECK(!strcmp(c[2].image, "./images/other.tar") && !strcmp(c[2].digest, other_hex),
 	      "service: image with ./ members and its own digest");
-	CHECK(c[2].restart == MANIFEST_RESTART_NO && c[2].health.probe == MANIFEST_PROBE_TCP &&
+	CHECK(c[2].restart == RESTART_NO && c[2].health.probe == PROBE_TCP &&
 		  c[2].health.port == 65535,
 	      "service: restart no, tcp probe");
-	CHECK(c[3].restart == MANIFEST_RESTART_ALWAYS && !c[3].critical,
+	CHECK(c[3].restart == RESTART_ALWAYS && !c[3].critical,
 	      "service: restart defaults to always, critical to false");
-	CHECK(c[3].health.probe == MANIFEST_PROBE_EXEC && c[3].health.n_exec == 3 &&
+	CHECK(c[3].health.probe == PROBE_EXEC && c[3].health.n_exec == 3 &&
 		  !strcmp(c[3].health.exec[2], "a b"),
 	      "service: exec probe");
-	CHECK(c[4].health.probe == MANIFEST_PROBE_HTTP && !strcmp(c[4].health.path, "/") &&
+	CHECK(c[4].health.probe == PROBE_HTTP && !strcmp(c[4].health.path, "/") &&
 		  c[4].health.port == 1,
 	      "service: http path defaults to /");
 
 	CHECK(load_base("services:\n  - {name: a, image: images/hello.tar}\n"
 			"onboot:\n  - {name: b, image: images/hello.tar}\n") == 0 &&
 		  m.n_containers == 2 && m.containers[0].service && !m.containers[1].service &&
-		  m.containers[0].health.probe == MANIFEST_PROBE_NONE,
+		  m.containers[0].health.probe == PROBE_NONE,
 	      "containers: in document order; no probe by default");
 	CHECK(load_base("onboot: []\nservices:\n") == 0 && m.n_containers == 0,
 	      "containers: empty lists");

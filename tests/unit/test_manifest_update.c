@@ -55,7 +55,7 @@ static void many_keys(bool make)
 {
 	char name[32], p[128];
 
-	for (int i = 0; i <= MANIFEST_MAX_KEYS; i++) {
+	for (int i = 0; i <= UPDATE_KEYS_MAX; i++) {
 		snprintf(name, sizeof(name), "keys/k%d.pub", i);
 		at(p, sizeof(p), name);
 		FILE *f = make ? fopen(p, "w") : NULL;
