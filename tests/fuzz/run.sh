@@ -6,7 +6,7 @@
 # its input in build/fuzz/. Always exits 0: tests/run.sh counts the lines.
 set -u
 cd "$(dirname "$0")/../.."
-seconds=${BERTH_FUZZ_SECONDS:-20}
+seconds=${BERTH_FUZZ_SECONDS:-10}
 out=build/fuzz
 mkdir -p "$out"
 
@@ -15,7 +15,7 @@ if ! command -v clang >/dev/null; then
 	exit 0
 fi
 
-# NAME SOURCES...: the target tests/fuzz/fuzz_NAME.c with the library files it fuzzes.
+# NAME ARGS...: the target tests/fuzz/fuzz_NAME.c with the files it fuzzes (and flags).
 fuzz() {
 	local name=$1 bin=$out/fuzz_$1 log=$out/fuzz_$1.log runs
 	shift
@@ -37,5 +37,8 @@ fuzz() {
 	echo "ok - fuzz: $name parser, ${runs:-?} runs, no crash"
 }
 
-fuzz bundle lib/bundle.c lib/version.c
+fuzz bundle lib/bundle.c lib/version.c lib/contract.c lib/errf.c
+fuzz gpt lib/gpt.c -lz
+fuzz pe -Iupdater updater/pe.c
+fuzz cmdline lib/cmdline.c lib/errf.c
 exit 0
