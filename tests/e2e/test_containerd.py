@@ -73,9 +73,7 @@ def main():
                 "berth-init restarts containerd; ctr version answers again within 60 s",
                 f"version {version}, pid {old!r} -> {new!r}")
 
-        vm.send("poweroff")
-        code = vm.wait_exit(120)
-        r.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+        vm.poweroff(r)
     except Timeout as e:
         r.check(False, "containerd image boot", str(e))
     finally:

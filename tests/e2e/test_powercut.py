@@ -166,9 +166,7 @@ def main():
                     f"cut {i}: fsck.fat finds the ESP clean after it, and nothing it kept",
                     f"{out}\nESP: {names}")
         print(f"# cuts that came up on 0.1.0: {landed['0.1.0']}, on 0.2.0: {landed['0.2.0']}")
-        vm.send("poweroff")
-        code = vm.wait_exit(120)
-        r.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+        vm.poweroff(r)
     except Timeout as e:
         r.check(False, "power-cut run", str(e))
     finally:

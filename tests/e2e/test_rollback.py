@@ -13,7 +13,6 @@ the newest entry with tries left, and after the third failed try that is
 0.2.0 again; berth-update status then shows the new release as bad."""
 import functools
 import http.server
-import json
 import os
 import re
 import sys
@@ -54,15 +53,6 @@ def serve():
     return srv
 
 
-def status(vm):
-    """berth-update status --json, parsed, or None."""
-    st, out = vm.sh("berth-update status --json")
-    try:
-        return json.loads(out) if st == 0 else None
-    except ValueError:
-        return None
-
-
 def entry_of(doc, version):
     return next((e for e in doc["entries"] if e["version"] == version), None) if doc else None
 
@@ -78,7 +68,7 @@ def next_event(vm, patterns, timeout=BOOT_TIMEOUT):
 def check_base_up(vm, when):
     """Waits for the shell of a boot that printed ready 0.2.0 slot a and checks status."""
     vm.wait_shell()
-    doc = status(vm)
+    doc = vm.status()
     booted = doc["booted"] if doc else {}
     r.check(booted.get("slot") == "a" and booted.get("version") == BASE[0]
             and booted.get("entry") == f"berth_{BASE[0]}.efi",
@@ -91,15 +81,12 @@ def wait_network(vm, timeout=120):
     lease) is in: the shell answers before that."""
     deadline = time.monotonic() + timeout
     while True:
-        st, out = vm.sh("cat /run/berth/boot.json")
-        try:
-            names = [x["name"] for x in json.loads(out)["milestones"]] if st == 0 else []
-        except (ValueError, KeyError, TypeError):
-            names = []
+        doc = vm.json("cat /run/berth/boot.json")
+        names = [x.get("name") for x in doc.get("milestones", [])] if doc else []
         if "network" in names:
             return True
         if time.monotonic() > deadline:
-            return r.check(False, "the network milestone is reached", out)
+            return r.check(False, "the network milestone is reached", str(doc))
         time.sleep(1)  # poll interval
 
 
@@ -116,7 +103,7 @@ def install(vm, port, bundle, version):
         raise Abort(f"{version} not installed; nothing to roll back from")
     r.check(any(f"GET /{bundle} " in q and " 200 " in q for q in Served.requests),
             f"{version}: the guest fetched the bundle from the host", str(Served.requests[-3:]))
-    doc = status(vm)
+    doc = vm.status()
     other = doc["other"] if doc else {}
     e = entry_of(doc, version)
     r.check(other.get("slot") == "b" and other.get("version") == version
@@ -224,9 +211,7 @@ def main():
         r.check(not vm.seen(rf"berth: ready version={NOINIT[1]}"),
                 f"{NOINIT[1]} never reached stage 2")
 
-        vm.send("poweroff")
-        code = vm.wait_exit(120)
-        r.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+        vm.poweroff(r)
         print(f"# total {time.monotonic() - t_start:.0f} s", flush=True)
     except Timeout as e:
         r.check(False, "rollback run", str(e))

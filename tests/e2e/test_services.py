@@ -4,7 +4,6 @@ an HTTP health probe), and checks them from the host through a QEMU port
 forward: the page, the restart after the service's process is killed, the
 data kept across a reboot, the logs, /run/berth/boot.json, and containerd's
 state dropped and rebuilt when an import never reached the disk."""
-import json
 import os
 import sys
 import time
@@ -29,19 +28,11 @@ def fetch(vm, path, timeout=5):
         return None
 
 
-def boot_json(vm):
-    st, out = vm.sh("cat /run/berth/boot.json")
-    try:
-        return json.loads(out) if st == 0 else None
-    except ValueError:
-        return None
-
-
 def check_timeline(vm, boot):
     m = vm.expect(TIMELINE)
     r.check(all(f" {n}=" in m.group(1) for n in ORDER),
             f"boot {boot}: one console line with the whole timeline", m.group(0).strip())
-    doc = boot_json(vm)
+    doc = vm.json("cat /run/berth/boot.json")
     names = [x["name"] for x in doc["milestones"]] if doc else []
     times = [x["ms"] for x in doc["milestones"]] if doc else []
     r.check(doc is not None and doc["complete"] is True and doc["slot"] == "a"
@@ -137,9 +128,7 @@ def main():
         st, out = vm.sh("ls /var/lib/berth/importing | wc -l")
         r.check(st == 0 and out.strip() == "0", "boot 3: no import mark is left", out)
 
-        vm.send("poweroff")
-        code = vm.wait_exit(120)
-        r.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+        vm.poweroff(r)
     except Timeout as e:
         r.check(False, "services image boot", str(e))
     finally:

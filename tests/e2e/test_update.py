@@ -9,7 +9,6 @@ or the real manifest changed and signed again (Ed25519 through libsodium, with t
 keys in tests/manifests/keys/)."""
 import ctypes
 import ctypes.util
-import json
 import os
 import struct
 import sys
@@ -172,16 +171,6 @@ def health(vm, since, counted, what):
     r.check(good, f"berth-init on {what}: boot marked good", detail)
 
 
-def status(vm):
-    st, out = vm.sh("berth-update status --json")
-    # Console messages may share the output: the JSON is the line that starts with "{".
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    try:
-        return json.loads(lines[-1]) if st == 0 and lines else None
-    except json.JSONDecodeError:
-        return None
-
-
 def esp_files(vm):
     """The files in the ESP's /EFI/Linux, as the guest sees them (mounted read-only)."""
     st, out = vm.sh(f"mkdir -p /tmp/esp && mount -t vfat -o ro /dev/vda{ESP} /tmp/esp && "
@@ -191,7 +180,7 @@ def esp_files(vm):
 
 def slot_untouched(vm, what):
     """After a refusal that came while streaming: no entry for slot b, nothing left over."""
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"} and
             [e["file"] for e in s["entries"]] == ["berth_0.1.0.efi"],
             f"{what}: no entry points at slot b, status does not show it installed", str(s))
@@ -209,7 +198,7 @@ def disk_sums(vm, parts):
 
 
 def factory(vm):
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None, "status --json answers JSON")
     if s:
         r.check(s["booted"] == {"slot": "a", "version": "0.1.0", "entry": "berth_0.1.0.efi"},
@@ -244,7 +233,7 @@ def refusals(vm, srv, cases, parts):
             stdin=f"wget -q -O - {srv.url('unknown-key')}")
     r.check(disk_sums(vm, parts) == before,
             "the refusals leave the ESP, root-b and root-b-verity byte for byte unchanged")
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
             "status: slot b still empty", str(s))
 
@@ -271,7 +260,7 @@ def update(vm, srv):
     for line in ["verified signature by key test", "wrote root ", "wrote verity ",
                  "wrote uki-b ", "checked uki-a ", "read back ok"]:
         r.check(line in out, f"install says: {line.strip()}", out)
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "file": "berth_0.2.0+3.efi",
                                               "version": "0.2.0", "state": "pending",
                                               "tries_left": 3},
@@ -284,7 +273,7 @@ def update(vm, srv):
             m.group(0))
     health(vm, since, True, "the 0.2.0 boot")
     vm.wait_shell()
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None and s["booted"] == {"slot": "b", "version": "0.2.0",
                                               "entry": "berth_0.2.0.efi"},
             "status: slot b booted, 0.2.0, its entry marked good (berth_0.2.0.efi)",
@@ -311,7 +300,7 @@ def rollback(vm):
             m.group(0))
     health(vm, since, False, "the boot after the rollback")
     vm.wait_shell()
-    s = status(vm)
+    s = vm.status()
     r.check(s is not None and s["booted"] == {"slot": "a", "version": "0.1.0",
                                               "entry": "berth_0.1.0.efi"},
             "status after rollback: slot a booted, 0.1.0", str(s and s["booted"]))

@@ -3,6 +3,7 @@
 Every test boots a copy-on-write overlay of a shared image, so the image
 itself is built once and never changed by a test.
 """
+import json
 import os
 import re
 import shutil
@@ -186,6 +187,27 @@ class VM:
                           if not CONSOLE_NOISE.match(line))
         return int(m.group(2)), out
 
+    def json(self, command):
+        """COMMAND's JSON output, parsed: the last line of it that starts with "{"
+        (console messages may share the output), or None when COMMAND failed or
+        printed no such line."""
+        st, out = self.sh(command)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        try:
+            return json.loads(lines[-1]) if st == 0 and lines else None
+        except ValueError:
+            return None
+
+    def status(self):
+        """berth-update status --json, parsed, or None."""
+        return self.json("berth-update status --json")
+
+    def poweroff(self, report):
+        """poweroff in the shell must make QEMU exit by itself, with status 0."""
+        self.send("poweroff")
+        code = self.wait_exit(120)
+        report.check(code == 0, "poweroff makes QEMU exit by itself", f"exit {code}")
+
     def wait_shell(self, timeout=120):
         """The console shell starts after the ready line; poll it until it answers."""
         deadline = time.monotonic() + timeout
@@ -211,26 +233,25 @@ class VM:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def partition(disk, name):
-    """(offset, size) in bytes of the GPT partition called NAME."""
-    import json
+def _gpt_entry(disk, name):
+    """sfdisk's entry for the GPT partition called NAME."""
     table = json.loads(subprocess.run(["sfdisk", "-J", disk], check=True, capture_output=True,
                                       text=True).stdout)["partitiontable"]
     for p in table["partitions"]:
         if p.get("name") == name:
-            return p["start"] * 512, p["size"] * 512
+            return p
     raise KeyError(name)
+
+
+def partition(disk, name):
+    """(offset, size) in bytes of the GPT partition called NAME."""
+    p = _gpt_entry(disk, name)
+    return p["start"] * 512, p["size"] * 512
 
 
 def partition_number(disk, name):
     """The number of the GPT partition called NAME (the N of /dev/vdaN in the guest)."""
-    import json
-    table = json.loads(subprocess.run(["sfdisk", "-J", disk], check=True, capture_output=True,
-                                      text=True).stdout)["partitiontable"]
-    for p in table["partitions"]:
-        if p.get("name") == name:
-            return int(re.search(r"(\d+)$", p["node"]).group(1))
-    raise KeyError(name)
+    return int(re.search(r"(\d+)$", _gpt_entry(disk, name)["node"]).group(1))
 
 
 class HttpServer:
