@@ -8,67 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-ssize_t read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (n + 1 < len) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(fd);
-	return (ssize_t)n;
-}
-
-int read_full(int fd, void *buf, size_t len)
-{
-	for (size_t n = 0; n < len;) {
-		ssize_t r = read(fd, (char *)buf + n, len - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EPIPE;
-		n += (size_t)r;
-	}
-	return 0;
-}
-
-int write_all(int fd, const void *buf, size_t len)
-{
-	for (size_t n = 0; n < len;) {
-		ssize_t w = write(fd, (const char *)buf + n, len - n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		n += (size_t)w;
-	}
-	return 0;
-}
-
-ssize_t pread_full(int fd, void *buf, size_t len, off_t offset)
+/* Up to LEN bytes, fewer only at the end of the file; at OFFSET, or where FD is when OFFSET < 0. */
+static ssize_t read_upto(int fd, void *buf, size_t len, off_t offset)
 {
 	size_t n = 0;
 
 	while (n < len) {
-		ssize_t r = pread(fd, (char *)buf + n, len - n, offset + (off_t)n);
+		char *p = (char *)buf + n;
+		ssize_t r =
+		    offset < 0 ? read(fd, p, len - n) : pread(fd, p, len - n, offset + (off_t)n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -80,10 +28,13 @@ ssize_t pread_full(int fd, void *buf, size_t len, off_t offset)
 	return (ssize_t)n;
 }
 
-int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+/* All of LEN bytes, at OFFSET, or where FD is when OFFSET < 0. */
+static int write_upto(int fd, const void *buf, size_t len, off_t offset)
 {
 	for (size_t n = 0; n < len;) {
-		ssize_t w = pwrite(fd, (const char *)buf + n, len - n, offset + (off_t)n);
+		const char *p = (const char *)buf + n;
+		ssize_t w =
+		    offset < 0 ? write(fd, p, len - n) : pwrite(fd, p, len - n, offset + (off_t)n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
@@ -93,6 +44,42 @@ int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
 		n += (size_t)w;
 	}
 	return 0;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	if (len == 0)
+		return -EINVAL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read_upto(fd, buf, len - 1, -1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+int read_full(int fd, void *buf, size_t len)
+{
+	ssize_t n = read_upto(fd, buf, len, -1);
+
+	return n < 0 ? (int)n : (size_t)n < len ? -EPIPE : 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	return write_upto(fd, buf, len, -1);
+}
+
+ssize_t pread_full(int fd, void *buf, size_t len, off_t offset)
+{
+	return read_upto(fd, buf, len, offset);
+}
+
+int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+{
+	return write_upto(fd, buf, len, offset);
 }
 
 int sync_dir(const char *dir)
