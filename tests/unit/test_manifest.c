@@ -1,4 +1,4 @@
-/* unit: image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/m*.c lib/contract.c lib/errf.c lib/fileio.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

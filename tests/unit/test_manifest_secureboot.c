@@ -1,4 +1,4 @@
-/* unit: image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/m*.c lib/contract.c lib/errf.c lib/fileio.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
 /* The manifest's signing.secure_boot: a key prefix whose five files must be there. */
 #include <errno.h>
 #include <stdbool.h>

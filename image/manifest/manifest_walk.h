@@ -1,11 +1,13 @@
 /*
- * The manifest's schema walker, shared by lib/manifest.c (the walk itself,
- * the top level and the older sections) and the files holding the tables of
- * the other sections (manifest_network.c, manifest_containers.c,
- * manifest_update.c). Only lib/manifest*.c include it.
+ * The manifest's schema walker (manifest_walk.c): a mapping is checked
+ * against a table of fields, in document order, so the first error a user
+ * sees is the first one in the file, and each error points at the key or
+ * value that caused it. The tables are the schema (manifest_schema.c and
+ * the section files); what makes a value good is in manifest_rules.c. Only
+ * image/manifest/ includes this file.
  */
-#ifndef BERTH_MANIFEST_INT_H
-#define BERTH_MANIFEST_INT_H
+#ifndef BERTH_MANIFEST_WALK_H
+#define BERTH_MANIFEST_WALK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +54,34 @@ struct field {
 	int (*take)(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 };
 
+/*
+ * Table entries. TYPE is the struct the fields being walked live in (struct
+ * ctx's base). MF_PATH: a string that must also name what EX asks for.
+ */
+#define MF_PATH(type, k, req, member, noun, fn, ex)                                          \
+	{                                                                                    \
+		.key = k, .kind = F_STRING, .required = req, .off = offsetof(type, member),  \
+		.size = sizeof(((type *)0)->member), .what = noun, .check = fn, .exists = ex \
+	}
+#define MF_TEXT(type, k, req, member, noun, fn) MF_PATH(type, k, req, member, noun, fn, E_NONE)
+#define MF_NUMBER(type, k, req, member, noun, fn)                                           \
+	{                                                                                   \
+		.key = k, .kind = F_NUMBER, .required = req, .off = offsetof(type, member), \
+		.what = noun, .parse = fn                                                   \
+	}
+#define MF_MAP(k, req, fields)                                          \
+	{                                                               \
+		.key = k, .kind = F_MAP, .required = req, .sub = fields \
+	}
+#define MF_LIST(k, most, fn)                                                         \
+	{                                                                            \
+		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
+	}
+#define MF_FUNC(k, req, fn)                                           \
+	{                                                             \
+		.key = k, .kind = F_FUNC, .required = req, .take = fn \
+	}
+
 struct ctx {
 	yaml_document_t *doc;
 	struct manifest *m;
@@ -67,16 +97,23 @@ struct ctx {
 /* Fails with "path:line:col: message" at MARK; returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int mf_fail_at(struct ctx *c, yaml_mark_t mark,
 						     const char *fmt, ...);
-/* S as it can be quoted on one line of a terminal. */
+/* S as it can be quoted on one line of a terminal; returns BUF. */
 const char *mf_show(const char *s, size_t len, char buf[SHOW_MAX + 4]);
+/* Whether N is a plain scalar YAML reads as null (an absent value). */
 bool mf_is_null(const yaml_node_t *n);
 /* Where V is, or its key K when V is absent. */
 yaml_mark_t mf_value_mark(const yaml_node_t *k, const yaml_node_t *v);
-/* Checks scalar V against CHECK and copies it to DST, a buffer of SIZE bytes. */
+/* Checks scalar V against CHECK and copies it to DST, a buffer of SIZE bytes: 0 or -EINVAL. */
 int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
 		 const char *(*check)(const char *), const char *what, char *dst, size_t size);
+/* Item I of a list of strings, taken as mf_take_text does; on success *N is I + 1. */
+int mf_take_item(struct ctx *c, const char *path, const yaml_node_t *v, size_t i,
+		 const char *(*check)(const char *), const char *what, char *dst, size_t size,
+		 size_t *n);
+/* Walks mapping MAP against FIELDS, PREFIX naming it in messages: 0 or -EINVAL. */
 int mf_walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
 		const char *prefix);
+/* Takes the items of sequence V (key K) with F's item(): 0 or -EINVAL. */
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		 const yaml_node_t *v);
 /* The key node KEY of mapping MAP (its value in *VALUE), or NULL. */
@@ -84,27 +121,5 @@ const yaml_node_t *mf_find_key(struct ctx *c, const yaml_node_t *map, const char
 			       const yaml_node_t **value);
 /* The manifest's folder, opened O_DIRECTORY; or -errno, with c->err set. */
 int mf_open_dir(struct ctx *c);
-
-/* Validators: why S is bad, or NULL. */
-const char *mf_check_id(const char *s);	 /* [a-z0-9][a-z0-9-]* */
-const char *mf_check_src(const char *s); /* relative to the manifest's folder, no ".." */
-const char *mf_check_dst(const char *s); /* absolute, no "..", "//", trailing '/' */
-bool mf_has_control(const char *s);
-/* F_NUMBER parser: true or false into a bool. */
-const char *mf_parse_bool(const char *s, void *dst);
-
-extern const struct field mf_network_fields[];
-int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		   const yaml_node_t *v);
-int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
-int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
-			const yaml_node_t *v);
-int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-const char *mf_parse_kernel_source(const char *s, void *dst);
-int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-/* Checks across sections, once the whole document is walked. */
-int mf_check_containers(struct ctx *c, const yaml_node_t *root);
-int mf_check_kernel(struct ctx *c, const yaml_node_t *root);
 
 #endif
