@@ -27,17 +27,13 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 static int take_tcp(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 static int take_exec(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v);
-static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
 static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
-static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		      const yaml_node_t *v);
 
 /* Fields of one container: offsets into struct manifest_container. */
 #define TEXT(k, req, member, noun, fn) MF_TEXT(struct manifest_container, k, req, member, noun, fn)
+#define STRINGS(k, most, member, n, noun, fn) \
+	MF_STRINGS(struct manifest_container, k, most, member, n, noun, fn)
 #define NUMBER(k, req, member, noun, fn) \
 	MF_NUMBER(struct manifest_container, k, req, member, noun, fn)
 
@@ -45,8 +41,8 @@ static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, s
 static const struct field onboot_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
     MF_FUNC("image", true, take_image),
-    MF_LIST("command", ARGS_MAX, take_command),
-    MF_LIST("env", ENV_MAX, take_env),
+    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
+    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
     MF_LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     {0},
@@ -55,8 +51,8 @@ static const struct field onboot_fields[] = {
 static const struct field service_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
     MF_FUNC("image", true, take_image),
-    MF_LIST("command", ARGS_MAX, take_command),
-    MF_LIST("env", ENV_MAX, take_env),
+    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
+    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
     MF_LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     NUMBER("restart", false, restart, "restart policy", parse_restart),
@@ -86,7 +82,8 @@ static const struct field tcp_fields[] = {
     {0},
 };
 
-static const struct field exec_list = MF_LIST("exec", ARGS_MAX, take_probe);
+static const struct field exec_list =
+    STRINGS("exec", ARGS_MAX, health.exec, health.n_exec, "argument", check_arg);
 
 /* ---- validators ---- */
 
@@ -294,36 +291,6 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 }
 
 /* ---- list items ---- */
-
-static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, check_arg, "argument", ct->command[i],
-			    sizeof(ct->command[i]), &ct->n_command);
-}
-
-static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		      const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, check_arg, "argument", ct->health.exec[i],
-			    sizeof(ct->health.exec[i]), &ct->health.n_exec);
-}
-
-static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, check_env, "environment variable", ct->env[i],
-			    sizeof(ct->env[i]), &ct->n_env);
-}
 
 static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v)

@@ -16,14 +16,10 @@ static const char *check_ifname(const char *s);
 static const char *check_cidr(const char *s);
 static const char *check_route_to(const char *s);
 static const char *check_address(const char *s);
-static int take_address(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v);
 static int take_route(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		      const yaml_node_t *v);
 static int take_interface(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 			  const yaml_node_t *v);
-static int take_dns(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
 
 static const struct field route_fields[] = {
     MF_TEXT(struct manifest_route, "to", true, to, "destination", check_route_to),
@@ -34,14 +30,16 @@ static const struct field route_fields[] = {
 static const struct field interface_fields[] = {
     MF_TEXT(struct manifest_interface, "name", true, name, "interface name", check_ifname),
     MF_NUMBER(struct manifest_interface, "dhcp", false, dhcp, "boolean", mf_parse_bool),
-    MF_LIST("addresses", ADDRS_MAX, take_address),
+    MF_STRINGS(struct manifest_interface, "addresses", ADDRS_MAX, addresses, n_addresses, "address",
+	       check_cidr),
     MF_LIST("routes", ROUTES_MAX, take_route),
     {0},
 };
 
 const struct field mf_network_fields[] = {
     MF_LIST("interfaces", IFACES_MAX, take_interface),
-    MF_LIST("dns", DNS_MAX, take_dns),
+    MF_STRINGS(struct manifest, "dns", DNS_MAX, network.dns, network.n_dns, "address",
+	       check_address),
     {0},
 };
 
@@ -154,16 +152,6 @@ static struct manifest_interface *interface_of(struct ctx *c)
 	return (struct manifest_interface *)c->base;
 }
 
-static int take_address(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v)
-{
-	struct manifest_interface *ifc = interface_of(c);
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, check_cidr, "address", ifc->addresses[i],
-			    sizeof(ifc->addresses[i]), &ifc->n_addresses);
-}
-
 static int take_route(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		      const yaml_node_t *v)
 {
@@ -229,14 +217,4 @@ static int take_interface(struct ctx *c, const char *path, const yaml_node_t *se
 		ifc->dhcp = ifc->n_addresses == 0;
 	c->m->network.n_interfaces = i + 1;
 	return 0;
-}
-
-static int take_dns(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v)
-{
-	struct manifest *m = c->m;
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, check_address, "address", m->network.dns[i],
-			    sizeof(m->network.dns[i]), &m->network.n_dns);
 }

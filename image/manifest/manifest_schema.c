@@ -12,8 +12,6 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 			const yaml_node_t *v);
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
-static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		       const yaml_node_t *v);
 
 #define TOP(k, req, member, noun, fn) MF_TEXT(struct manifest, k, req, member, noun, fn)
 #define SIZE(k, member, minimum)                                         \
@@ -34,7 +32,8 @@ static const struct field rootfs_fields[] = {
     TOP("hostname", false, rootfs.hostname, "hostname", mf_check_hostname),
     MF_LIST("packages", MANIFEST_MAX_PACKAGES, take_package),
     MF_LIST("files", MANIFEST_MAX_FILES, take_file),
-    MF_LIST("remove", MANIFEST_MAX_REMOVE, take_remove),
+    MF_STRINGS(struct manifest, "remove", MANIFEST_MAX_REMOVE, rootfs.remove, rootfs.n_remove,
+	       "glob", mf_check_absolute),
     {0},
 };
 
@@ -112,16 +111,6 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 	}
 	m->rootfs.n_packages = i + 1;
 	return 0;
-}
-
-static int take_remove(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		       const yaml_node_t *v)
-{
-	struct manifest *m = c->m;
-
-	(void)seq;
-	return mf_take_item(c, path, v, i, mf_check_absolute, "glob", m->rootfs.remove[i],
-			    sizeof(m->rootfs.remove[i]), &m->rootfs.n_remove);
 }
 
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,

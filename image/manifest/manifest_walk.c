@@ -152,17 +152,6 @@ int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const ya
 	return 0;
 }
 
-int mf_take_item(struct ctx *c, const char *path, const yaml_node_t *v, size_t i,
-		 const char *(*check)(const char *), const char *what, char *dst, size_t size,
-		 size_t *n)
-{
-	int r = mf_take_text(c, path, v, v, check, what, dst, size);
-
-	if (r == 0)
-		*n = i + 1;
-	return r;
-}
-
 static int take_string(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		       const yaml_node_t *v)
 {
@@ -227,6 +216,19 @@ static void join(char *out, size_t n, const char *prefix, const char *key)
 	snprintf(out, n, "%s%s%s", prefix, *prefix ? "." : "", key);
 }
 
+/* Item I of a list of strings: MEMBER[I], and I + 1 in its count. */
+static int take_string_item(struct ctx *c, const struct field *f, const char *path,
+			    const yaml_node_t *v, size_t i)
+{
+	size_t n = i + 1;
+	int r =
+	    mf_take_text(c, path, v, v, f->check, f->what, c->base + f->off + i * f->size, f->size);
+
+	if (r == 0)
+		memcpy(c->base + f->count, &n, sizeof(n));
+	return r;
+}
+
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		 const yaml_node_t *v)
 {
@@ -245,7 +247,7 @@ int mf_take_list(struct ctx *c, const struct field *f, const char *path, const y
 			return mf_fail_at(c, it->start_mark, "%s has more than %zu items", path,
 					  f->max);
 		snprintf(item, sizeof(item), "%s[%zu]", path, i);
-		int r = f->item(c, item, v, i, it);
+		int r = f->item ? f->item(c, item, v, i, it) : take_string_item(c, f, item, it, i);
 		if (r)
 			return r;
 	}

@@ -24,7 +24,8 @@
 /*
  * F_STRING: a checked string copied into the struct. F_SIZE: a disk size.
  * F_NUMBER: a scalar turned into numbers by parse(). F_MAP: a nested
- * mapping. F_LIST: a sequence whose items item() takes one by one.
+ * mapping. F_LIST: a sequence whose items item() takes one by one, or
+ * without item(), a list of strings each checked as an F_STRING is.
  * F_FUNC: a value take() handles whole.
  */
 enum kind { F_STRING, F_SIZE, F_NUMBER, F_MAP, F_LIST, F_FUNC };
@@ -38,11 +39,12 @@ struct field {
 	const char *key;
 	enum kind kind;
 	bool required;
-	size_t off;			    /* F_STRING, F_SIZE, F_NUMBER: member of the struct */
-	size_t size;			    /* F_STRING: buffer size, room for the NUL included */
-	const char *what;		    /* F_STRING, F_NUMBER: noun in "bad <what>" */
-	const char *(*check)(const char *); /* F_STRING: why the value is bad, or NULL */
-	enum exists exists;		    /* F_STRING */
+	size_t off;	  /* F_STRING, F_SIZE, F_NUMBER, a list of strings: member of the struct */
+	size_t size;	  /* F_STRING, a list of strings: buffer size, room for the NUL included */
+	size_t count;	  /* a list of strings: the size_t member counting them */
+	const char *what; /* F_STRING, F_NUMBER: noun in "bad <what>" */
+	const char *(*check)(const char *);	    /* F_STRING: why the value is bad, or NULL */
+	enum exists exists;			    /* F_STRING */
 	const char *(*parse)(const char *, void *); /* F_NUMBER: stores at off, or says why not */
 	uint64_t min;				    /* F_SIZE: bytes */
 	const struct field *sub;		    /* F_MAP */
@@ -77,6 +79,13 @@ struct field {
 	{                                                                            \
 		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
 	}
+/* A list of strings: at most MOST items MEMBER[i], each checked by FN, counted in N. */
+#define MF_STRINGS(type, k, most, member, n, noun, fn)                                            \
+	{                                                                                         \
+		.key = k, .kind = F_LIST, .max = most, .off = offsetof(type, member),             \
+		.size = sizeof(((type *)0)->member[0]), .count = offsetof(type, n), .what = noun, \
+		.check = fn                                                                       \
+	}
 #define MF_FUNC(k, req, fn)                                           \
 	{                                                             \
 		.key = k, .kind = F_FUNC, .required = req, .take = fn \
@@ -106,10 +115,6 @@ yaml_mark_t mf_value_mark(const yaml_node_t *k, const yaml_node_t *v);
 /* Checks scalar V against CHECK and copies it to DST, a buffer of SIZE bytes: 0 or -EINVAL. */
 int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v,
 		 const char *(*check)(const char *), const char *what, char *dst, size_t size);
-/* Item I of a list of strings, taken as mf_take_text does; on success *N is I + 1. */
-int mf_take_item(struct ctx *c, const char *path, const yaml_node_t *v, size_t i,
-		 const char *(*check)(const char *), const char *what, char *dst, size_t size,
-		 size_t *n);
 /* Walks mapping MAP against FIELDS, PREFIX naming it in messages: 0 or -EINVAL. */
 int mf_walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
 		const char *prefix);
