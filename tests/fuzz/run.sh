@@ -38,4 +38,5 @@ fuzz() {
 }
 
 fuzz bundle lib/bundle.c lib/version.c
+fuzz manifest -Iimage/manifest image/manifest/*.c lib/{contract,errf,fileio,keyfile,version}.c -lyaml -larchive -lsodium
 exit 0
