@@ -68,7 +68,8 @@ build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) build/libsodiu
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/cmdline.c lib/errf.c */
 build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
-		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h tests/unit/*.h)
+		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h tests/unit/*.h \
+		tests/unit/*.c)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 

@@ -29,8 +29,8 @@ struct manifest_route {
 
 /* network.interfaces[]: interfaces not listed use DHCP. */
 struct manifest_interface {
-	char name[16]; /* kernel interface name */
-	bool dhcp;     /* default: true when no addresses are given */
+	char name[IFNAME_MAX_LEN + 1]; /* kernel interface name */
+	bool dhcp;		       /* default: true when no addresses are given */
 	size_t n_addresses;
 	char addresses[ADDRS_MAX][50]; /* CIDR, IPv4 or IPv6, as written */
 	size_t n_routes;
@@ -46,10 +46,10 @@ struct manifest_bind {
 
 /* An onboot: or services: entry. */
 struct manifest_container {
-	bool service;	  /* false: onboot (run once, in order) */
-	char name[33];	  /* [a-z0-9][a-z0-9-]*, unique among all containers */
-	char image[1024]; /* OCI image archive, relative to the manifest's folder */
-	char digest[65];  /* hex SHA-256 of the archive's index.json */
+	bool service;		     /* false: onboot (run once, in order) */
+	char name[NAME_MAX_LEN + 1]; /* id_valid, unique among all containers */
+	char image[1024];	     /* OCI image archive, relative to the manifest's folder */
+	char digest[65];	     /* hex SHA-256 of the archive's index.json */
 	enum net network;
 	size_t n_command; /* 0: the image's ENTRYPOINT and CMD */
 	char command[ARGS_MAX][256];
@@ -76,15 +76,16 @@ struct manifest_key {
 };
 
 struct manifest {
-	char name[33];	  /* [a-z0-9][a-z0-9-]*, used in file names */
-	char version[65]; /* MAJOR.MINOR.PATCH[-PRERELEASE], see manifest.c */
+	char name[NAME_MAX_LEN + 1]; /* name_valid: used in file names */
+	char version[65];	     /* MAJOR.MINOR.PATCH[-PRERELEASE], see manifest_rules.c */
 	struct {
 		char package[129]; /* Debian package, e.g. linux-image-amd64 or linux-source-6.1 */
 		char cmdline[1025];
 		/* Debian's kernel package, or built from kernel-config/ (docs/kernel.md) */
 		enum { KERNEL_SOURCE_DEBIAN, KERNEL_SOURCE_CONFIG } source;
 	} kernel;
-	char channel[33]; /* OSTree ref berth/<name>/<arch>/<channel>; default "stable" */
+	/* id_valid; OSTree ref berth/<name>/<arch>/<channel>; default "stable" */
+	char channel[NAME_MAX_LEN + 1];
 	struct {
 		char hostname[65]; /* "" = none: berth-init derives one from the machine id */
 		size_t n_packages;
@@ -120,20 +121,29 @@ struct manifest {
 	size_t n_containers;
 	struct manifest_container containers[CONTAINERS_MAX];
 	struct {
-		char compatible[65]; /* [a-z0-9._-]{1,64}; default "<name>-x86_64" */
-		size_t n_keys;	     /* 0 (no update: section): the image accepts no bundle */
+		/* compatible_valid; default "<name>-x86_64" */
+		char compatible[COMPATIBLE_MAX_LEN + 1];
+		size_t n_keys; /* 0 (no update: section): the image accepts no bundle */
 		struct manifest_key keys[UPDATE_KEYS_MAX];
 		char signing_key[1024];	  /* secret key file, relative; "" = write no bundle */
-		unsigned health_deadline; /* seconds, 10 to 3600: berth-init's boot health gate */
+		unsigned health_deadline; /* seconds, health_deadline_parse: the boot health gate */
 	} update;
 };
 
 /*
  * Parse and validate PATH into *M. Returns 0, -EINVAL when the manifest is
  * bad (ERR then holds "path:line:col: message"), or another -errno when it
- * cannot be read (ERR says why).
+ * cannot be read (ERR says why). A bad manifest leaves *M as it was.
  */
 int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen);
+
+/*
+ * manifest_load of the LEN bytes at TEXT as the manifest PATH: PATH names
+ * it in messages, and its folder is where the manifest's relative file
+ * names are looked up. Returns as manifest_load.
+ */
+int manifest_load_text(const char *path, const char *text, size_t len, struct manifest *m,
+		       char *err, size_t errlen);
 
 /* "64M", "1G", "4096K", "1048576" -> bytes. Returns 0 or -EINVAL. */
 int manifest_parse_size(const char *s, uint64_t *bytes);

@@ -2,20 +2,19 @@
  * The manifest's onboot: and services: sections: containers berth-init runs
  * with containerd from OCI image archives baked into the root image. Every
  * string ends up on a line of /etc/berth/containers.conf, so none may hold
- * a control character. An image archive is opened here, at load time, so a
- * missing or wrong one is reported at its line like any other mistake.
+ * a control character. An image archive is opened here (and read by
+ * manifest_oci.c) at load time, so a missing or wrong one is reported at
+ * its line like any other mistake.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifest_int.h"
+#include "manifest_rules.h"
+#include "manifest_schema.h"
 
 static const char *check_arg(const char *s);
 static const char *check_env(const char *s);
@@ -28,58 +27,37 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 static int take_http(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 static int take_tcp(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 static int take_exec(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v);
-static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
 static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
-static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		      const yaml_node_t *v);
 
 /* Fields of one container: offsets into struct manifest_container. */
-#define MEMBER(member) offsetof(struct manifest_container, member)
-#define TEXT(k, req, member, noun, fn)                                                  \
-	{                                                                               \
-		.key = k, .kind = F_STRING, .required = req, .off = MEMBER(member),     \
-		.size = sizeof(((struct manifest_container *)0)->member), .what = noun, \
-		.check = fn                                                             \
-	}
-#define NUMBER(k, req, member, noun, fn)                                                          \
-	{                                                                                         \
-		.key = k, .kind = F_NUMBER, .required = req, .off = MEMBER(member), .what = noun, \
-		.parse = fn                                                                       \
-	}
-#define LIST(k, most, fn)                                                            \
-	{                                                                            \
-		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
-	}
-#define FUNC(k, req, fn)                                              \
-	{                                                             \
-		.key = k, .kind = F_FUNC, .required = req, .take = fn \
-	}
+#define TEXT(k, req, member, noun, fn) MF_TEXT(struct manifest_container, k, req, member, noun, fn)
+#define STRINGS(k, most, member, n, noun, fn) \
+	MF_STRINGS(struct manifest_container, k, most, member, n, noun, fn)
+#define NUMBER(k, req, member, noun, fn) \
+	MF_NUMBER(struct manifest_container, k, req, member, noun, fn)
 
 /* An onboot: entry has a service's fields but restart, critical and health. */
 static const struct field onboot_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
-    FUNC("image", true, take_image),
-    LIST("command", ARGS_MAX, take_command),
-    LIST("env", ENV_MAX, take_env),
-    LIST("binds", BINDS_MAX, take_bind),
+    MF_FUNC("image", true, take_image),
+    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
+    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
+    MF_LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     {0},
 };
 
 static const struct field service_fields[] = {
     TEXT("name", true, name, "container name", mf_check_id),
-    FUNC("image", true, take_image),
-    LIST("command", ARGS_MAX, take_command),
-    LIST("env", ENV_MAX, take_env),
-    LIST("binds", BINDS_MAX, take_bind),
+    MF_FUNC("image", true, take_image),
+    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
+    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
+    MF_LIST("binds", BINDS_MAX, take_bind),
     NUMBER("network", false, network, "network", parse_network),
     NUMBER("restart", false, restart, "restart policy", parse_restart),
     NUMBER("critical", false, critical, "boolean", mf_parse_bool),
-    FUNC("health", false, take_health),
+    MF_FUNC("health", false, take_health),
     {0},
 };
 
@@ -87,9 +65,9 @@ _Static_assert(sizeof(service_fields) / sizeof(service_fields[0]) <= FIELDS_MAX 
 	       "mf_walk_map's seen[] must hold a flag per field of a service");
 
 static const struct field health_fields[] = {
-    FUNC("http", false, take_http),
-    FUNC("tcp", false, take_tcp),
-    FUNC("exec", false, take_exec),
+    MF_FUNC("http", false, take_http),
+    MF_FUNC("tcp", false, take_tcp),
+    MF_FUNC("exec", false, take_exec),
     {0},
 };
 
@@ -104,7 +82,8 @@ static const struct field tcp_fields[] = {
     {0},
 };
 
-static const struct field exec_list = LIST("exec", ARGS_MAX, take_probe);
+static const struct field exec_list =
+    STRINGS("exec", ARGS_MAX, health.exec, health.n_exec, "argument", check_arg);
 
 /* ---- validators ---- */
 
@@ -217,77 +196,6 @@ static const char *parse_bind(const char *s, struct manifest_bind *b, const char
 	return why;
 }
 
-/* ---- the image archive ---- */
-
-/* A member's name as tar tools write it, with or without a leading "./". */
-static bool is_member(const char *name, const char *want)
-{
-	if (!strncmp(name, "./", 2))
-		name += 2;
-	return !strcmp(name, want);
-}
-
-/* Hashes the data of the archive's current member into ST. */
-static int hash_member(struct archive *a, crypto_hash_sha256_state *st)
-{
-	unsigned char buf[16384];
-	la_ssize_t n;
-
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-		crypto_hash_sha256_update(st, buf, (unsigned long long)n);
-	return n < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
-}
-
-/*
- * Reads the tar on FD: it must hold oci-layout and one index.json file.
- * The digest is that of index.json, which names each manifest of the image
- * by its own digest. Returns NULL with the hex digest in DIGEST, or why not
- * (in WHY).
- */
-static const char *read_archive(int fd, char digest[65], char *why, size_t len)
-{
-	unsigned char out[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state st;
-	struct archive_entry *e;
-	int layout = 0, index = 0, r;
-	struct archive *a = archive_read_new();
-
-	if (!a)
-		return strerror(ENOMEM);
-	archive_read_support_format_tar(a);
-	r = archive_read_open_fd(a, fd, 65536);
-	while (r == ARCHIVE_OK) {
-		r = archive_read_next_header(a, &e);
-		/* A header read with a warning (an unknown pax keyword) is still a member. */
-		if (r == ARCHIVE_WARN)
-			r = ARCHIVE_OK;
-		if (r != ARCHIVE_OK || archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		if (is_member(archive_entry_pathname(e), "oci-layout")) {
-			layout++;
-		} else if (is_member(archive_entry_pathname(e), "index.json") && index++ == 0) {
-			crypto_hash_sha256_init(&st);
-			r = hash_member(a, &st);
-			crypto_hash_sha256_final(&st, out);
-		}
-	}
-	if (r != ARCHIVE_EOF) {
-		const char *lib = archive_error_string(a);
-		snprintf(why, len, "is not an OCI image archive (%s)", lib ? lib : "read error");
-	} else if (index == 0) {
-		snprintf(why, len, "is not an OCI image archive (no index.json)");
-	} else if (index > 1) {
-		snprintf(why, len, "has %d index.json members", index);
-	} else if (!layout) {
-		snprintf(why, len, "is not an OCI image archive (no oci-layout)");
-	} else {
-		sodium_bin2hex(digest, 65, out, sizeof(out));
-		why = NULL;
-	}
-	archive_read_free(a);
-	return why;
-}
-
 static struct manifest_container *container_of(struct ctx *c)
 {
 	return (struct manifest_container *)c->base;
@@ -319,7 +227,7 @@ static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, con
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		bad = "is not a regular file";
 	else
-		bad = read_archive(fd, ct->digest, why, sizeof(why));
+		bad = mf_read_archive(fd, ct->digest, why, sizeof(why));
 	close(fd);
 	if (bad)
 		return mf_fail_at(c, v->start_mark, "%s: image '%s' %s", path, buf, bad);
@@ -383,48 +291,6 @@ static int take_health(struct ctx *c, const char *path, const yaml_node_t *k, co
 }
 
 /* ---- list items ---- */
-
-/* Item I of a string list: checked, stored at DST, and the list's length *N updated. */
-static int take_item(struct ctx *c, const char *path, const yaml_node_t *v, size_t i,
-		     const char *(*check)(const char *), const char *what, char *dst, size_t size,
-		     size_t *n)
-{
-	int r = mf_take_text(c, path, v, v, check, what, dst, size);
-
-	if (r == 0)
-		*n = i + 1;
-	return r;
-}
-
-static int take_command(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return take_item(c, path, v, i, check_arg, "argument", ct->command[i],
-			 sizeof(ct->command[i]), &ct->n_command);
-}
-
-static int take_probe(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		      const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return take_item(c, path, v, i, check_arg, "argument", ct->health.exec[i],
-			 sizeof(ct->health.exec[i]), &ct->health.n_exec);
-}
-
-static int take_env(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v)
-{
-	struct manifest_container *ct = container_of(c);
-
-	(void)seq;
-	return take_item(c, path, v, i, check_env, "environment variable", ct->env[i],
-			 sizeof(ct->env[i]), &ct->n_env);
-}
 
 static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v)

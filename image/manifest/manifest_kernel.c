@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "manifest_int.h"
+#include "manifest_rules.h"
+#include "manifest_schema.h"
 
 const char *mf_parse_kernel_source(const char *s, void *dst)
 {

@@ -9,53 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest_int.h"
+#include "manifest_rules.h"
+#include "manifest_schema.h"
 
 static const char *check_ifname(const char *s);
 static const char *check_cidr(const char *s);
 static const char *check_route_to(const char *s);
 static const char *check_address(const char *s);
-static int take_address(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v);
 static int take_route(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		      const yaml_node_t *v);
 static int take_interface(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 			  const yaml_node_t *v);
-static int take_dns(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v);
-
-#define LIST(k, most, fn)                                                            \
-	{                                                                            \
-		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
-	}
-/* A string member of struct TYPE, the item being walked. */
-#define TEXT(type, k, req, member, noun, fn)                                                \
-	{                                                                                   \
-		.key = k, .kind = F_STRING, .required = req, .off = offsetof(type, member), \
-		.size = sizeof(((type *)0)->member), .what = noun, .check = fn              \
-	}
 
 static const struct field route_fields[] = {
-    TEXT(struct manifest_route, "to", true, to, "destination", check_route_to),
-    TEXT(struct manifest_route, "via", false, via, "gateway", check_address),
+    MF_TEXT(struct manifest_route, "to", true, to, "destination", check_route_to),
+    MF_TEXT(struct manifest_route, "via", false, via, "gateway", check_address),
     {0},
 };
 
 static const struct field interface_fields[] = {
-    TEXT(struct manifest_interface, "name", true, name, "interface name", check_ifname),
-    {.key = "dhcp",
-     .kind = F_NUMBER,
-     .off = offsetof(struct manifest_interface, dhcp),
-     .what = "boolean",
-     .parse = mf_parse_bool},
-    LIST("addresses", ADDRS_MAX, take_address),
-    LIST("routes", ROUTES_MAX, take_route),
+    MF_TEXT(struct manifest_interface, "name", true, name, "interface name", check_ifname),
+    MF_NUMBER(struct manifest_interface, "dhcp", false, dhcp, "boolean", mf_parse_bool),
+    MF_STRINGS(struct manifest_interface, "addresses", ADDRS_MAX, addresses, n_addresses, "address",
+	       check_cidr),
+    MF_LIST("routes", ROUTES_MAX, take_route),
     {0},
 };
 
 const struct field mf_network_fields[] = {
-    LIST("interfaces", IFACES_MAX, take_interface),
-    LIST("dns", DNS_MAX, take_dns),
+    MF_LIST("interfaces", IFACES_MAX, take_interface),
+    MF_STRINGS(struct manifest, "dns", DNS_MAX, network.dns, network.n_dns, "address",
+	       check_address),
     {0},
 };
 
@@ -168,19 +152,6 @@ static struct manifest_interface *interface_of(struct ctx *c)
 	return (struct manifest_interface *)c->base;
 }
 
-static int take_address(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v)
-{
-	struct manifest_interface *ifc = interface_of(c);
-	int r = mf_take_text(c, path, v, v, check_cidr, "address", ifc->addresses[i],
-			     sizeof(ifc->addresses[i]));
-
-	(void)seq;
-	if (r == 0)
-		ifc->n_addresses = i + 1;
-	return r;
-}
-
 static int take_route(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		      const yaml_node_t *v)
 {
@@ -246,17 +217,4 @@ static int take_interface(struct ctx *c, const char *path, const yaml_node_t *se
 		ifc->dhcp = ifc->n_addresses == 0;
 	c->m->network.n_interfaces = i + 1;
 	return 0;
-}
-
-static int take_dns(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-		    const yaml_node_t *v)
-{
-	struct manifest *m = c->m;
-	int r = mf_take_text(c, path, v, v, check_address, "address", m->network.dns[i],
-			     sizeof(m->network.dns[i]));
-
-	(void)seq;
-	if (r == 0)
-		m->network.n_dns = i + 1;
-	return r;
 }

@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifest_int.h"
+#include "manifest_rules.h"
+#include "manifest_schema.h"
 
 static const char *const needed[] = {"db.key", "db.crt", "PK.auth", "KEK.auth", "db.auth"};
 

@@ -8,60 +8,27 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "keyfile.h"
-#include "manifest_int.h"
+#include "manifest_rules.h"
+#include "manifest_schema.h"
 
-static const char *check_compatible(const char *s);
-static const char *parse_deadline(const char *s, void *dst);
 static int take_key(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		    const yaml_node_t *v);
 static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *k,
 			    const yaml_node_t *v);
 
 static const struct field update_fields[] = {
-    {.key = "compatible",
-     .kind = F_STRING,
-     .off = offsetof(struct manifest, update.compatible),
-     .size = sizeof(((struct manifest *)0)->update.compatible),
-     .what = "compatible string",
-     .check = check_compatible},
+    MF_TEXT(struct manifest, "compatible", false, update.compatible, "compatible string",
+	    mf_check_compatible),
     {.key = "keys", .kind = F_LIST, .required = true, .max = UPDATE_KEYS_MAX, .item = take_key},
-    {.key = "signing_key", .kind = F_FUNC, .take = take_signing_key},
-    {.key = "health_deadline",
-     .kind = F_NUMBER,
-     .off = offsetof(struct manifest, update.health_deadline),
-     .what = "deadline",
-     .parse = parse_deadline},
+    MF_FUNC("signing_key", false, take_signing_key),
+    MF_NUMBER(struct manifest, "health_deadline", false, update.health_deadline, "deadline",
+	      mf_parse_deadline),
     {0},
 };
-
-/* berth-update compares it with the bundle's, which allows no other characters. */
-static const char *check_compatible(const char *s)
-{
-	if (!*s)
-		return "must not be empty";
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(s))
-		return "only lower-case letters, digits, '.', '_' and '-' are allowed";
-	return NULL;
-}
-
-static const char *parse_deadline(const char *s, void *dst)
-{
-	size_t n = strlen(s);
-	unsigned long v;
-
-	if (n == 0 || n > 4 || strspn(s, "0123456789") != n || s[0] == '0')
-		return "expected a number of seconds from 10 to 3600";
-	v = strtoul(s, NULL, 10);
-	if (v < 10 || v > 3600)
-		return "expected a number of seconds from 10 to 3600";
-	*(unsigned *)dst = (unsigned)v;
-	return NULL;
-}
 
 static const char *base_name(const char *path)
 {

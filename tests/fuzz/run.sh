@@ -41,4 +41,5 @@ fuzz bundle lib/bundle.c lib/version.c lib/contract.c lib/errf.c
 fuzz gpt lib/gpt.c -lz
 fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
+fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsodium
 exit 0

@@ -1,4 +1,4 @@
-/* unit: lib/bundle.c image/manifest/manifest*.c lib/keyfile.c lib/version.c -lyaml -larchive -lsodium */
+/* unit: image/manifest/m*.c lib/[a-z]*.c -lyaml -larchive -lsodium */
 /* The update bundle's header and manifest (lib/bundle.h): berth-update parses them. */
 #include <errno.h>
 #include <stdbool.h>

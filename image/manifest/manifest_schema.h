@@ -1,0 +1,40 @@
+/*
+ * The manifest's schema: the top level and the sections without a file of
+ * their own (kernel, rootfs, signing, disk, debug) in manifest_schema.c,
+ * and the entries of the sections that have one, which its tables name.
+ * Each section file holds its tables and what takes its values.
+ */
+#ifndef BERTH_MANIFEST_SCHEMA_H
+#define BERTH_MANIFEST_SCHEMA_H
+
+#include "manifest_walk.h"
+
+/*
+ * Walks the whole document c->doc into c->m, checks what ties sections
+ * together and fills in the defaults: 0 or -EINVAL.
+ */
+int mf_check_document(struct ctx *c);
+
+/* manifest_network.c */
+extern const struct field mf_network_fields[];
+/* manifest_containers.c: an item of onboot: or services: */
+int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		   const yaml_node_t *v);
+int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		    const yaml_node_t *v);
+/* Once the document is walked: containers need containerd. 0 or -EINVAL. */
+int mf_check_containers(struct ctx *c, const yaml_node_t *root);
+/* manifest_oci.c: the digest of the OCI image archive on FD (see there). */
+const char *mf_read_archive(int fd, char digest[65], char *why, size_t len);
+/* manifest_secureboot.c */
+int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
+			const yaml_node_t *v);
+/* manifest_update.c */
+int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+/* manifest_kernel.c: kernel.source, signing.verity_key */
+const char *mf_parse_kernel_source(const char *s, void *dst);
+int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+/* Once the document is walked: what kernel.source asks of the rest. 0 or -EINVAL. */
+int mf_check_kernel(struct ctx *c, const yaml_node_t *root);
+
+#endif
