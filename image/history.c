@@ -17,8 +17,8 @@
 
 #include "history.h"
 #include "manifest.h"
-#include "msg.h"
 #include "run.h"
+#include "util.h"
 
 #define ARCH "x86_64"
 #define DEFAULT_REPO "out/repo"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "keys.h"
-#include "msg.h"
+#include "util.h"
 
 /* Takes the name PATH (mode MODE), so openssl writes into a file of ours. */
 static int reserve(const char *path, mode_t mode)

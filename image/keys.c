@@ -14,8 +14,8 @@
 
 #include "fileio.h"
 #include "keys.h"
-#include "msg.h"
 #include "run.h"
+#include "util.h"
 
 /* HEX (its NUL not included) and a newline, whole, then to disk. */
 static int write_line(int fd, const char *hex)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "keys.h"
-#include "msg.h"
+#include "util.h"
 
 /*
  * The signature owner recorded with each certificate in the EFI signature
