@@ -1,0 +1,8 @@
+# Sourced by stage scripts (and the bench's Debian baseline): running a
+# program that stamps the current time into what it writes.
+
+# at_epoch COMMAND...: COMMAND with the clock stopped at SOURCE_DATE_EPOCH
+# (libfaketime), so that two builds give the same bytes.
+at_epoch() {
+	TZ=UTC faketime -f "$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')" "$@"
+}
