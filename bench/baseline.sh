@@ -32,6 +32,7 @@ uuid_disk=f397827f-34e8-4087-a9b5-670858d0c1dd
 uuid_esp=5beab5a8-8d1d-461b-bf8d-cb1dc06fba5d
 uuid_root=3093dbef-ffe2-429c-8e89-e05dc8a1e01e
 uuid_root_fs=0cd3ae25-7b04-45a7-8888-e697d503d3ae
+. "$BERTH_SRC/image/lib/clock.sh"
 . "$BERTH_SRC/image/lib/uki.sh"
 
 rm -rf "$w"
@@ -71,7 +72,7 @@ dracut --quiet --force --no-hostonly --no-hostonly-cmdline --no-early-microcode 
 # root: the tree with room for /var as berth's data partition has.
 tree=$(du -s --block-size=1M "$w/root" | cut -f1)
 root_size=$(((tree + tree / 5) * (1 << 20) + data_size))
-E2FSPROGS_FAKE_TIME=0 mkfs.ext4 -q -F -L root -U "$uuid_root_fs" -d "$w/root" \
+at_epoch mkfs.ext4 -q -F -L root -U "$uuid_root_fs" -d "$w/root" \
 	"$w/root.ext4" $((root_size / 1024))k
 
 printf '%s' "console=ttyS0,115200 quiet panic=10 root=PARTUUID=$uuid_root rw" >"$w/cmdline"

@@ -5,6 +5,7 @@
 # Every UUID is berth's, derived from the manifest (BERTH_UUID_*).
 # Out: $BERTH_OUT/disk.raw.
 set -euo pipefail
+. "$BERTH_SRC/image/lib/clock.sh"
 
 w=$BERTH_WORK
 mib=$((1 << 20))
@@ -15,7 +16,7 @@ var_type=4d21b016-b534-45c2-a9fb-5c16e091fd2d
 
 # /var: ext4 made on a file, shared by both slots.
 rm -f "$w/data.img"
-E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -L data -U "$BERTH_UUID_DATA_FS" -E "hash_seed=$BERTH_UUID_DATA_HASH" \
+at_epoch mkfs.ext4 -q -F -L data -U "$BERTH_UUID_DATA_FS" -E "hash_seed=$BERTH_UUID_DATA_HASH" \
 	"$w/data.img" $((BERTH_DATA_SIZE / 1024))k
 
 # name size type uuid attributes image
