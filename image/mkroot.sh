@@ -19,9 +19,10 @@ if [ "$size" -gt "$BERTH_ROOT_SIZE" ]; then
 fi
 [ $((size % 4096)) -eq 0 ] || { echo "berth: root image size $size is not 4 KiB aligned" >&2; exit 1; }
 salt=$(sha256sum "$w/root.erofs" | cut -c1-64)
-veritysetup format "$w/root.erofs" "$w/verity.img" --hash=sha256 \
+# In the work folder: the report names the files, and is the same wherever it is.
+(cd "$w" && veritysetup format root.erofs verity.img --hash=sha256 \
 	--data-block-size=4096 --hash-block-size=4096 --salt="$salt" \
-	--uuid="$BERTH_UUID_VERITY" >"$w/veritysetup.txt.tmp"
+	--uuid="$BERTH_UUID_VERITY") >"$w/veritysetup.txt.tmp"
 vsize=$(stat -c %s "$w/verity.img")
 if [ "$vsize" -gt "$BERTH_VERITY_SIZE" ]; then
 	echo "berth: verity tree is $vsize bytes, more than disk.verity ($BERTH_VERITY_SIZE)" >&2
