@@ -89,7 +89,8 @@ static const char *const constants[][2] = {
 };
 
 /* The host's: where it keeps things and how it reaches Debian's mirrors. No byte of the image. */
-static const char *const passed[] = {"HOME", "TMPDIR", "http_proxy", "https_proxy", "no_proxy"};
+static const char *const passed[] = {"HOME",	   "GNUPGHOME",	  "TMPDIR",
+				     "http_proxy", "https_proxy", "no_proxy"};
 
 const char *stage_script(const struct build_ctx *b, int s)
 {

@@ -47,7 +47,7 @@ struct env {
 /*
  * What every script is given: BERTH_SRC, BERTH_OUT, BERTH_WORK,
  * BERTH_CACHE, SOURCE_DATE_EPOCH, a fixed PATH, locale and time zone, and
- * the host's HOME, TMPDIR and proxies. Returns 0, or -1 after saying why.
+ * the host's HOME, GNUPGHOME, TMPDIR and proxies. Returns 0, or -1 after saying why.
  */
 int env_fixed(const struct build_ctx *b, struct env *env);
 
