@@ -22,11 +22,17 @@ w=$out/work
 : "${BERTH_CACHE:=/var/cache/berth}"
 debs=$BERTH_CACHE/baseline-debs
 release=$(cat "$kernel/release")
-export BERTH_NAME=debian-baseline BERTH_VERSION=12 SOURCE_DATE_EPOCH=0
-export BERTH_SECURE_BOOT=           # no Secure Boot, as out/bench
+# What image/mkesp.sh is given.
+export SOURCE_DATE_EPOCH=0 BERTH_ENTRY=debian-baseline_12.efi
+export BERTH_DB_KEY=                # no Secure Boot, as out/bench
 export BERTH_ESP_SIZE=$((64 << 20)) # as berth's manifests
 data_size=$((256 << 20))            # free room for /var, as berth's data partition
-. "$BERTH_SRC/image/lib/uuid.sh"
+# Fixed identifiers: the same disk every time.
+uuid_disk=f397827f-34e8-4087-a9b5-670858d0c1dd
+uuid_esp=5beab5a8-8d1d-461b-bf8d-cb1dc06fba5d
+uuid_root=3093dbef-ffe2-429c-8e89-e05dc8a1e01e
+uuid_root_fs=0cd3ae25-7b04-45a7-8888-e697d503d3ae
+. "$BERTH_SRC/image/lib/clock.sh"
 . "$BERTH_SRC/image/lib/uki.sh"
 
 rm -rf "$w"
@@ -66,10 +72,10 @@ dracut --quiet --force --no-hostonly --no-hostonly-cmdline --no-early-microcode 
 # root: the tree with room for /var as berth's data partition has.
 tree=$(du -s --block-size=1M "$w/root" | cut -f1)
 root_size=$(((tree + tree / 5) * (1 << 20) + data_size))
-E2FSPROGS_FAKE_TIME=0 mkfs.ext4 -q -F -L root -U "$(derive_uuid root-fs)" -d "$w/root" \
+at_epoch mkfs.ext4 -q -F -L root -U "$uuid_root_fs" -d "$w/root" \
 	"$w/root.ext4" $((root_size / 1024))k
 
-printf '%s' "console=ttyS0,115200 quiet panic=10 root=PARTUUID=$(derive_uuid root) rw" >"$w/cmdline"
+printf '%s' "console=ttyS0,115200 quiet panic=10 root=PARTUUID=$uuid_root rw" >"$w/cmdline"
 uki "$w/uki-a.efi" "$w/root/etc/os-release" "$w/cmdline" "$w/initrd.img" "$kernel/vmlinuz"
 BERTH_WORK=$w "$BERTH_SRC/image/mkesp.sh"
 
@@ -79,10 +85,10 @@ rm -f "$disk"
 truncate -s $((BERTH_ESP_SIZE + root_size + 2 * mib)) "$disk"
 sfdisk --quiet --no-reread --no-tell-kernel "$disk" <<EOF
 label: gpt
-label-id: $(derive_uuid disk)
+label-id: $uuid_disk
 first-lba: 2048
-start=2048, size=$((BERTH_ESP_SIZE / 512)), type=c12a7328-f81f-11d2-ba4b-00a0c93ec93b, uuid=$(derive_uuid esp), name=esp
-size=$((root_size / 512)), type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, uuid=$(derive_uuid root), name=root
+start=2048, size=$((BERTH_ESP_SIZE / 512)), type=c12a7328-f81f-11d2-ba4b-00a0c93ec93b, uuid=$uuid_esp, name=esp
+size=$((root_size / 512)), type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, uuid=$uuid_root, name=root
 EOF
 dd if="$w/esp.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
 dd if="$w/root.ext4" of="$disk" bs=1M seek=$((1 + BERTH_ESP_SIZE / mib)) conv=notrunc,sparse status=none

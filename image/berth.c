@@ -14,10 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "history.h"
 #include "keys.h"
 #include "manifest.h"
 #include "stages.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -50,26 +52,36 @@ static int find_src(char *buf, size_t len)
 	return 0;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *path)
+/* ENV from berth's environment, or DEF, into BUF. */
+static int from_env(char *buf, size_t len, const char *env, const char *def)
 {
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
+	const char *v = getenv(env);
 
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return pathf(buf, len, "%s", v ? v : def);
+}
+
+/*
+ * What berth takes from its environment: the programs that go into the
+ * image, the cache, the image's one timestamp.
+ */
+static int take_env(struct build_ctx *b)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = pathf(path, sizeof(path), "%s/build/berth-init", b->src);
+	if (r == 0)
+		r = from_env(b->init, sizeof(b->init), "BERTH_INIT", path);
+	if (r == 0)
+		r = pathf(path, sizeof(path), "%s/build/berth-update", b->src);
+	if (r == 0)
+		r = from_env(b->update, sizeof(b->update), "BERTH_UPDATE", path);
+	if (r == 0)
+		r = from_env(b->cache, sizeof(b->cache), "BERTH_CACHE", "/var/cache/berth");
+	/* Reproducible unless told otherwise: every timestamp in the image is this. */
+	if (r == 0)
+		r = from_env(b->epoch, sizeof(b->epoch), "SOURCE_DATE_EPOCH", "0");
+	return r;
 }
 
 /* out/<manifest file name without .yaml> */
@@ -116,7 +128,7 @@ static int cmd_build(int argc, char **argv)
 		return 2;
 	}
 	if (sodium_init() < 0) {
-		fprintf(stderr, "berth: libsodium failed to initialise\n");
+		say("libsodium failed to initialise");
 		return 1;
 	}
 	r = manifest_load(path, &m, err, sizeof(err));
@@ -131,32 +143,34 @@ static int cmd_build(int argc, char **argv)
 		r = default_out(path, b.out, sizeof(b.out));
 	if (r == 0)
 		r = find_src(b.src, sizeof(b.src));
+	if (r == 0)
+		r = take_env(&b);
 	if (r == 0 && snprintf(b.work, sizeof(b.work), "%s/work", b.out) >= (int)sizeof(b.work))
 		r = -ENAMETOOLONG;
 	if (r < 0) {
-		fprintf(stderr, "berth: %s\n", strerror(-r));
+		say("%s", strerror(-r));
 		return 2;
 	}
 	/* dracut, which makes the initramfs, cannot work in such a folder. */
 	if (strpbrk(b.out, " \t\n") ||
 	    (b.out[0] != '/' && getcwd(abs, sizeof(abs)) && strpbrk(abs, " \t\n"))) {
-		fprintf(stderr, "berth: the output folder's path must not contain white space\n");
+		say("the output folder's path must not contain white space");
 		return 2;
 	}
 	r = make_dirs(b.work);
 	if (r < 0) {
-		fprintf(stderr, "berth: cannot create %s: %s\n", b.work, strerror(-r));
+		say("cannot create %s: %s", b.work, strerror(-r));
 		return 1;
 	}
 	/* Stages run in other folders: give them absolute paths. */
 	if (!realpath(b.work, abs) || snprintf(b.work, sizeof(b.work), "%s", abs) < 0 ||
 	    snprintf(b.out, sizeof(b.out), "%s", dirname(abs)) < 0) {
-		fprintf(stderr, "berth: %s: %s\n", b.work, strerror(errno));
+		say("%s: %s", b.work, strerror(errno));
 		return 1;
 	}
 	if (!realpath(path, abs) ||
 	    snprintf(b.manifest_dir, sizeof(b.manifest_dir), "%s", dirname(abs)) < 0) {
-		fprintf(stderr, "berth: %s: %s\n", path, strerror(errno));
+		say("%s: %s", path, strerror(errno));
 		return 1;
 	}
 	if (lock) {
@@ -164,7 +178,7 @@ static int cmd_build(int argc, char **argv)
 		if (!*lock && snprintf(err, sizeof(err), "%s/manifest.lock", b.out) > 0)
 			lock = err;
 		if (!realpath(lock, b.lock_in)) {
-			fprintf(stderr, "berth: --locked: %s: %s\n", lock, strerror(errno));
+			say("--locked: %s: %s", lock, strerror(errno));
 			return 1;
 		}
 	}

@@ -1,8 +1,8 @@
 /*
  * The files berth-init reads to set up the network and run containers,
- * written from the manifest: /etc/berth/network.conf and
- * /etc/berth/containers.conf; and /etc/berth/update.conf, which
- * berth-update and berth-init read. Their format is described in
+ * written from the manifest: NETWORK_CONF and CONTAINERS_CONF; UPDATE_CONF,
+ * which berth-update and berth-init read, and KEYS_DIR; CONSOLE_SHELL_CONF
+ * (paths and keywords: lib/contract.h). Their format is described in
  * docs/manifest.md and docs/update.md.
  */
 #ifndef BERTH_CONFFILES_H
@@ -13,23 +13,23 @@
 
 #include "manifest.h"
 
-/* Where an image archive is in the root file system. */
-#define CONFFILES_IMAGES "/usr/share/berth/images"
-
 /* Whether the manifest has anything for the file; a file is written only then. */
 bool conffiles_want_network(const struct manifest *m);
 bool conffiles_want_containers(const struct manifest *m);
+bool conffiles_want_console_shell(const struct manifest *m);
 
 /* Write the file to F. Return 0, or -EIO when F has an error. */
 int conffiles_network(FILE *f, const struct manifest *m);
 int conffiles_containers(FILE *f, const struct manifest *m);
 /* Every image has update.conf: with no update: section it holds the defaults. */
 int conffiles_update(FILE *f, const struct manifest *m);
+/* debug.shell's tty, on a line of its own. */
+int conffiles_console_shell(FILE *f, const struct manifest *m);
 
 /*
  * The folder PATH (made when missing) with exactly one file per
  * update.keys entry, named as the key file and holding its key in hex, as
- * /etc/berth/keys has them. Modes are exact (0755, 0644): they are stage
+ * KEYS_DIR has them. Modes are exact (0755, 0644): they are stage
  * inputs. 0 or -errno.
  */
 int conffiles_keys(const char *path, const struct manifest *m);

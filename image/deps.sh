@@ -19,7 +19,7 @@ packages=(
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci
 	# Secure Boot: keys and certificates, EFI signature lists, signed PE files
-	# (faketime: sbsign stamps the signing time; the build fixes it)
+	# (faketime: sbsign and mkfs.ext4 stamp the current time; the build fixes it)
 	openssl efitools sbsigntool faketime
 	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
 	qemu-system-x86 qemu-utils ovmf python3 clang

@@ -14,15 +14,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "history.h"
 #include "manifest.h"
+#include "run.h"
+#include "util.h"
 
 #define ARCH "x86_64"
 #define DEFAULT_REPO "out/repo"
 /* More output than any ostree log or diff of a berth image prints. */
-#define OUTPUT_LIMIT (512u << 20)
+#define OUTPUT_LIMIT (64u << 20)
 
 struct release {
 	char version[65];
@@ -45,41 +46,6 @@ struct args {
 
 /* ---- running ostree ---- */
 
-static int read_all(int fd, char **buf, size_t *len)
-{
-	size_t cap = 0;
-
-	*buf = NULL;
-	*len = 0;
-	for (;;) {
-		if (*len + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *p = ncap > OUTPUT_LIMIT ? NULL : realloc(*buf, ncap);
-			if (!p) {
-				free(*buf);
-				*buf = NULL;
-				return ncap > OUTPUT_LIMIT ? -EFBIG : -ENOMEM;
-			}
-			*buf = p;
-			cap = ncap;
-		}
-		ssize_t got = read(fd, *buf + *len, cap - *len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = -errno;
-			free(*buf);
-			*buf = NULL;
-			return r;
-		}
-		if (got == 0)
-			break;
-		*len += (size_t)got;
-	}
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
 /* Copies what ostree wrote to its stderr (the temporary file F) to ours. */
 static void show_stderr(FILE *f)
 {
@@ -91,6 +57,22 @@ static void show_stderr(FILE *f)
 		fwrite(buf, 1, n, stderr);
 }
 
+/* Why ostree's run (wait status ST, output OUT) is no good, or NULL. */
+static const char *bad_run(int st, const struct capture *out, char *why, size_t len)
+{
+	if (WIFSIGNALED(st))
+		snprintf(why, len, "was killed by signal %d:", WTERMSIG(st));
+	else if (st != 0)
+		snprintf(why, len, "failed (exit status %d):", WEXITSTATUS(st));
+	else if (out->cut)
+		snprintf(why, len, "printed more than %u MiB", OUTPUT_LIMIT >> 20);
+	else if (strlen(out->buf) != out->len)
+		snprintf(why, len, "printed a NUL byte");
+	else
+		return NULL;
+	return why;
+}
+
 /*
  * Runs ostree with ARGV (argv[0] is "ostree") and returns what it printed
  * in *OUT (NUL-terminated, to be freed). On failure, reports it with
@@ -98,85 +80,37 @@ static void show_stderr(FILE *f)
  */
 static int ostree(const char *const *argv, char **out)
 {
-	int pipefd[2] = {-1, -1}, status, r;
+	struct capture cap = {.size = OUTPUT_LIMIT};
 	FILE *err = tmpfile();
-	size_t len;
-	pid_t pid;
+	char why[64];
+	int st;
 
 	*out = NULL;
-	if (!err || pipe(pipefd) < 0) {
-		fprintf(stderr, "berth: cannot run ostree: %s\n", strerror(errno));
-		if (err)
-			fclose(err);
-		return -1;
+	cap.buf = malloc(cap.size);
+	/* The output is parsed: no translated labels. */
+	if (!err || !cap.buf || setenv("LC_ALL", "C", 1) < 0) {
+		st = -errno;
+	} else {
+		fflush(stdout);
+		fflush(stderr);
+		st = run_capture("ostree", (char *const *)argv, NULL, fileno(err), &cap);
 	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "berth: cannot run ostree: %s\n", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if (st < 0) {
+		say("cannot run ostree: %s", strerror(-st));
+	} else if (bad_run(st, &cap, why, sizeof(why))) {
+		say("ostree %s %s", argv[1], why);
+		show_stderr(err);
+	} else {
+		*out = cap.buf;
+		cap.buf = NULL;
+	}
+	if (err)
 		fclose(err);
-		return -1;
-	}
-	if (pid == 0) {
-		/* The output is parsed: no translated labels. */
-		setenv("LC_ALL", "C", 1);
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(fileno(err), STDERR_FILENO) < 0)
-			_exit(127);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execvp("ostree", (char *const *)argv);
-		fprintf(stderr, "cannot run ostree: %s (is the ostree package installed?)\n",
-			strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	r = read_all(pipefd[0], out, &len);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	if (r == 0 && status == 0 && strlen(*out) == len) {
-		fclose(err);
-		return 0;
-	}
-	if (r < 0)
-		fprintf(stderr, "berth: reading the output of ostree %s: %s\n", argv[1],
-			strerror(-r));
-	else if (status != 0 && WIFEXITED(status))
-		fprintf(stderr, "berth: ostree %s failed (exit status %d):\n", argv[1],
-			WEXITSTATUS(status));
-	else if (status != 0 && WIFSIGNALED(status))
-		fprintf(stderr, "berth: ostree %s was killed by signal %d:\n", argv[1],
-			WTERMSIG(status));
-	else if (status != 0)
-		fprintf(stderr, "berth: ostree %s: cannot wait for it\n", argv[1]);
-	else
-		fprintf(stderr, "berth: ostree %s printed a NUL byte\n", argv[1]);
-	show_stderr(err);
-	fclose(err);
-	free(*out);
-	*out = NULL;
-	return -1;
+	free(cap.buf);
+	return *out ? 0 : -1;
 }
 
 /* ---- arguments ---- */
-
-/* The manifest's rule for channels: [a-z0-9][a-z0-9-]*, at most 32. */
-static bool good_channel(const char *s, size_t n)
-{
-	if (n == 0 || n > 32 || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!s[i] || !strchr("abcdefghijklmnopqrstuvwxyz0123456789-", s[i]))
-			return false;
-	return true;
-}
 
 static bool good_checksum(const char *s, size_t n)
 {
@@ -217,18 +151,13 @@ static int parse_args(const char *cmd, int argc, char **argv, int want, struct a
 		return 2;
 	}
 	if (manifest_check_name(a->pos[0]) < 0) {
-		fprintf(stderr,
-			"berth: bad image name '%s': lower-case letters, digits and '-', "
-			"at most 32\n",
-			a->pos[0]);
+		say("bad image name '%s': lower-case letters, digits and '-', at most 32",
+		    a->pos[0]);
 		return 2;
 	}
 	for (int i = 1; i < want; i++) {
 		if (manifest_check_version(a->pos[i]) < 0) {
-			fprintf(stderr,
-				"berth: bad version '%s': expected "
-				"MAJOR.MINOR.PATCH[-PRERELEASE]\n",
-				a->pos[i]);
+			say("bad version '%s': expected MAJOR.MINOR.PATCH[-PRERELEASE]", a->pos[i]);
 			return 2;
 		}
 	}
@@ -242,12 +171,12 @@ static int check_repo(const char *repo)
 	struct stat st;
 
 	if (snprintf(config, sizeof(config), "%s/config", repo) >= (int)sizeof(config)) {
-		fprintf(stderr, "berth: %s: %s\n", repo, strerror(ENAMETOOLONG));
+		say("%s: %s", repo, strerror(ENAMETOOLONG));
 		return 1;
 	}
 	if (stat(config, &st) < 0) {
-		fprintf(stderr, "berth: no OSTree repository at %s (%s: %s); builds create it\n",
-			repo, config, strerror(errno));
+		say("no OSTree repository at %s (%s: %s); builds create it", repo, config,
+		    strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -315,14 +244,13 @@ static int read_channel(const char *repo_arg, const char *ref, const char *chann
 		next = line + n + (line[n] == '\n');
 		if (n > 7 && !strncmp(line, "commit ", 7)) {
 			if (!good_checksum(line + 7, n - 7)) {
-				fprintf(stderr, "berth: ostree log %s: unexpected line '%.*s'\n",
-					ref, (int)n, line);
+				say("ostree log %s: unexpected line '%.*s'", ref, (int)n, line);
 				free(out);
 				return -1;
 			}
 			cur = add_release(rs);
 			if (!cur) {
-				fprintf(stderr, "berth: %s\n", strerror(ENOMEM));
+				say("%s", strerror(ENOMEM));
 				free(out);
 				return -1;
 			}
@@ -378,8 +306,7 @@ static int read_history(const char *repo, const char *name, struct releases *rs)
 	for (char *line = out, *next; *line; line = next) {
 		size_t n = strcspn(line, "\n");
 		next = line + n + (line[n] == '\n');
-		if (n <= plen || strncmp(line, prefix, plen) ||
-		    !good_channel(line + plen, n - plen))
+		if (n <= plen || strncmp(line, prefix, plen) || !id_valid(line + plen, n - plen))
 			continue;
 		copy_text(ref, sizeof(ref), line, n);
 		if (read_channel(repo_arg, ref, ref + plen, rs) < 0) {
@@ -390,8 +317,7 @@ static int read_history(const char *repo, const char *name, struct releases *rs)
 	}
 	free(out);
 	if (n_refs == 0) {
-		fprintf(stderr, "berth: %s has no releases in %s (no ref %s*)\n", name, repo,
-			prefix);
+		say("%s has no releases in %s (no ref %s*)", name, repo, prefix);
 		return 1;
 	}
 	if (rs->n)
@@ -414,7 +340,7 @@ int cmd_log(int argc, char **argv)
 	}
 	free(rs.v);
 	if (r == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-		fprintf(stderr, "berth: writing the log: %s\n", strerror(errno));
+		say("writing the log: %s", strerror(errno));
 		return 1;
 	}
 	return r;
@@ -459,7 +385,7 @@ static int print_changes(char *out)
 			continue;
 		size_t sp = strspn(line + 1, " ");
 		if (!strchr("ADM", line[0]) || sp == 0 || line[1 + sp] != '/') {
-			fprintf(stderr, "berth: ostree diff: unexpected line '%s'\n", line);
+			say("ostree diff: unexpected line '%s'", line);
 			r = 1;
 			break;
 		}
@@ -467,7 +393,7 @@ static int print_changes(char *out)
 			size_t ncap = cap ? cap * 2 : 64;
 			struct change *p = realloc(v, ncap * sizeof(*p));
 			if (!p) {
-				fprintf(stderr, "berth: %s\n", strerror(ENOMEM));
+				say("%s", strerror(ENOMEM));
 				r = 1;
 				break;
 			}
@@ -483,7 +409,7 @@ static int print_changes(char *out)
 		for (size_t i = 0; i < n; i++)
 			printf("%c %s\n", v[i].what, v[i].path);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
-			fprintf(stderr, "berth: writing the diff: %s\n", strerror(errno));
+			say("writing the diff: %s", strerror(errno));
 			r = 1;
 		}
 	}
@@ -508,8 +434,7 @@ int cmd_diff(int argc, char **argv)
 	from = find_version(&rs, a.pos[1]);
 	to = find_version(&rs, a.pos[2]);
 	if (!from || !to) {
-		fprintf(stderr, "berth: %s has no version %s\n", a.pos[0],
-			from ? a.pos[2] : a.pos[1]);
+		say("%s has no version %s", a.pos[0], from ? a.pos[2] : a.pos[1]);
 		r = 1;
 		goto done;
 	}

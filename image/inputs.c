@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "util.h"
 
 /* Fields are length-prefixed so that ("ab","c") and ("a","bc") differ. */
 static void add_bytes(struct inputs *in, const void *p, size_t n)
@@ -125,12 +126,17 @@ static int add_tree(struct inputs *in, const char *path, const char *rel)
 
 int inputs_add_path(struct inputs *in, const char *label, const char *path)
 {
-	int r;
+	char real[PATH_MAX];
+	int r = 0;
 
 	add_str(in, label);
-	r = add_tree(in, path, ".");
+	/* What PATH names, also through a symlink. */
+	if (!realpath(path, real))
+		r = -errno;
+	if (r == 0)
+		r = add_tree(in, real, ".");
 	if (r < 0)
-		fprintf(stderr, "berth: cannot read input %s: %s\n", path, strerror(-r));
+		say("cannot read input %s: %s", path, strerror(-r));
 	return r;
 }
 
@@ -143,7 +149,7 @@ int inputs_add_file(struct inputs *in, const char *label, const char *path)
 	if (r == 0)
 		r = add_file(in, path, st.st_size);
 	if (r < 0)
-		fprintf(stderr, "berth: cannot read input %s: %s\n", path, strerror(-r));
+		say("cannot read input %s: %s", path, strerror(-r));
 	return r;
 }
 

@@ -9,41 +9,67 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "keys.h"
+#include "run.h"
+#include "util.h"
 
 /* HEX (its NUL not included) and a newline, whole, then to disk. */
 static int write_line(int fd, const char *hex)
 {
-	size_t len = strlen(hex), done = 0;
+	int r = write_all(fd, hex, strlen(hex));
 
-	while (done <= len) {
-		const char *p = done < len ? hex + done : "\n";
-		ssize_t n = write(fd, p, done < len ? len - done : 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += (size_t)n;
-	}
-	return fsync(fd) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	return r == 0 && fsync(fd) < 0 ? -errno : r;
 }
 
-static int create(const char *path, mode_t mode)
+int keys_create(const char *path, mode_t mode)
 {
 	/* O_EXCL also refuses a symlink in the way, dangling or not. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode), e;
 
 	if (fd < 0) {
-		int e = errno;
+		e = errno;
 		if (e == EEXIST)
-			fprintf(stderr, "berth: %s exists; not overwriting it\n", path);
+			say("%s exists; not overwriting it", path);
 		else
-			fprintf(stderr, "berth: cannot create %s: %s\n", path, strerror(e));
+			say("cannot create %s: %s", path, strerror(e));
+		return -e;
+	}
+	/* The umask may only take bits away; make the mode exact anyway. */
+	if (fchmod(fd, mode) < 0) {
+		e = errno;
+		say("chmod %s: %s", path, strerror(e));
+		close(fd);
+		unlink(path);
 		return -e;
 	}
 	return fd;
+}
+
+int keys_run(const char *const argv[])
+{
+	char buf[16384];
+	struct capture out = {.buf = buf, .size = sizeof(buf)};
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	st = run_capture(argv[0], (char *const *)argv, NULL, -1, &out);
+	if (st < 0) {
+		say("cannot run %s: %s", argv[0], strerror(-st));
+		return -1;
+	}
+	if (st == 0)
+		return 0;
+	say("%s failed (%s %d):", argv[0], WIFSIGNALED(st) ? "signal" : "exit status",
+	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	fwrite(out.buf, 1, out.len, stderr);
+	return -1;
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -67,32 +93,31 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (snprintf(key_path, sizeof(key_path), "%s.key", argv[0]) >= (int)sizeof(key_path) ||
 	    snprintf(pub_path, sizeof(pub_path), "%s.pub", argv[0]) >= (int)sizeof(pub_path)) {
-		fprintf(stderr, "berth: %s: %s\n", argv[0], strerror(ENAMETOOLONG));
+		say("%s: %s", argv[0], strerror(ENAMETOOLONG));
 		return 2;
 	}
 	if (sodium_init() < 0) {
-		fprintf(stderr, "berth: libsodium failed to initialise\n");
+		say("libsodium failed to initialise");
 		return 1;
 	}
 	/* Both names are taken before anything is written: all or nothing. */
-	key_fd = create(key_path, 0600);
+	key_fd = keys_create(key_path, 0600);
 	if (key_fd < 0)
 		return 1;
-	pub_fd = create(pub_path, 0644);
+	pub_fd = keys_create(pub_path, 0644);
 	if (pub_fd < 0)
 		goto out;
 	crypto_sign_keypair(pk, sk);
 	sodium_bin2hex(sk_hex, sizeof(sk_hex), sk, sizeof(sk));
 	sodium_bin2hex(pk_hex, sizeof(pk_hex), pk, sizeof(pk));
-	/* The umask may only take bits away; make the secret's mode exact anyway. */
-	r = fchmod(key_fd, 0600) < 0 ? -errno : write_line(key_fd, sk_hex);
+	r = write_line(key_fd, sk_hex);
 	if (r < 0) {
-		fprintf(stderr, "berth: cannot write %s: %s\n", key_path, strerror(-r));
+		say("cannot write %s: %s", key_path, strerror(-r));
 		goto out;
 	}
 	r = write_line(pub_fd, pk_hex);
 	if (r < 0) {
-		fprintf(stderr, "berth: cannot write %s: %s\n", pub_path, strerror(-r));
+		say("cannot write %s: %s", pub_path, strerror(-r));
 		goto out;
 	}
 	printf("berth: wrote %s (secret: keep it out of the image and out of version control) and "
@@ -103,11 +128,11 @@ out:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(sk_hex, sizeof(sk_hex));
 	if (pub_fd >= 0 && close(pub_fd) < 0 && status == 0) {
-		fprintf(stderr, "berth: cannot write %s: %s\n", pub_path, strerror(errno));
+		say("cannot write %s: %s", pub_path, strerror(errno));
 		status = 1;
 	}
 	if (close(key_fd) < 0 && status == 0) {
-		fprintf(stderr, "berth: cannot write %s: %s\n", key_path, strerror(errno));
+		say("cannot write %s: %s", key_path, strerror(errno));
 		status = 1;
 	}
 	if (status) {

@@ -2,6 +2,8 @@
 #ifndef BERTH_KEYS_H
 #define BERTH_KEYS_H
 
+#include <sys/types.h>
+
 /*
  * `berth keygen PREFIX`: a new Ed25519 key pair in PREFIX.key (secret, mode
  * 0600) and PREFIX.pub. Neither file may exist. ARGC/ARGV are the arguments
@@ -25,5 +27,18 @@ int sbkeys_keygen(const char *prefix);
  * signing.verity_key. Neither file may exist. Returns the exit status.
  */
 int keygen_verity(const char *prefix);
+
+/*
+ * Creates PATH with exactly MODE, for a key generator to write: never over
+ * anything that exists, a symlink (dangling or not) included. Returns the
+ * open descriptor, or -errno after saying why.
+ */
+int keys_create(const char *path, mode_t mode);
+
+/*
+ * Runs ARGV (ARGV[0] looked up in PATH); what it prints is shown only when
+ * it fails. Returns 0, or -1 after saying what failed.
+ */
+int keys_run(const char *const argv[]);
 
 #endif

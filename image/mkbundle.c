@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "keyfile.h"
 #include "mkbundle.h"
+#include "util.h"
 
 #define CHUNK (1 << 20)
 
@@ -62,8 +63,8 @@ static int write_front(int out, const char *text, size_t len, const uint8_t sk[K
 	crypto_sign_detached(sig, NULL, (const unsigned char *)text, len, sk);
 	/* A key file whose halves do not belong together signs what no device accepts. */
 	if (crypto_sign_verify_detached(sig, (const unsigned char *)text, len, pk) != 0) {
-		fprintf(log, "berth: the signing key's signature does not verify with its own "
-			     "public key: the key file is damaged\n");
+		say_to(log, "the signing key's signature does not verify with its own public key: "
+			    "the key file is damaged");
 		return -EINVAL;
 	}
 	sodium_bin2hex(pk_hex, sizeof(pk_hex), pk, crypto_sign_PUBLICKEYBYTES);
@@ -74,7 +75,7 @@ static int write_front(int out, const char *text, size_t len, const uint8_t sk[K
 /* Logs "berth: WHAT: ERROR" and returns R. */
 static int fail(FILE *log, const char *what, int r)
 {
-	fprintf(log, "berth: %s: %s\n", what, strerror(-r));
+	say_to(log, "%s: %s", what, strerror(-r));
 	return r;
 }
 
@@ -103,7 +104,7 @@ static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
 			fail(log, mb->payload[p], r);
 		/* The size is in the manifest's length already: it must still hold. */
 		if (r == 0 && done != mb->m.payload[p].size) {
-			fprintf(log, "berth: %s changed while it was read\n", mb->payload[p]);
+			say_to(log, "%s changed while it was read", mb->payload[p]);
 			r = -EIO;
 		}
 	}
@@ -114,7 +115,8 @@ static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
 		return fail(log, "bundle manifest", -EIO);
 	/* What berth-update will parse: sign nothing it would refuse. */
 	if (bundle_manifest_parse(text, (size_t)len, &check, err, sizeof(err)) < 0) {
-		fprintf(log, "berth: the bundle manifest does not parse: %s\n%.*s", err, len, text);
+		say_to(log, "the bundle manifest does not parse: %s", err);
+		fprintf(log, "%.*s", len, text);
 		return -EINVAL;
 	}
 	r = write_front(out, text, (size_t)len, sk, log);
@@ -133,8 +135,8 @@ int mkbundle_write(struct mkbundle *mb, FILE *log)
 
 	r = keyfile_read(AT_FDCWD, mb->secret_key, sk, sizeof(sk), &why);
 	if (r) {
-		fprintf(log, "berth: signing key %s: %s\n", mb->secret_key,
-			r == -EINVAL ? why : strerror(-r));
+		say_to(log, "signing key %s: %s", mb->secret_key,
+		       r == -EINVAL ? why : strerror(-r));
 		goto out; /* SK may hold part of the key */
 	}
 	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
@@ -186,73 +188,57 @@ int mkbundle_path(const struct build_ctx *b, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* DIR/NAME into BUF (PATH_MAX bytes). */
-static int join(char *buf, const char *dir, const char *name)
+int mkbundle_output(const struct build_ctx *b, char *buf, size_t len)
 {
-	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
-
-	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+	buf[0] = '\0';
+	return b->m->update.signing_key[0] ? mkbundle_path(b, buf, len) : 0;
 }
 
-/* ROOTHASH from the root image stage's verity.env. */
-static int read_roothash(const char *path, char roothash[65], FILE *log)
+/* NAME's value in ENV, "" when missing. */
+static const char *env_get(char *const env[], const char *name)
 {
-	char line[128];
-	int r = -EINVAL;
-	FILE *f = fopen(path, "r");
+	size_t n = strlen(name);
 
-	if (!f)
-		return fail(log, path, -errno);
-	while (r && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "ROOTHASH=", 9) && strlen(line) == 9 + 64 + 1 &&
-		    line[9 + 64] == '\n') {
-			memcpy(roothash, line + 9, 64);
-			roothash[64] = '\0';
-			r = 0;
-		}
-	fclose(f);
-	if (r)
-		fprintf(log, "berth: %s: no ROOTHASH line\n", path);
-	return r;
+	for (; *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return "";
 }
 
-int mkbundle_stage(const struct build_ctx *b, FILE *log)
+/* Copies SRC into DST (LEN bytes): 0 or -ENAMETOOLONG. */
+static int copy(char *dst, size_t len, const char *src)
 {
-	static const char *const files[BUNDLE_PAYLOADS] = {
-	    [PAYLOAD_ROOT] = "root.erofs",
-	    [PAYLOAD_VERITY] = "verity.img",
-	    [PAYLOAD_UKI_A] = "uki-a.efi",
-	    [PAYLOAD_UKI_B] = "uki-b.efi",
+	return pathf(dst, len, "%s", src);
+}
+
+int mkbundle_stage(const struct build_ctx *b, char *const env[], FILE *log)
+{
+	static const char *const payloads[BUNDLE_PAYLOADS] = {
+	    [PAYLOAD_ROOT] = "BERTH_ROOT_IMAGE",
+	    [PAYLOAD_VERITY] = "BERTH_VERITY_IMAGE",
+	    [PAYLOAD_UKI_A] = "BERTH_UKI_A",
+	    [PAYLOAD_UKI_B] = "BERTH_UKI_B",
 	};
-	const struct manifest *m = b->m;
-	char out[PATH_MAX], key[PATH_MAX], env[PATH_MAX], payload[BUNDLE_PAYLOADS][PATH_MAX];
-	struct mkbundle mb = {.out = out, .secret_key = key};
+	char out[PATH_MAX];
+	struct mkbundle mb = {.out = out, .secret_key = env_get(env, "BERTH_SIGNING_KEY")};
 	int r;
 
 	r = mkbundle_path(b, out, sizeof(out));
 	if (r)
 		return fail(log, b->out, r);
-	if (!m->update.signing_key[0]) {
+	if (!mb.secret_key[0]) {
 		/* One left by an earlier build would not be this build's. */
 		if (unlink(out) < 0 && errno != ENOENT)
 			return fail(log, out, -errno);
 		fprintf(log, "no update.signing_key; no bundle\n");
 		return 0;
 	}
-	r = join(key, b->manifest_dir, m->update.signing_key);
-	for (int p = 0; p < BUNDLE_PAYLOADS && r == 0; p++) {
-		r = join(payload[p], b->work, files[p]);
-		mb.payload[p] = payload[p];
-	}
-	if (r == 0)
-		r = join(env, b->work, "verity.env");
-	if (r)
-		return fail(log, b->work, r);
-	r = read_roothash(env, mb.m.roothash, log);
-	if (r)
-		return r;
-	snprintf(mb.m.name, sizeof(mb.m.name), "%s", m->name);
-	snprintf(mb.m.version, sizeof(mb.m.version), "%s", m->version);
-	snprintf(mb.m.compatible, sizeof(mb.m.compatible), "%s", m->update.compatible);
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
+		mb.payload[p] = env_get(env, payloads[p]);
+	if (copy(mb.m.name, sizeof(mb.m.name), env_get(env, "BERTH_NAME")) ||
+	    copy(mb.m.version, sizeof(mb.m.version), env_get(env, "BERTH_VERSION")) ||
+	    copy(mb.m.compatible, sizeof(mb.m.compatible), env_get(env, "BERTH_COMPATIBLE")) ||
+	    copy(mb.m.roothash, sizeof(mb.m.roothash), env_get(env, "BERTH_ROOTHASH")))
+		return fail(log, "bundle manifest", -ENAMETOOLONG);
 	return mkbundle_write(&mb, log);
 }

@@ -21,11 +21,15 @@ int mkbundle_write(struct mkbundle *mb, FILE *log);
 /* out/<name>_<version>.berth into BUF; 0 or -ENAMETOOLONG. */
 int mkbundle_path(const struct build_ctx *b, char *buf, size_t len);
 
+/* The bundle stage's output: mkbundle_path, or "" without update.signing_key. */
+int mkbundle_output(const struct build_ctx *b, char *buf, size_t len);
+
 /*
- * The build's bundle stage: the bundle of work/'s root image, verity tree
- * and UKIs when the manifest has update.signing_key; otherwise it removes a
- * bundle of this name and version left by an earlier build.
+ * The build's bundle stage, given ENV (its values, stagetab.c) as a script
+ * would be: the bundle of the root image, verity tree and UKIs signed with
+ * BERTH_SIGNING_KEY; without one, it removes a bundle of this name and
+ * version left by an earlier build. 0, or -errno after saying why on LOG.
  */
-int mkbundle_stage(const struct build_ctx *b, FILE *log);
+int mkbundle_stage(const struct build_ctx *b, char *const env[], FILE *log);
 
 #endif

@@ -2,9 +2,10 @@
 # Stage "disk": a GPT disk in a plain file (no loop devices, no mounts)
 # with Discoverable Partitions Specification type GUIDs:
 #   esp, root-a, root-a-verity, root-b, root-b-verity (empty), data.
+# Every UUID is berth's, derived from the manifest (BERTH_UUID_*).
 # Out: $BERTH_OUT/disk.raw.
 set -euo pipefail
-. "$BERTH_SRC/image/lib/uuid.sh"
+. "$BERTH_SRC/image/lib/clock.sh"
 
 w=$BERTH_WORK
 mib=$((1 << 20))
@@ -15,26 +16,26 @@ var_type=4d21b016-b534-45c2-a9fb-5c16e091fd2d
 
 # /var: ext4 made on a file, shared by both slots.
 rm -f "$w/data.img"
-E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -L data -U "$(derive_uuid data-fs)" -E "hash_seed=$(derive_uuid data-hash)" \
+at_epoch mkfs.ext4 -q -F -L data -U "$BERTH_UUID_DATA_FS" -E "hash_seed=$BERTH_UUID_DATA_HASH" \
 	"$w/data.img" $((BERTH_DATA_SIZE / 1024))k
 
-# name size type attributes image
+# name size type uuid attributes image
 parts=(
-	"esp $BERTH_ESP_SIZE $esp_type - $w/esp.img"
-	"root-a $BERTH_ROOT_SIZE $root_type 60 $w/root.erofs"
-	"root-a-verity $BERTH_VERITY_SIZE $verity_type 60 $w/verity.img"
-	"root-b $BERTH_ROOT_SIZE $root_type 60 -"
-	"root-b-verity $BERTH_VERITY_SIZE $verity_type 60 -"
-	"data $BERTH_DATA_SIZE $var_type 59 $w/data.img"
+	"esp $BERTH_ESP_SIZE $esp_type $BERTH_UUID_ESP - $w/esp.img"
+	"root-a $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_A 60 $w/root.erofs"
+	"root-a-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_A_VERITY 60 $w/verity.img"
+	"root-b $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_B 60 -"
+	"root-b-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_B_VERITY 60 -"
+	"data $BERTH_DATA_SIZE $var_type $BERTH_UUID_DATA 59 $w/data.img"
 )
 total=$mib
 script="label: gpt
-label-id: $(derive_uuid disk)
+label-id: $BERTH_UUID_DISK
 first-lba: 2048
 "
 for p in "${parts[@]}"; do
-	read -r name size type attr _ <<<"$p"
-	script+="start=$((total / 512)), size=$((size / 512)), type=$type, uuid=$(derive_uuid "$name"), name=$name"
+	read -r name size type uuid attr _ <<<"$p"
+	script+="start=$((total / 512)), size=$((size / 512)), type=$type, uuid=$uuid, name=$name"
 	[ "$attr" = - ] || script+=", attrs=\"GUID:$attr\""
 	script+=$'\n'
 	total=$((total + size))
@@ -47,7 +48,7 @@ truncate -s "$total" "$disk.tmp"
 sfdisk --quiet --no-reread --no-tell-kernel "$disk.tmp" <<<"$script"
 offset=$mib
 for p in "${parts[@]}"; do
-	read -r name size _ _ img <<<"$p"
+	read -r name size _ _ _ img <<<"$p"
 	[ "$img" = - ] || dd if="$img" of="$disk.tmp" bs=1M seek=$((offset / mib)) conv=notrunc,sparse status=none
 	offset=$((offset + size))
 done

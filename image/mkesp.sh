@@ -2,13 +2,12 @@
 # Stage "ESP": a FAT file system made with mkfs.vfat and filled with mtools
 # (no mounts, no loop devices): systemd-boot as the removable-media boot
 # path, loader.conf, and the UKI as a Boot Loader Specification type #2
-# entry (slot A's UKI: the factory release is in slot A). With
-# signing.secure_boot, systemd-boot is signed with the db key (the UKI
+# entry (slot A's UKI: the factory release is in slot A) named BERTH_ENTRY.
+# With signing.secure_boot, systemd-boot is signed with the db key (the UKI
 # stage signed the UKI) and the keys' .auth files go to /loader/keys/auto,
 # which systemd-boot enrols when it finds the firmware in setup mode. Out:
 # $BERTH_WORK/esp.img.
 set -euo pipefail
-. "$BERTH_SRC/image/lib/uuid.sh"
 . "$BERTH_SRC/image/lib/secureboot.sh"
 
 w=$BERTH_WORK
@@ -26,14 +25,14 @@ auto-entries no
 auto-firmware no
 CONF
 boot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
-if [ -n "$BERTH_SECURE_BOOT" ]; then
+if [ -n "$BERTH_DB_KEY" ]; then
 	# Only in setup mode, and without asking: in a VM at once, on real
 	# hardware after a countdown that a key press cancels.
 	echo "secure-boot-enroll force" >>"$w/esp/loader.conf"
 	sb_sign "$boot" "$w/esp/BOOTX64.EFI"
-	for var in PK KEK db; do
-		cp "$BERTH_SECURE_BOOT-$var.auth" "$w/esp/$var.auth"
-	done
+	cp "$BERTH_PK_AUTH" "$w/esp/PK.auth"
+	cp "$BERTH_KEK_AUTH" "$w/esp/KEK.auth"
+	cp "$BERTH_DB_AUTH" "$w/esp/db.auth"
 else
 	cp "$boot" "$w/esp/BOOTX64.EFI"
 fi
@@ -42,7 +41,7 @@ export MTOOLS_SKIP_CHECK=1
 cp "$w/uki-a.efi" "$w/esp/uki.efi"
 touch -h -d "@$SOURCE_DATE_EPOCH" "$w/esp"/*
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader
-if [ -n "$BERTH_SECURE_BOOT" ]; then
+if [ -n "$BERTH_DB_KEY" ]; then
 	mmd -i "$esp" ::/loader/keys ::/loader/keys/auto
 	for var in PK KEK db; do
 		mcopy -m -i "$esp" "$w/esp/$var.auth" "::/loader/keys/auto/$var.auth"
@@ -50,5 +49,5 @@ if [ -n "$BERTH_SECURE_BOOT" ]; then
 fi
 mcopy -m -i "$esp" "$w/esp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -m -i "$esp" "$w/esp/loader.conf" ::/loader/loader.conf
-mcopy -m -i "$esp" "$w/esp/uki.efi" "::/EFI/Linux/${BERTH_NAME}_${BERTH_VERSION}.efi"
+mcopy -m -i "$esp" "$w/esp/uki.efi" "::/EFI/Linux/$BERTH_ENTRY"
 mv "$esp" "$w/esp.img"

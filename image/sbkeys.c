@@ -8,17 +8,15 @@
  * ones and says what failed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "keys.h"
+#include "util.h"
 
 /*
  * The signature owner recorded with each certificate in the EFI signature
@@ -42,53 +40,6 @@ static const struct {
     [DB] = {"db", "Signature Database Key", KEK},
 };
 static const char *const exts[N_EXTS] = {"key", "crt", "auth"};
-
-/* Runs ARGV; its output is shown only when it fails. Returns 0 or -1. */
-static int run(const char *const *argv)
-{
-	FILE *out = tmpfile();
-	int status;
-	pid_t pid;
-
-	if (!out) {
-		fprintf(stderr, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
-		return -1;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
-		fclose(out);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(fileno(out), STDOUT_FILENO) < 0 || dup2(fileno(out), STDERR_FILENO) < 0)
-			_exit(127);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s (are openssl and efitools installed?)\n",
-			argv[0], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	if (status != 0) {
-		char buf[4096];
-		size_t n;
-		fprintf(stderr, "berth: %s failed (%s %d):\n", argv[0],
-			WIFSIGNALED(status) ? "signal" : "exit status",
-			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		rewind(out);
-		while ((n = fread(buf, 1, sizeof(buf), out)) > 0)
-			fwrite(buf, 1, n, stderr);
-	}
-	fclose(out);
-	return status == 0 ? 0 : -1;
-}
 
 /* "/CN=OWNER WHAT", with the characters openssl's -subj gives a meaning escaped. */
 static void subject(char *buf, size_t len, const char *owner, const char *what)
@@ -121,38 +72,21 @@ int sbkeys_keygen(const char *prefix)
 		for (int e = 0; e < N_EXTS; e++)
 			if (snprintf(path[r][e], sizeof(path[r][e]), "%s-%s.%s", prefix,
 				     roles[r].var, exts[e]) >= (int)sizeof(path[r][e])) {
-				fprintf(stderr, "berth: %s: %s\n", prefix, strerror(ENAMETOOLONG));
+				say("%s: %s", prefix, strerror(ENAMETOOLONG));
 				return 2;
 			}
 	/* Every name is taken before anything is written: all or nothing. */
 	for (int r = 0; r < N_ROLES; r++) {
 		for (int e = 0; e < N_EXTS; e++) {
-			/* O_EXCL also refuses a symlink in the way, dangling or not. */
-			int fd =
-			    open(path[r][e], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-				 e == KEY ? 0600 : 0644);
-			if (fd < 0) {
-				if (errno == EEXIST)
-					fprintf(stderr, "berth: %s exists; not overwriting it\n",
-						path[r][e]);
-				else
-					fprintf(stderr, "berth: cannot create %s: %s\n", path[r][e],
-						strerror(errno));
+			int fd = keys_create(path[r][e], e == KEY ? 0600 : 0644);
+			if (fd < 0)
 				goto out;
-			}
 			made[r][e] = true;
-			/* The umask may only take bits away; make the secret's mode exact anyway.
-			 */
-			if (e == KEY && fchmod(fd, 0600) < 0) {
-				fprintf(stderr, "berth: %s: %s\n", path[r][e], strerror(errno));
-				close(fd);
-				goto out;
-			}
 			close(fd);
 		}
 	}
 	if (!mkdtemp(tmp)) {
-		fprintf(stderr, "berth: cannot make a folder in /tmp: %s\n", strerror(errno));
+		say("cannot make a folder in /tmp: %s", strerror(errno));
 		goto out;
 	}
 	for (int r = 0; r < N_ROLES; r++) {
@@ -164,7 +98,7 @@ int sbkeys_keygen(const char *prefix)
 				     path[r][CRT], NULL};
 		const char *list[] = {"cert-to-efi-sig-list", "-g",   OWNER_GUID,
 				      path[r][CRT],	      esl[r], NULL};
-		if (run(req) < 0 || run(list) < 0)
+		if (keys_run(req) < 0 || keys_run(list) < 0)
 			goto clean;
 	}
 	/* One time stamp for the three updates; UEFI's EFI_TIME has no time zone: UTC. */
@@ -184,7 +118,7 @@ int sbkeys_keygen(const char *prefix)
 				      esl[r],
 				      path[r][AUTH],
 				      NULL};
-		if (run(sign) < 0)
+		if (keys_run(sign) < 0)
 			goto clean;
 	}
 	printf("berth: wrote %s-{PK,KEK,db}.{key,crt,auth}; the .key files are secret: the build "
@@ -194,9 +128,9 @@ int sbkeys_keygen(const char *prefix)
 clean:
 	for (int r = 0; r < N_ROLES; r++)
 		if (esl[r][0] && unlink(esl[r]) < 0 && errno != ENOENT)
-			fprintf(stderr, "berth: %s: %s\n", esl[r], strerror(errno));
+			say("%s: %s", esl[r], strerror(errno));
 	if (rmdir(tmp) < 0)
-		fprintf(stderr, "berth: %s: %s\n", tmp, strerror(errno));
+		say("%s: %s", tmp, strerror(errno));
 out:
 	if (status)
 		for (int r = 0; r < N_ROLES; r++)

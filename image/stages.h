@@ -1,4 +1,8 @@
-/* The build's stages: each is a script run with the manifest in its environment. */
+/*
+ * The build's stages: scripts, each run with exactly the environment its
+ * entry in the stage table (stagetab.c) gives it, and the bundle writer in
+ * berth itself.
+ */
 #ifndef BERTH_STAGES_H
 #define BERTH_STAGES_H
 
@@ -11,6 +15,11 @@ struct build_ctx {
 	char out[4096];		 /* output folder */
 	char work[4096];	 /* out/work: intermediate files, stage logs and keys */
 	char lock_in[4096];	 /* --locked: build exactly these packages; "" = resolve */
+	/* From berth's environment, or their defaults: */
+	char init[4096];   /* BERTH_INIT: berth-init; src/build/berth-init */
+	char update[4096]; /* BERTH_UPDATE: berth-update; src/build/berth-update */
+	char cache[4096];  /* BERTH_CACHE: downloads and builds; /var/cache/berth */
+	char epoch[32];	   /* SOURCE_DATE_EPOCH: every timestamp in the image; 0 */
 };
 
 /*

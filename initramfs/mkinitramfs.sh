@@ -2,6 +2,7 @@
 # Stage "initramfs": dracut with only the berth module (initramfs/90berth),
 # run against a private sysroot so that nothing of the build host (its
 # dracut.conf, ld.so.conf, modules) ends up in the image.
+# The modules stage 1 loads are listed at BERTH_MODULE_LIST in the image.
 # In: $BERTH_WORK/kernel, $BERTH_INIT. Out: $BERTH_WORK/initrd.img.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ kroot=$(realpath "$BERTH_WORK/kernel/root")
 release=$(cat "$BERTH_WORK/kernel/release")
 work=$BERTH_WORK/initramfs
 rm -rf "$work"
-mkdir -p "$work/sysroot/etc/berth" "$work/sysroot/usr/lib/berth" "$work/sysroot/usr/bin" \
+mkdir -p "$work/sysroot$(dirname "$BERTH_MODULE_LIST")" "$work/sysroot/usr/lib/berth" "$work/sysroot/usr/bin" \
 	"$work/sysroot/usr/sbin" "$work/sysroot/lib/modules" "$work/base/modules.d" "$work/conf.d" \
 	"$work/tmp"
 ln -s usr/bin "$work/sysroot/bin"
@@ -31,7 +32,7 @@ drivers=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BERTH_SRC/initramfs/drivers"
 # shellcheck disable=SC2086
 modprobe -a -d "$kroot" -S "$release" --show-depends $drivers |
 	awk -v root="$kroot" '$1 == "insmod" && !seen[$2]++ { print substr($2, length(root) + 1) }' \
-		>"$work/sysroot/etc/berth/modules"
+		>"$work/sysroot$BERTH_MODULE_LIST"
 install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
 
 # dracut's own files, but a modules.d that holds only berth's module.
@@ -55,7 +56,7 @@ BERTH_INITRD_DRIVERS=$drivers dracutbasedir=$work/base DRACUT_LDCONFIG=true \
 	"$BERTH_WORK/initrd.img.tmp"
 # dracut carries on when a module's install fails; berth does not.
 listing=$(lsinitrd "$BERTH_WORK/initrd.img.tmp")
-for f in init etc/berth/modules $(sed 's|^/||' "$work/sysroot/etc/berth/modules"); do
+for f in init "${BERTH_MODULE_LIST#/}" $(sed 's|^/||' "$work/sysroot$BERTH_MODULE_LIST"); do
 	grep -q " $f\$" <<<"$listing" || { echo "berth: initramfs lacks /$f" >&2; exit 1; }
 done
 mv "$BERTH_WORK/initrd.img.tmp" "$BERTH_WORK/initrd.img"

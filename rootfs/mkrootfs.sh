@@ -2,14 +2,15 @@
 # Stage "rootfs": the tree of the read-only root. The manifest's Debian
 # packages (rootfs/packages.sh: closure, lockfile, pruning), BusyBox built
 # with musl (rootfs/busybox.sh) with its applet links, berth-init as
-# /sbin/init, a generated /etc, the containers' images, then rootfs.files
-# and rootfs.remove.
+# /sbin/init, a generated /etc, then what BERTH_INSTALL_LIST names (the
+# files berth generates from the manifest, the containers' images,
+# rootfs.files) and rootfs.remove (BERTH_REMOVE_LIST).
 # Out: $BERTH_WORK/rootfs and $BERTH_WORK/packages.lock.
 set -euo pipefail
 
 root=$BERTH_WORK/rootfs
 rm -rf "$root"
-mkdir -p "$root"/{dev,proc,sys,run,tmp,var,root,etc/berth,usr/bin,usr/sbin,usr/lib,usr/lib64}
+mkdir -p "$root"/{dev,proc,sys,run,tmp,var,root,etc,usr/bin,usr/sbin,usr/lib,usr/lib64}
 ln -s usr/bin "$root/bin"
 ln -s usr/sbin "$root/sbin"
 ln -s usr/lib "$root/lib"
@@ -65,9 +66,6 @@ ln -sfn ../proc/self/mounts "$root/etc/mtab"
 ln -sfn ../run/resolv.conf "$root/etc/resolv.conf"
 # Containers on the host network get the host's /etc/hosts (ctr --net-host).
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
-if [ -n "$BERTH_DEBUG_SHELL" ]; then
-	echo "$BERTH_DEBUG_SHELL" >"$root/etc/berth/console-shell"
-fi
 
 # containerd, when the manifest's packages brought it: berth-init starts it
 # with this file (replacing the Debian package's). No Kubernetes, so no CRI.
@@ -105,26 +103,11 @@ TOML
 	chmod 0644 "$root/etc/containerd/config.toml"
 fi
 
-# The manifest's network:, onboot: and services: sections as berth-init
-# reads them (written by berth), and the containers' OCI image archives,
-# named by the digest of their index.json; its update: section as
-# berth-update and berth-init read it, with the public keys bundles must be
-# signed with (none: every bundle is refused). rootfs.files below may
-# replace the files.
-if [ -n "$BERTH_NETWORK_CONF" ]; then
-	install -m 0644 "$BERTH_NETWORK_CONF" "$root/etc/berth/network.conf"
-fi
-if [ -n "$BERTH_CONTAINERS_CONF" ]; then
-	install -m 0644 "$BERTH_CONTAINERS_CONF" "$root/etc/berth/containers.conf"
-fi
-install -m 0644 "$BERTH_UPDATE_CONF" "$root/etc/berth/update.conf"
-install -d -m 0755 "$root/etc/berth/keys"
-find "$BERTH_KEYS_DIR" -mindepth 1 -maxdepth 1 -type f -exec install -m 0644 -t "$root/etc/berth/keys" {} +
-while IFS=$'\t' read -r src digest; do
-	install -D -m 0644 "$src" "$root/usr/share/berth/images/$digest.tar"
-done <"$BERTH_IMAGES_LIST"
-
-# rootfs.files: "src dst mode uid gid" (a folder's files all get MODE).
+# What berth generates from the manifest (its network:, onboot:, services:
+# and update: sections as berth-init and berth-update read them, the public
+# keys bundles must be signed with, debug.shell's tty), the containers' OCI
+# image archives, then rootfs.files, which may replace any of them:
+# "src dst mode uid gid" (a folder's files all get MODE).
 while IFS=$'\t' read -r src dst mode uid gid; do
 	mkdir -p "$root$(dirname "$dst")"
 	if [ -d "$src" ]; then
@@ -136,7 +119,7 @@ while IFS=$'\t' read -r src dst mode uid gid; do
 	else
 		install -m "$mode" -o "$uid" -g "$gid" "$src" "$root$dst"
 	fi
-done <"$BERTH_FILES_LIST"
+done <"$BERTH_INSTALL_LIST"
 
 # rootfs.remove: absolute globs, matched inside the image.
 shopt -s nullglob dotglob globstar

@@ -1,7 +1,8 @@
 #!/bin/bash
 # dracut module "berth": the initramfs holds berth-init as /init and the
-# kernel modules listed in initramfs/drivers, nothing else. mkinitramfs.sh
-# lays out a sysroot with the files this module installs.
+# kernel modules listed in initramfs/drivers (in load order, in the file
+# BERTH_MODULE_LIST), nothing else. mkinitramfs.sh lays out a sysroot with
+# the files this module installs.
 
 check() {
 	# Only when asked for by name.
@@ -20,5 +21,5 @@ installkernel() {
 install() {
 	# inst_simple tests its source without the sysroot prefix.
 	inst_simple "$dracutsysrootdir/usr/lib/berth/berth-init" /init &&
-		inst_simple "$dracutsysrootdir/etc/berth/modules" /etc/berth/modules
+		inst_simple "$dracutsysrootdir$BERTH_MODULE_LIST" "$BERTH_MODULE_LIST"
 }

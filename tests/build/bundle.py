@@ -1,7 +1,8 @@
 """Reads a build's update bundle as berth-update will, with tools of its own
 (Python for the format, OpenSSL for Ed25519), and checks it against the
 build: its payloads are the work folder's root image, verity tree and
-per-slot UKIs, its root hash is verity.env's, its signature verifies with
+per-slot UKIs, its root hash is the one veritysetup reported
+(work/veritysetup.txt), its signature verifies with
 the given public key, and the image holds update.conf and that key.
 
 usage: bundle.py OUT_DIR PUBLIC_KEY_FILE
@@ -55,7 +56,7 @@ def main(out, pub_file):
         return
     with open(pub_file) as f:
         pub = bytes.fromhex(f.read().strip())
-    env = dict(re.findall(r"^(\w+)=(\S+)$", open(os.path.join(work, "verity.env")).read(), re.M))
+    verity = dict(re.findall(r"^([\w ]+):\s+(\S+)$", open(os.path.join(work, "veritysetup.txt")).read(), re.M))
     with open(bundles[0], "rb") as f:
         magic, fmt, mlen, nsig, zero = struct.unpack("<8sIIII", f.read(24))
         check(magic == b"BERTHBDL" and fmt == 1 and zero == 0, "header: magic, format 1, zero")
@@ -70,7 +71,7 @@ def main(out, pub_file):
             fields[" ".join(w[:n])] = w[n:]
         name = os.path.basename(bundles[0])[:-len(".berth")]
         check(f"{fields['name'][0]}_{fields['version'][0]}" == name, "manifest: name and version as the file's", name)
-        check(fields["roothash"] == [env["ROOTHASH"]], "manifest: the root hash of verity.env")
+        check(fields["roothash"] == [verity["Root hash"]], "manifest: the root hash veritysetup reported")
         conf = open(os.path.join(work, "root-tree/etc/berth/update.conf")).read()
         check(re.fullmatch(f"compatible {re.escape(fields['compatible'][0])}\nhealth-deadline [0-9]+\n", conf),
               "the image's update.conf names the bundle's compatible", conf)

@@ -32,7 +32,7 @@ for f in ::/EFI/BOOT/BOOTX64.EFI ::/loader/loader.conf ::/EFI/Linux/berth_0.1.0.
 	grep -qix "$f" <<<"$esp"
 	check $? "the ESP holds ${f#::}"
 done
-roothash=$(sed -n 's/^ROOTHASH=//p' "$out/work/verity.env")
+roothash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$out/work/veritysetup.txt")
 for slot in a b; do
 	objdump -h "$out/work/uki-$slot.efi" | grep -q ' \.cmdline ' &&
 		objcopy -O binary --only-section=.cmdline "$out/work/uki-$slot.efi" /dev/stdout |

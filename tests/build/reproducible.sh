@@ -1,34 +1,54 @@
 #!/bin/bash
-# Two builds of one manifest in two different folders, the second from the
-# first one's lockfile, with the same SOURCE_DATE_EPOCH, must give
-# bit-identical artifacts.
+# Builds must be bit-identical wherever they are made:
+#   reproducible.sh [MANIFEST]
+# two builds of MANIFEST in two different folders, the second from the
+# first one's lockfile, with the same SOURCE_DATE_EPOCH;
+#   reproducible.sh --plain MANIFEST OUT
+# a plain build, as a user runs it (no SOURCE_DATE_EPOCH), from the
+# lockfile of OUT, an earlier plain build of MANIFEST (make test's), and OUT.
 set -u
 cd "$(dirname "$0")/../.."
-manifest=${1:-tests/manifests/containerd.yaml}
 tmp=$(mktemp -d /tmp/berth-repro.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-export SOURCE_DATE_EPOCH=1700000000
 
-for d in one two; do
-	mkdir -p "$tmp/$d"
-	lock=()
-	[ "$d" = two ] && lock=(--locked="$tmp/one/out/manifest.lock")
-	if ! build/berth build "$manifest" --out "$tmp/$d/out" "${lock[@]}" >"$tmp/$d.log" 2>&1; then
-		echo "FAIL - reproducible: build in $d failed:"
-		tail -n 20 "$tmp/$d.log"
+# build NAME [ARG...]: MANIFEST into $tmp/NAME/out.
+build() {
+	local name=$1
+	shift
+	mkdir -p "$tmp/$name"
+	if ! build/berth build "$manifest" --out "$tmp/$name/out" "$@" >"$tmp/$name.log" 2>&1; then
+		echo "FAIL - reproducible: build in $name failed:"
+		tail -n 20 "$tmp/$name.log"
 		exit 0
 	fi
-done
-# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are deterministic).
-bundles=()
-for b in "$tmp/one/out"/*.berth; do [ -e "$b" ] && bundles+=("${b##*/}"); done
-for f in work/root.erofs work/verity.img work/verity.env work/initrd.img work/uki-a.efi \
-	work/uki-b.efi work/esp.img disk.raw manifest.lock "${bundles[@]}"; do
-	a=$(sha256sum <"$tmp/one/out/$f" | cut -d' ' -f1)
-	b=$(sha256sum <"$tmp/two/out/$f" | cut -d' ' -f1)
-	if [ "$a" = "$b" ]; then
-		echo "ok - reproducible: $f is bit-identical (${a:0:16})"
-	else
-		echo "FAIL - reproducible: $f differs ($a vs $b)"
-	fi
-done
+}
+
+# same WHAT OUT1 OUT2: every artifact of OUT1 is OUT2's, bit for bit.
+same() {
+	local what=$1 one=$2 two=$3 bundles=() b f x y
+	# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are deterministic).
+	for b in "$one"/*.berth; do [ -e "$b" ] && bundles+=("${b##*/}"); done
+	for f in work/root.erofs work/verity.img work/veritysetup.txt work/initrd.img work/uki-a.efi \
+		work/uki-b.efi work/esp.img disk.raw manifest.lock "${bundles[@]}"; do
+		x=$(sha256sum <"$one/$f" | cut -d' ' -f1)
+		y=$(sha256sum <"$two/$f" | cut -d' ' -f1)
+		if [ "$x" = "$y" ]; then
+			echo "ok - reproducible: $what$f is bit-identical (${x:0:16})"
+		else
+			echo "FAIL - reproducible: $what$f differs ($x vs $y)"
+		fi
+	done
+}
+
+if [ "${1:-}" = --plain ]; then
+	manifest=$2
+	unset SOURCE_DATE_EPOCH
+	build plain --locked="$3/manifest.lock"
+	same "plain build: " "$3" "$tmp/plain/out"
+	exit 0
+fi
+manifest=${1:-tests/manifests/containerd.yaml}
+export SOURCE_DATE_EPOCH=1700000000
+build one
+build two --locked="$tmp/one/out/manifest.lock"
+same "" "$tmp/one/out" "$tmp/two/out"

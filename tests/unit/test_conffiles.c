@@ -1,4 +1,4 @@
-/* unit: image/conffiles.c -Iimage -lsodium */
+/* unit: image/conffiles.c lib/contract.c -Iimage -lsodium */
 /*
  * network.conf, containers.conf and update.conf, byte for byte: berth-init
  * and berth-update read them; and the update keys' folder.
@@ -258,10 +258,20 @@ static void test_update(void)
 	rmdir(dir);
 }
 
+static void test_console_shell(void)
+{
+	memset(&m, 0, sizeof(m));
+	CHECK(!conffiles_want_console_shell(&m), "no debug.shell: no console-shell");
+	strcpy(m.debug.shell, "ttyS0");
+	CHECK(conffiles_want_console_shell(&m), "debug.shell: console-shell");
+	expect("console-shell", conffiles_console_shell, "ttyS0\n");
+}
+
 int main(void)
 {
 	test_network();
 	test_containers();
 	test_update();
+	test_console_shell();
 	return CHECK_DONE();
 }

@@ -1,0 +1,78 @@
+/* unit: image/derive.c lib/errf.c -Iimage -lsodium */
+/* The derived UUIDs (image/derive.c) and the reading of veritysetup's report. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "derive.h"
+
+/* What `veritysetup format` (cryptsetup 2.6) prints. */
+#define REPORT                                                                                  \
+	"VERITY header information for verity.img\n"                                            \
+	"UUID:            \t11111111-2222-4333-8444-555555555555\n"                             \
+	"Hash type:       \t1\n"                                                                \
+	"Data blocks:     \t10\n"                                                               \
+	"Data block size: \t4096\n"                                                             \
+	"Hash blocks:     \t1\n"                                                                \
+	"Hash block size: \t4096\n"                                                             \
+	"Hash algorithm:  \tsha256\n"                                                           \
+	"Salt:            \tfce00227a3f03e7b09454ee5548900c1899c5400c62890d3c97e143e22898012\n" \
+	"Root hash:      \tf3f3c6d665becc3587bb275e8ee160f32eebc9086e923f3d34f1c2c4df359926\n"  \
+	"Hash device size: \t8192 [bytes]\n"
+
+static struct boot_params p;
+static char err[256];
+
+static void uuid_is(const char *name, const char *label, const char *want)
+{
+	char got[CMDLINE_UUID_LEN + 1], what[128];
+
+	derive_uuid(name, label, got);
+	snprintf(what, sizeof(what), "uuid of %s in %s", label, name);
+	CHECK(!strcmp(got, want), what);
+}
+
+/* REPORT with FROM replaced by TO, parsed. */
+static int parse_with(const char *from, const char *to)
+{
+	char text[2048];
+	const char *at = strstr(REPORT, from);
+
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - REPORT), REPORT, to, at + strlen(from));
+	return veritysetup_parse(text, &p, err, sizeof(err));
+}
+
+int main(void)
+{
+	/* The values image/lib/uuid.sh's derive_uuid gave: the disks stay the same. */
+	uuid_is("berth", "root-a", "91bb9c93-3fa8-427f-845a-a772ddd6a02a");
+	uuid_is("berth", "disk", "3219d6bf-2e31-4715-9b8d-1e5b33d18913");
+	uuid_is("berth-containerd", "data-hash", "71fe91b8-b626-41d0-8a68-ba9779642670");
+	uuid_is("x", "erofs", "b6a3ce62-b8c9-4904-a0b0-50189e33e7c9");
+
+	CHECK(veritysetup_parse(REPORT, &p, err, sizeof(err)) == 0, "a report parses");
+	CHECK(!strcmp(p.roothash,
+		      "f3f3c6d665becc3587bb275e8ee160f32eebc9086e923f3d34f1c2c4df359926") &&
+		  !strcmp(p.salt,
+			  "fce00227a3f03e7b09454ee5548900c1899c5400c62890d3c97e143e22898012") &&
+		  p.data_blocks == 10,
+	      "its root hash, salt and data blocks");
+	CHECK(parse_with("Root hash:", "Root hash2:") == -EINVAL && !strcmp(err, "no Root hash"),
+	      "no root hash: refused, saying so");
+	CHECK(parse_with("Salt:", "Salty:") == -EINVAL, "no salt: refused");
+	CHECK(parse_with("Data blocks:", "Data block:") == -EINVAL, "no data blocks: refused");
+	CHECK(parse_with("f3f3c6d6", "F3f3c6d6") == -EINVAL, "upper-case root hash: refused");
+	CHECK(parse_with("f3f3c6d6", "f3f3c6d") == -EINVAL, "short root hash: refused");
+	CHECK(parse_with("fce00227", "fce0022") == -EINVAL, "odd salt: refused");
+	CHECK(parse_with("\tfce00227a3f03e7b09454ee5548900c1899c5400c62890d3c97e143e22898012",
+			 "\t-") == -EINVAL,
+	      "no salt ('-'): refused");
+	CHECK(parse_with("\t10\n", "\t0\n") == -EINVAL, "zero data blocks: refused");
+	CHECK(parse_with("\t10\n", "\t10x\n") == -EINVAL, "data blocks not a number: refused");
+	CHECK(parse_with("\t10\n", "\t99999999999999999999999\n") == -EINVAL,
+	      "data blocks out of range: refused");
+	CHECK(parse_with("\t10\n", "\t\n") == -EINVAL, "data blocks empty: refused");
+	CHECK(veritysetup_parse("", &p, err, sizeof(err)) == -EINVAL, "an empty report: refused");
+	return CHECK_DONE();
+}
