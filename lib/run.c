@@ -18,7 +18,7 @@ static _Noreturn void child(const char *path, char *const argv[], char *const en
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
 	if (envp)
-		execve(path, argv, envp);
+		execvpe(path, argv, envp);
 	else
 		execvp(path, argv);
 	dprintf(STDERR_FILENO, "cannot run %s: %s\n", path, strerror(errno));
