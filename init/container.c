@@ -20,11 +20,13 @@
 
 #define CTR "/usr/bin/ctr"
 #define CTR_NS "berth"
-#define PIDFILE_DIR "/run/berth/containers"
 #define LOG_DIR "/var/log"
 #define LINE_MAX_LEN 1024
 
 static char *const ctr_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
+/* "run ... IMAGE NAME ARGS" (after "ctr -n berth"): the longest ctr command line, with its NULL. */
+#define RUN_ARGV_MAX (8 + 2 * (ENV_MAX + BINDS_MAX) + ARGS_MAX)
 
 /* An exit status as a shell reports it: signals become 128+N. */
 static int status_code(int status)
@@ -41,11 +43,11 @@ static int status_code(int status)
  */
 static int ctr(const char *const argv[], int out_fd, char *capture, size_t caplen)
 {
-	const char *full[96] = {"ctr", "-n", CTR_NS};
+	const char *full[3 + RUN_ARGV_MAX] = {"ctr", "-n", CTR_NS};
 	size_t n = 3;
 	int pipefd[2] = {-1, -1}, status;
 
-	for (size_t i = 0; argv[i] && n + 1 < sizeof(full) / sizeof(full[0]); i++)
+	for (size_t i = 0; argv[i]; i++)
 		full[n++] = argv[i];
 	full[n] = NULL;
 	if (out_fd < 0 && pipe2(pipefd, O_CLOEXEC) < 0)
@@ -160,7 +162,7 @@ static pid_t start_logger(const char *name)
  */
 static void import_mark(const char *mark, bool on)
 {
-	int r = make_dir("/var/lib/berth", 0755);
+	int r = make_dir(STATE_DIR, 0755);
 
 	if (r == 0 && (r = make_dir(IMPORTING_DIR, 0755)) == 0) {
 		if (on)
@@ -215,12 +217,11 @@ static void clear_leftovers(const char *name)
 
 static int run(const struct ctr *c, const char *ref, const char *pidfile)
 {
-	static char mounts[CTR_BINDS_MAX][600];
-	const char *argv[24 + 2 * (CTR_ARGS_MAX + CTR_BINDS_MAX)] = {"run", "--rm", "--pid-file",
-								     pidfile};
+	static char mounts[BINDS_MAX][600];
+	const char *argv[RUN_ARGV_MAX] = {"run", "--rm", "--pid-file", pidfile};
 	size_t n = 4;
 
-	if (c->host_net)
+	if (c->net == NET_HOST)
 		argv[n++] = "--net-host";
 	for (size_t i = 0; i < c->nenv; i++) {
 		argv[n++] = "--env";
@@ -279,10 +280,10 @@ int container_run(const struct ctr *c)
 	int status, st = 0;
 
 	snprintf(ref, sizeof(ref), "berth.local/%s", c->name);
-	snprintf(pidfile, sizeof(pidfile), PIDFILE_DIR "/%s.pid", c->name);
-	snprintf(ready, sizeof(ready), PIDFILE_DIR "/%s.ready", c->name);
+	snprintf(pidfile, sizeof(pidfile), CONTAINERS_RUN_DIR "/%s.pid", c->name);
+	snprintf(ready, sizeof(ready), CONTAINERS_RUN_DIR "/%s.ready", c->name);
 	pid_t log = start_logger(c->name);
-	make_dir(PIDFILE_DIR, 0755);
+	make_dir(CONTAINERS_RUN_DIR, 0755);
 	unlink(pidfile);
 	bind_sources(c);
 	if (!known_ready(ready, c->digest)) {

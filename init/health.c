@@ -21,13 +21,11 @@
 #include "init.h"
 #include "text.h"
 
-#define UPDATE_CONF "/etc/berth/update.conf"
-#define BERTH_UPDATE "/usr/sbin/berth-update"
 #define EFIVARS "/sys/firmware/efi/efivars"
 /* Boot Loader Interface: set by systemd-boot when the entry it started has a counter. */
 #define BOOT_COUNT_VAR EFIVARS "/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 #define DEADLINE_DEFAULT_S 300
-#define REQUIRED_MAX (CTR_MAX + 2)
+#define REQUIRED_MAX (CONTAINERS_MAX + 2)
 
 static char required[REQUIRED_MAX][48];
 static size_t nrequired;
@@ -77,8 +75,8 @@ static void run_mark_good(const char *arg)
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null >= 0)
 		dup2(null, STDOUT_FILENO);
-	execve(BERTH_UPDATE, argv, envp);
-	say("health: exec " BERTH_UPDATE ": %s", strerror(errno));
+	execve(BERTH_UPDATE_BIN, argv, envp);
+	say("health: exec " BERTH_UPDATE_BIN ": %s", strerror(errno));
 }
 
 static void marked(int id, int status)
@@ -100,8 +98,8 @@ void health_evaluate(void)
 			return;
 	state = GATE_MARKING;
 	say("health: healthy (%zu requirement%s met)", nrequired, nrequired == 1 ? "" : "s");
-	if (access(BERTH_UPDATE, X_OK) < 0) {
-		say("health: " BERTH_UPDATE ": %s; the boot cannot be marked good",
+	if (access(BERTH_UPDATE_BIN, X_OK) < 0) {
+		say("health: " BERTH_UPDATE_BIN ": %s; the boot cannot be marked good",
 		    strerror(errno));
 		return;
 	}

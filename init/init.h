@@ -10,10 +10,10 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "contract.h"
 #include "ctrconf.h"
 #include "fileio.h"
 
-#define MODULE_LIST "/etc/berth/modules"
 #define CMDLINE_MAX 4096
 
 /* log.c: every console line starts with "berth: ". */
@@ -82,9 +82,8 @@ int nl_open(void);
 int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a);
 int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt);
 
-/* containerd's state, and the marks of imports not yet on disk (containerd.c, container.c). */
+/* containerd's state (containerd.c, container.c); IMPORTING_DIR marks imports not yet on it. */
 #define CONTAINERD_ROOT "/var/lib/containerd"
-#define IMPORTING_DIR "/var/lib/berth/importing"
 
 /* containerd.c: supervises containerd when the root has it; true when it does. */
 bool containerd_start(void);
@@ -113,8 +112,7 @@ void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void));
 void pid1_signals(sigset_t *set);
 noreturn void supervise(int milestone_fd);
 
-/* timeline.c: boot milestones in /run/berth/boot.json. */
-#define MILESTONE_DIR "/run/berth/milestones"
+/* timeline.c: boot milestones in BOOT_JSON. */
 /* Starts the timeline (with stage 1's times); returns the fd to watch, or -errno. */
 int timeline_start(const char *os_version, char boot_slot);
 /* NAME must be reached before the timeline is complete. */

@@ -19,7 +19,6 @@
 #define VAR_TIMEOUT_MS 5000
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
-#define SECURE_BOOT_FILE "/run/berth/secure-boot"
 
 static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
 			 const char *data)
@@ -129,9 +128,9 @@ noreturn void stage2(void)
 	mount_api();
 	mount_logged("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mount_logged("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	int r = make_dir("/run/berth", 0755);
+	int r = make_dir(RUN_DIR, 0755);
 	if (r < 0)
-		say("mkdir /run/berth: %s", strerror(-r));
+		say("mkdir " RUN_DIR ": %s", strerror(-r));
 
 	bool have_params = read_cmdline(&p, err, sizeof(err)) == 0;
 	if (!have_params)
