@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "conf.h"
 #include "keyfile.h"
 #include "pe.h"
 #include "trust.h"
 #include "update.h"
+#include "updateconf.h"
 #include "version.h"
 
 #define TMP_NAME ".berth-update.tmp"
@@ -80,14 +80,14 @@ static int load_conf(struct install *c)
 	return 0;
 }
 
-/* Every KEY_DIR/NAME.pub that parses; a malformed one is reported and skipped. */
+/* Every KEYS_DIR/NAME.pub that parses; a malformed one is reported and skipped. */
 static int load_keys(struct install *c)
 {
 	struct dirent *de;
-	DIR *dir = opendir(KEY_DIR);
+	DIR *dir = opendir(KEYS_DIR);
 
 	if (!dir) {
-		complain("refused: no trusted keys (%s: %s)", KEY_DIR, strerror(errno));
+		complain("refused: no trusted keys (%s: %s)", KEYS_DIR, strerror(errno));
 		return -errno;
 	}
 	while ((de = readdir(dir)) && c->nkeys < TRUSTED_KEYS_MAX) {
@@ -99,7 +99,7 @@ static int load_keys(struct install *c)
 			continue;
 		int r = keyfile_read(dirfd(dir), de->d_name, k->pk, KEYFILE_PUBLIC, &why);
 		if (r < 0) {
-			complain("ignoring " KEY_DIR "/%s: %s", de->d_name,
+			complain("ignoring " KEYS_DIR "/%s: %s", de->d_name,
 				 r == -EINVAL ? why : strerror(-r));
 			continue;
 		}
@@ -109,7 +109,7 @@ static int load_keys(struct install *c)
 	}
 	closedir(dir);
 	if (c->nkeys == 0) {
-		complain("refused: no trusted keys in " KEY_DIR);
+		complain("refused: no trusted keys in " KEYS_DIR);
 		return -ENOKEY;
 	}
 	return 0;

@@ -261,13 +261,13 @@ int take_lock(void)
 		return -errno;
 	}
 	/* Left open: the lock lasts as long as the process. */
-	int fd = open(RUN_DIR "/update.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(UPDATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)
 			complain("another berth-update is running");
 		else
-			complain("cannot lock " RUN_DIR "/update.lock: %s", strerror(e));
+			complain("cannot lock " UPDATE_LOCK ": %s", strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;

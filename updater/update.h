@@ -8,10 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "contract.h"
 #include "entry.h"
 
-#define RUN_DIR "/run/berth"
-#define ESP_MOUNT RUN_DIR "/esp"
 #define ENTRY_DIR ESP_MOUNT "/EFI/Linux"
 #define ENTRIES_MAX 64
 #define PATH_MAX_ENTRY (sizeof(ENTRY_DIR "/") + ENTRY_FILE_MAX)
