@@ -17,12 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "efivar.h"
 #include "init.h"
 #include "updateconf.h"
 
-#define EFIVARS "/sys/firmware/efi/efivars"
-/* Boot Loader Interface: set by systemd-boot when the entry it started has a counter. */
-#define BOOT_COUNT_VAR EFIVARS "/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 #define REQUIRED_MAX (CONTAINERS_MAX + 2)
 
 static char required[REQUIRED_MAX][48];
@@ -131,7 +129,7 @@ void health_start(void)
 {
 	read_deadline();
 	/* Stage 2 mounted efivarfs. */
-	counted = access(BOOT_COUNT_VAR, F_OK) == 0;
+	counted = efivar_exists(EFIVAR_BOOT_COUNT_PATH);
 	say("health: %s; deadline %u s",
 	    counted ? "a counted boot try (the entry has a boot counter)" : "not a counted try",
 	    deadline_s);

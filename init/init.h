@@ -14,8 +14,6 @@
 #include "ctrconf.h"
 #include "fileio.h"
 
-#define CMDLINE_MAX 4096
-
 /* log.c: every console line starts with "berth: ". */
 void console_setup(void);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
@@ -32,12 +30,6 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
  */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 /*
- * Calls FN with each entry of the open directory DIRFD but "." and "..",
- * until FN returns non-zero. Returns that value, 0 after the last entry,
- * or -errno when the directory cannot be read.
- */
-int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx);
-/*
  * Removes what is under DIRFD and on device DEV (never entering a mount),
  * but the top-level names KEEP (may be NULL) says to keep. Errors are ignored.
  */
@@ -45,7 +37,6 @@ void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name));
 bool is_mountpoint(const char *path);
 uint64_t boottime_ms(void);
 void sleep_ms(unsigned ms);
-int read_cmdline(struct boot_params *p, char *err, size_t errlen);
 
 /* modules.c */
 void modules_load(const char *list);

@@ -2,7 +2,6 @@
 #ifndef BERTH_UPDATE_H
 #define BERTH_UPDATE_H
 
-#include "fileio.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +9,9 @@
 
 #include "contract.h"
 #include "entry.h"
+#include "fileio.h"
+#include "trust.h"
+#include "updateconf.h"
 
 #define ENTRY_DIR ESP_MOUNT "/EFI/Linux"
 #define ENTRIES_MAX 64
@@ -21,18 +23,23 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 /* util.c */
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
-/* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
-/* Exactly LEN bytes: 0, -EPIPE at an early end of input, or -errno. */
 
-/* system.c: the running system, its disk and its ESP. */
+/* boot.c: what this boot runs, from the kernel, os-release and the EFI variables. */
 struct boot {
 	char slot; /* 'a' or 'b' */
 	char version[65];
 };
 /* The booted slot (/proc/cmdline) and version (/etc/os-release); logs. */
 int boot_probe(struct boot *b);
+/* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
+int secure_boot_on(void);
+/*
+ * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
+ * the variable is absent (the booted entry has no counter); logs others.
+ */
+int booted_counted_entry(char *file, size_t len);
 
-/* /dev nodes of the partitions an update touches, on the disk holding the booted root. */
+/* disk.c: /dev nodes of the partitions an update touches, on the disk holding the booted root. */
 struct disk {
 	char esp[80];
 	char root[80];	 /* the target slot's */
@@ -41,21 +48,16 @@ struct disk {
 /* Finds them for the slot not booted, and checks the booted one backs the root; logs. */
 int disk_probe(const struct boot *b, struct disk *d);
 
+/* namespace.c */
 /* A mount namespace of our own: our mounts vanish with us, even when we crash. */
 int private_mounts(void);
 /* At most one berth-update changing things at a time; logs. */
 int take_lock(void);
+
+/* esp.c: the ESP and its boot entries. */
 /* Mounts the ESP on ESP_MOUNT, read-write after fsck.fat repaired it, or read-only; logs. */
 int esp_mount(const char *node, bool writable);
 int esp_umount(void);
-
-/* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
-int secure_boot_on(void);
-/*
- * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
- * the variable is absent (the booted entry has no counter); logs others.
- */
-int booted_counted_entry(char *file, size_t len);
 
 struct esp_entry {
 	char file[ENTRY_FILE_MAX];

@@ -1,0 +1,21 @@
+/*
+ * What a UKI's command line (its .cmdline section, lib/cmdline.h) says:
+ * the slot it boots. Pure.
+ */
+#ifndef BERTH_UKI_H
+#define BERTH_UKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+
+#define UKI_CMDLINE ".cmdline"
+
+/*
+ * The SIZE bytes of a .cmdline section at TEXT (not NUL-terminated) as
+ * boot parameters into P: 0, or -EINVAL with ERR (may be NULL) saying why.
+ */
+int uki_params(const uint8_t *text, size_t size, struct boot_params *p, char *err, size_t errlen);
+
+#endif
