@@ -3,7 +3,6 @@
  * our namespace, and its boot entries listed in systemd-boot's order with
  * the slot each one's UKI boots.
  */
-#define _GNU_SOURCE /* pipe2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +17,7 @@
 
 #include "booted.h"
 #include "pe.h"
+#include "run.h"
 #include "uki.h"
 #include "update.h"
 
@@ -25,55 +25,23 @@
 
 /*
  * Runs fsck.fat MODE NODE with its output (as much as fits) in OUT. Returns
- * its exit status, or -errno when it could not be run.
+ * its exit status, or -errno when it could not be run; logs.
  */
 static int fsck_fat(const char *mode, const char *node, char *out, size_t len)
 {
-	char drain[256];
-	size_t used = 0;
-	ssize_t n;
-	int p[2], status;
-	pid_t pid;
+	char *const argv[] = {"fsck.fat", (char *)mode, (char *)node, NULL};
+	struct capture cap = {.buf = out, .size = len};
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto fail;
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		goto fail;
+	int status = run_capture(FSCK_FAT, argv, NULL, -1, &cap);
+	if (status < 0) {
+		complain("cannot run " FSCK_FAT ": %s", strerror(-status));
+		return status;
 	}
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execl(FSCK_FAT, "fsck.fat", mode, node, (char *)NULL);
-		dprintf(STDERR_FILENO, "cannot run " FSCK_FAT ": %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		bool room = used + 1 < len;
-		n = room ? read(p[0], out + used, len - 1 - used)
-			 : read(p[0], drain, sizeof(drain));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (room)
-			used += (size_t)n;
-	}
-	close(p[0]);
-	out[used] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			goto fail;
 	if (!WIFEXITED(status)) {
 		complain(FSCK_FAT " was killed by signal %d", WTERMSIG(status));
 		return -EIO;
 	}
 	return WEXITSTATUS(status);
-fail:
-	complain("cannot run " FSCK_FAT ": %s", strerror(errno));
-	return -errno;
 }
 
 /*
