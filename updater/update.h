@@ -24,6 +24,12 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
 
+/* config.c */
+/* UPDATE_CONF into CONF; logs. */
+int load_conf(struct update_conf *conf);
+/* Every KEYS_DIR/NAME.pub that parses into KEYS[0..*N); a malformed one is reported and skipped. */
+int load_keys(struct trusted_key keys[TRUSTED_KEYS_MAX], size_t *n);
+
 /* boot.c: what this boot runs, from the kernel, os-release and the EFI variables. */
 struct boot {
 	char slot; /* 'a' or 'b' */
@@ -78,6 +84,24 @@ int esp_scan(struct esp_entries *l);
  * entry (of the booted version, when it has several); -ENOENT.
  */
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
+
+/* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
+struct source {
+	int fd;
+	pid_t wget; /* the download's process, or 0 */
+	const char *name;
+};
+/* Opens ARG as S; logs. */
+int source_open(struct source *s, const char *arg);
+/*
+ * Closes S; with a download, waits for wget (stopping it first unless it
+ * must finish) and returns -EIO when it failed; logs.
+ */
+int source_close(struct source *s, bool stop);
+/* LEN bytes of S, WHAT naming them for the reason of a failure: 0 or -errno; logs. */
+int source_read(struct source *s, void *buf, size_t len, const char *what);
+/* Whether S has nothing after what was read: 0, or -EINVAL; logs. */
+int source_end(struct source *s);
 
 /* install.c */
 int install(const char *source, bool allow_downgrade);
