@@ -22,6 +22,7 @@
 
 #include "bundle.h"
 #include "pe.h"
+#include "uki.h"
 #include "update.h"
 #include "version.h"
 
@@ -46,9 +47,10 @@ struct install {
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
-	int uki_fd;	 /* the target slot's UKI, in memory until everything checked out */
-	int tmp_fd;	 /* TMP_PATH on the ESP */
-	bool tmp_exists; /* TMP_PATH is ours to remove */
+	int uki_fd;	    /* the target slot's UKI, in memory until everything checked out */
+	const uint8_t *uki; /* uki_fd mapped, once streamed */
+	int tmp_fd;	    /* TMP_PATH on the ESP */
+	bool tmp_exists;    /* TMP_PATH is ours to remove */
 };
 
 static uint8_t chunk[CHUNK];
@@ -299,6 +301,31 @@ static int stream_payloads(struct install *c)
 	return source_close(&c->src, false);
 }
 
+/*
+ * Step 3, last: the target slot's UKI must boot that slot over the root just
+ * written, or the new entry would start another root, or none. Logs.
+ */
+static int check_uki(struct install *c)
+{
+	size_t size = (size_t)c->m.payload[target_uki(c)].size;
+	char err[256];
+
+	if (size) {
+		void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, c->uki_fd, 0);
+		if (map == MAP_FAILED) {
+			complain("cannot read the UKI back from memory: %s", strerror(errno));
+			return -errno;
+		}
+		c->uki = map;
+	}
+	if (uki_check(c->uki, size, target_slot(c), c->m.roothash, err, sizeof(err)) < 0) {
+		complain("refused: the bundle's UKI for slot %c does not boot its root: %s",
+			 target_slot(c), err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Step 4: the slot as the disk has it, not as the page cache remembers it; logs. */
 static int read_back(struct install *c)
 {
@@ -344,18 +371,12 @@ static int read_back(struct install *c)
  */
 static int check_signed(struct install *c)
 {
-	static uint8_t head[PE_HEAD_MAX];
 	uint64_t size = c->m.payload[target_uki(c)].size;
 	int r = secure_boot_on();
 
 	if (r <= 0)
 		return r;
-	ssize_t n = pread(c->uki_fd, head, sizeof(head), 0);
-	if (n < 0) {
-		complain("cannot read the UKI back from memory: %s", strerror(errno));
-		return -errno;
-	}
-	r = pe_signed(head, (size_t)n, size);
+	r = pe_signed(c->uki, (size_t)size, size);
 	if (r == 0) {
 		complain("refused: Secure Boot is on and the bundle's UKI is not signed; firmware "
 			 "would not start it");
@@ -369,7 +390,6 @@ static int check_signed(struct install *c)
 /* Step 5, first half: the checked UKI from memory into TMP_PATH on the ESP, synced. */
 static int write_uki(struct install *c)
 {
-	ssize_t n;
 	int r;
 
 	c->tmp_fd = open(TMP_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -378,21 +398,10 @@ static int write_uki(struct install *c)
 		return -errno;
 	}
 	c->tmp_exists = true;
-	if (lseek(c->uki_fd, 0, SEEK_SET) < 0) {
-		complain("cannot read the UKI back from memory: %s", strerror(errno));
-		return -errno;
-	}
-	while ((n = read(c->uki_fd, chunk, CHUNK)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			complain("cannot read the UKI back from memory: %s", strerror(errno));
-			return -errno;
-		}
-		if ((r = write_all(c->tmp_fd, chunk, (size_t)n)) < 0) {
-			complain("cannot write " TMP_PATH ": %s", strerror(-r));
-			return r;
-		}
+	r = write_all(c->tmp_fd, c->uki, (size_t)c->m.payload[target_uki(c)].size);
+	if (r < 0) {
+		complain("cannot write " TMP_PATH ": %s", strerror(-r));
+		return r;
 	}
 	if (fsync(c->tmp_fd) < 0 || close(c->tmp_fd) < 0) {
 		c->tmp_fd = -1;
@@ -447,10 +456,12 @@ int install(const char *source, bool allow_downgrade)
 	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
 		goto out;
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
-	    (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
+	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
 		goto out;
 	r = add_entry(&c);
 out:
+	if (c.uki)
+		munmap((void *)c.uki, (size_t)c.m.payload[target_uki(&c)].size);
 	if (c.uki_fd >= 0)
 		close(c.uki_fd);
 	if (c.tmp_fd >= 0)
