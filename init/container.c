@@ -17,65 +17,44 @@
 
 #include "init.h"
 #include "logfile.h"
+#include "run.h"
 
 #define CTR "/usr/bin/ctr"
 #define CTR_NS "berth"
-#define PIDFILE_DIR "/run/berth/containers"
 #define LOG_DIR "/var/log"
 #define LINE_MAX_LEN 1024
 
 static char *const ctr_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 
-/* An exit status as a shell reports it: signals become 128+N. */
+/* "run ... IMAGE NAME ARGS" (after "ctr -n berth"): the longest ctr command line, with its NULL. */
+#define RUN_ARGV_MAX (8 + 2 * (ENV_MAX + BINDS_MAX) + ARGS_MAX)
+
+/* An exit status as a shell reports it (signals become 128+N); 127 when it did not run. */
 static int status_code(int status)
 {
-	if (status < 0)
-		return 127;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return status < 0 ? 127 : exit_code(status);
 }
 
 /*
  * Runs ctr with ARGV (after "ctr -n berth"); its output goes to OUT_FD, or
- * into CAPTURE when OUT_FD is -1. Returns its wait status, -1 when it did
- * not run.
+ * into OUT (stderr dropped) when OUT_FD is -1. Returns its wait status, or
+ * -errno when it did not run.
  */
-static int ctr(const char *const argv[], int out_fd, char *capture, size_t caplen)
+static int ctr(const char *const argv[], int out_fd, struct capture *out)
 {
-	const char *full[96] = {"ctr", "-n", CTR_NS};
+	const char *full[3 + RUN_ARGV_MAX] = {"ctr", "-n", CTR_NS};
 	size_t n = 3;
-	int pipefd[2] = {-1, -1}, status;
 
-	for (size_t i = 0; argv[i] && n + 1 < sizeof(full) / sizeof(full[0]); i++)
+	for (size_t i = 0; argv[i]; i++)
 		full[n++] = argv[i];
 	full[n] = NULL;
-	if (out_fd < 0 && pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = _Fork(); /* as in supervise.c: no threads, no atfork handlers */
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		int out = out_fd >= 0 ? out_fd : pipefd[1];
-		dup2(null, 0);
-		dup2(out, 1);
-		dup2(out_fd >= 0 ? out : null, 2);
-		execve(CTR, (char *const *)full, ctr_env);
-		_exit(127);
-	}
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	size_t got = 0;
-	ssize_t r;
-	while (pipefd[0] >= 0 && (r = read(pipefd[0], capture + got, caplen - 1 - got)) != 0) {
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r > 0 && (got += (size_t)r) == caplen - 1)
-			break;
-	}
-	if (capture)
-		capture[got] = '\0';
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
+	int null = out_fd < 0 ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+	if (out_fd < 0 && null < 0)
+		return -errno;
+	int status = run_capture(CTR, (char *const *)full, ctr_env, out_fd < 0 ? null : out_fd,
+				 out_fd < 0 ? out : NULL);
+	if (null >= 0)
+		close(null);
 	return status;
 }
 
@@ -160,7 +139,7 @@ static pid_t start_logger(const char *name)
  */
 static void import_mark(const char *mark, bool on)
 {
-	int r = make_dir("/var/lib/berth", 0755);
+	int r = make_dir(STATE_DIR, 0755);
 
 	if (r == 0 && (r = make_dir(IMPORTING_DIR, 0755)) == 0) {
 		if (on)
@@ -181,19 +160,20 @@ static void import_mark(const char *mark, bool on)
 static int image_ready(const struct ctr *c, const char *ref)
 {
 	char filter[160], out[256], mark[160];
+	struct capture cap = {.buf = out, .size = sizeof(out)};
 
 	snprintf(filter, sizeof(filter), "name==%s,target.digest==%s", ref, c->digest);
 	const char *const ls[] = {"images", "ls", "-q", filter, NULL};
 	/* -q lists the matching names one a line: here REF or nothing. */
 	size_t len = strlen(ref);
-	if (ctr(ls, -1, out, sizeof(out)) == 0 && strncmp(out, ref, len) == 0 && out[len] == '\n')
+	if (ctr(ls, -1, &cap) == 0 && strncmp(out, ref, len) == 0 && out[len] == '\n')
 		return 0;
 	snprintf(mark, sizeof(mark), IMPORTING_DIR "/%s", c->name);
 	import_mark(mark, true);
 	say("importing %s (%s)", c->image, c->digest);
 	const char *const import[] = {"images",	      "import", "--base-name", ref,
 				      "--index-name", ref,	c->image,      NULL};
-	int st = ctr(import, STDOUT_FILENO, NULL, 0);
+	int st = ctr(import, STDOUT_FILENO, NULL);
 	if (st != 0)
 		say("import of %s failed (status %d)", c->image, status_code(st));
 	else
@@ -208,19 +188,18 @@ static void clear_leftovers(const char *name)
 	const char *const task_rm[] = {"tasks", "rm", "-f", name, NULL};
 	const char *const rm[] = {"containers", "rm", name, NULL};
 
-	ctr(task_rm, null, NULL, 0);
-	ctr(rm, null, NULL, 0);
+	ctr(task_rm, null, NULL);
+	ctr(rm, null, NULL);
 	close(null);
 }
 
 static int run(const struct ctr *c, const char *ref, const char *pidfile)
 {
-	static char mounts[CTR_BINDS_MAX][600];
-	const char *argv[24 + 2 * (CTR_ARGS_MAX + CTR_BINDS_MAX)] = {"run", "--rm", "--pid-file",
-								     pidfile};
+	static char mounts[BINDS_MAX][600];
+	const char *argv[RUN_ARGV_MAX] = {"run", "--rm", "--pid-file", pidfile};
 	size_t n = 4;
 
-	if (c->host_net)
+	if (c->net == NET_HOST)
 		argv[n++] = "--net-host";
 	for (size_t i = 0; i < c->nenv; i++) {
 		argv[n++] = "--env";
@@ -237,7 +216,7 @@ static int run(const struct ctr *c, const char *ref, const char *pidfile)
 	for (size_t i = 0; i < c->nargs; i++)
 		argv[n++] = c->args[i];
 	argv[n] = NULL;
-	return ctr(argv, STDOUT_FILENO, NULL, 0);
+	return ctr(argv, STDOUT_FILENO, NULL);
 }
 
 static void bind_sources(const struct ctr *c)
@@ -279,10 +258,10 @@ int container_run(const struct ctr *c)
 	int status, st = 0;
 
 	snprintf(ref, sizeof(ref), "berth.local/%s", c->name);
-	snprintf(pidfile, sizeof(pidfile), PIDFILE_DIR "/%s.pid", c->name);
-	snprintf(ready, sizeof(ready), PIDFILE_DIR "/%s.ready", c->name);
+	snprintf(pidfile, sizeof(pidfile), CONTAINERS_RUN_DIR "/%s.pid", c->name);
+	snprintf(ready, sizeof(ready), CONTAINERS_RUN_DIR "/%s.ready", c->name);
 	pid_t log = start_logger(c->name);
-	make_dir(PIDFILE_DIR, 0755);
+	make_dir(CONTAINERS_RUN_DIR, 0755);
 	unlink(pidfile);
 	bind_sources(c);
 	if (!known_ready(ready, c->digest)) {

@@ -16,7 +16,6 @@
 
 #define CONTAINERD "/usr/bin/containerd"
 #define CONTAINERD_CONFIG "/etc/containerd/config.toml"
-#define STARTED_MARK "/run/berth/containerd-started"
 
 static void dir_logged(const char *path, mode_t mode)
 {
@@ -72,9 +71,9 @@ static void containerd_exec(const char *config)
 	dir_logged(CONTAINERD_ROOT, 0711);
 	dir_logged("/run/containerd", 0711);
 	/* Only before the boot's first start: later ones may have containers running. */
-	if (access(STARTED_MARK, F_OK) < 0) {
+	if (access(CONTAINERD_STARTED, F_OK) < 0) {
 		drop_unsynced_state();
-		write_file_atomic(STARTED_MARK, "", 0, 0644, false);
+		write_file_atomic(CONTAINERD_STARTED, "", 0, 0644, false);
 	}
 	char *const argv[] = {"containerd", "--config", (char *)config, NULL};
 	/* PATH: containerd finds runc and containerd-shim-runc-v2 through it. */

@@ -1,7 +1,8 @@
 /*
- * /etc/berth/containers.conf, written by `berth build` from the manifest's
- * onboot: and services: sections (docs/manifest.md). Pure parsing, so
- * tests/unit/test_ctrconf.c can exercise it on the host.
+ * CONTAINERS_CONF, written by `berth build` from the manifest's onboot:
+ * and services: sections (docs/manifest.md); its keywords, limits and
+ * words are lib/contract.h's. Pure parsing, so tests/unit/test_ctrconf.c
+ * can exercise it on the host.
  */
 #ifndef BERTH_CTRCONF_H
 #define BERTH_CTRCONF_H
@@ -9,13 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CTR_MAX 16
-#define CTR_ARGS_MAX 32
-#define CTR_BINDS_MAX 8
+#include "contract.h"
 
 enum ctr_kind { CTR_ONBOOT, CTR_SERVICE };
-enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NO };
-enum probe { PROBE_NONE, PROBE_HTTP, PROBE_TCP, PROBE_EXEC };
 
 struct bind {
 	const char *src, *dst;
@@ -26,23 +23,23 @@ struct bind {
 struct ctr {
 	enum ctr_kind kind;
 	const char *name, *image, *digest;
-	bool host_net;
+	enum net net;
 	enum restart restart; /* services; onboot containers run once */
 	bool critical;
 	enum probe probe;
 	unsigned port;	  /* PROBE_HTTP, PROBE_TCP */
 	const char *path; /* PROBE_HTTP */
 	size_t nprobe, nargs, nenv, nbinds;
-	const char *probe_argv[CTR_ARGS_MAX + 1]; /* PROBE_EXEC, NULL-terminated */
-	const char *args[CTR_ARGS_MAX + 1];	  /* the whole command line; none = the image's */
-	const char *env[CTR_ARGS_MAX + 1];
-	struct bind binds[CTR_BINDS_MAX];
+	const char *probe_argv[ARGS_MAX + 1]; /* PROBE_EXEC, NULL-terminated */
+	const char *args[ARGS_MAX + 1];	      /* the whole command line; none = the image's */
+	const char *env[ENV_MAX + 1];
+	struct bind binds[BINDS_MAX];
 };
 
 /*
  * Parses TEXT (changed in place: lines are cut at their ends) into
  * CTRS[0..*N). Returns 0, or -EINVAL with ERR saying "line N: why".
  */
-int ctrconf_parse(char *text, struct ctr ctrs[CTR_MAX], size_t *n, char *err, size_t errlen);
+int ctrconf_parse(char *text, struct ctr ctrs[CONTAINERS_MAX], size_t *n, char *err, size_t errlen);
 
 #endif

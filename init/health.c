@@ -14,26 +14,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "efivar.h"
 #include "init.h"
-#include "text.h"
+#include "updateconf.h"
 
-#define UPDATE_CONF "/etc/berth/update.conf"
-#define BERTH_UPDATE "/usr/sbin/berth-update"
-#define EFIVARS "/sys/firmware/efi/efivars"
-/* Boot Loader Interface: set by systemd-boot when the entry it started has a counter. */
-#define BOOT_COUNT_VAR EFIVARS "/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
-#define DEADLINE_DEFAULT_S 300
-#define REQUIRED_MAX (CTR_MAX + 2)
+#define REQUIRED_MAX (CONTAINERS_MAX + 2)
 
 static char required[REQUIRED_MAX][48];
 static size_t nrequired;
 /* IDLE until health_start: milestones reached before then only count later. */
 static enum { GATE_IDLE, GATE_WAITING, GATE_MARKING, GATE_GOOD } state;
-static unsigned deadline_s = DEADLINE_DEFAULT_S;
+static unsigned deadline_s = HEALTH_DEADLINE_DEFAULT;
 static bool counted; /* this boot is a counted try */
 
 void health_require(const char *name)
@@ -45,11 +39,12 @@ void health_require(const char *name)
 	snprintf(required[nrequired++], sizeof(required[0]), "%s", name);
 }
 
-/* update.conf's "health-deadline SECONDS", else the default. */
+/* update.conf's health deadline; the default when it has none or cannot be read. */
 static void read_deadline(void)
 {
 	static char text[1024];
-	char value[16], *end;
+	struct update_conf conf;
+	char err[160];
 	ssize_t n = read_text(UPDATE_CONF, text, sizeof(text));
 
 	if (n < 0) {
@@ -57,14 +52,10 @@ static void read_deadline(void)
 			say("health: " UPDATE_CONF ": %s", strerror((int)-n));
 		return;
 	}
-	if (conf_value(text, "health-deadline", value, sizeof(value)) < 0)
-		return;
-	unsigned long s = strtoul(value, &end, 10);
-	if (*end || s == 0 || s > 86400)
-		say("health: " UPDATE_CONF ": bad health-deadline '%s'; using %d s", value,
-		    DEADLINE_DEFAULT_S);
+	if (update_conf_parse(text, &conf, err, sizeof(err)) < 0)
+		say("health: " UPDATE_CONF ": %s; using %d s", err, HEALTH_DEADLINE_DEFAULT);
 	else
-		deadline_s = (unsigned)s;
+		deadline_s = conf.health_deadline;
 }
 
 static void run_mark_good(const char *arg)
@@ -77,8 +68,8 @@ static void run_mark_good(const char *arg)
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null >= 0)
 		dup2(null, STDOUT_FILENO);
-	execve(BERTH_UPDATE, argv, envp);
-	say("health: exec " BERTH_UPDATE ": %s", strerror(errno));
+	execve(BERTH_UPDATE_BIN, argv, envp);
+	say("health: exec " BERTH_UPDATE_BIN ": %s", strerror(errno));
 }
 
 static void marked(int id, int status)
@@ -100,8 +91,8 @@ void health_evaluate(void)
 			return;
 	state = GATE_MARKING;
 	say("health: healthy (%zu requirement%s met)", nrequired, nrequired == 1 ? "" : "s");
-	if (access(BERTH_UPDATE, X_OK) < 0) {
-		say("health: " BERTH_UPDATE ": %s; the boot cannot be marked good",
+	if (access(BERTH_UPDATE_BIN, X_OK) < 0) {
+		say("health: " BERTH_UPDATE_BIN ": %s; the boot cannot be marked good",
 		    strerror(errno));
 		return;
 	}
@@ -138,7 +129,7 @@ void health_start(void)
 {
 	read_deadline();
 	/* Stage 2 mounted efivarfs. */
-	counted = access(BOOT_COUNT_VAR, F_OK) == 0;
+	counted = efivar_exists(EFIVAR_BOOT_COUNT_PATH);
 	say("health: %s; deadline %u s",
 	    counted ? "a counted boot try (the entry has a boot counter)" : "not a counted try",
 	    deadline_s);

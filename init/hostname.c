@@ -15,8 +15,6 @@
 #include "init.h"
 #include "text.h"
 
-#define MACHINE_ID_DIR "/var/lib/berth"
-#define MACHINE_ID_VAR MACHINE_ID_DIR "/machine-id"
 #define MACHINE_ID_RUN "/run/machine-id"
 
 /* Stores a new machine id where it survives reboots, when /var is there to keep it. */
@@ -30,14 +28,14 @@ static void machine_id_store(const char *id)
 	}
 	r = make_dir("/var/lib", 0755);
 	if (r == 0)
-		r = make_dir(MACHINE_ID_DIR, 0755);
+		r = make_dir(STATE_DIR, 0755);
 	if (r == 0)
-		r = write_file_atomic(MACHINE_ID_VAR, id, MACHINE_ID_LEN + 1, 0444, true);
+		r = write_file_atomic(MACHINE_ID_FILE, id, MACHINE_ID_LEN + 1, 0444, true);
 	if (r < 0)
-		say("machine id: " MACHINE_ID_VAR ": %s; the new id is not persistent",
+		say("machine id: " MACHINE_ID_FILE ": %s; the new id is not persistent",
 		    strerror(-r));
 	else
-		say("machine id: new, stored in " MACHINE_ID_VAR);
+		say("machine id: new, stored in " MACHINE_ID_FILE);
 }
 
 /* The kept machine id, or a new one, into ID; -errno when there is none. */
@@ -45,14 +43,14 @@ static int machine_id(char id[MACHINE_ID_LEN + 2])
 {
 	char text[64];
 	unsigned char raw[16];
-	ssize_t n = read_text(MACHINE_ID_VAR, text, sizeof(text));
+	ssize_t n = read_text(MACHINE_ID_FILE, text, sizeof(text));
 
 	if (n >= 0 && machine_id_parse(text, id) == 0)
 		return 0;
 	if (n >= 0)
-		say("machine id: " MACHINE_ID_VAR " is malformed; making a new one");
+		say("machine id: " MACHINE_ID_FILE " is malformed; making a new one");
 	else if (n != -ENOENT)
-		say("machine id: " MACHINE_ID_VAR ": %s; making a new one", strerror((int)-n));
+		say("machine id: " MACHINE_ID_FILE ": %s; making a new one", strerror((int)-n));
 	/*
 	 * Blocks only until the kernel's random pool is seeded, which since
 	 * Linux 5.4 takes at most about a second (jitter entropy).

@@ -10,11 +10,9 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "contract.h"
 #include "ctrconf.h"
 #include "fileio.h"
-
-#define MODULE_LIST "/etc/berth/modules"
-#define CMDLINE_MAX 4096
 
 /* log.c: every console line starts with "berth: ". */
 void console_setup(void);
@@ -32,12 +30,6 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
  */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 /*
- * Calls FN with each entry of the open directory DIRFD but "." and "..",
- * until FN returns non-zero. Returns that value, 0 after the last entry,
- * or -errno when the directory cannot be read.
- */
-int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx);
-/*
  * Removes what is under DIRFD and on device DEV (never entering a mount),
  * but the top-level names KEEP (may be NULL) says to keep. Errors are ignored.
  */
@@ -45,7 +37,6 @@ void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name));
 bool is_mountpoint(const char *path);
 uint64_t boottime_ms(void);
 void sleep_ms(unsigned ms);
-int read_cmdline(struct boot_params *p, char *err, size_t errlen);
 
 /* modules.c */
 void modules_load(const char *list);
@@ -82,9 +73,8 @@ int nl_open(void);
 int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a);
 int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt);
 
-/* containerd's state, and the marks of imports not yet on disk (containerd.c, container.c). */
+/* containerd's state (containerd.c, container.c); IMPORTING_DIR marks imports not yet on it. */
 #define CONTAINERD_ROOT "/var/lib/containerd"
-#define IMPORTING_DIR "/var/lib/berth/importing"
 
 /* containerd.c: supervises containerd when the root has it; true when it does. */
 bool containerd_start(void);
@@ -113,8 +103,7 @@ void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void));
 void pid1_signals(sigset_t *set);
 noreturn void supervise(int milestone_fd);
 
-/* timeline.c: boot milestones in /run/berth/boot.json. */
-#define MILESTONE_DIR "/run/berth/milestones"
+/* timeline.c: boot milestones in BOOT_JSON. */
 /* Starts the timeline (with stage 1's times); returns the fd to watch, or -errno. */
 int timeline_start(const char *os_version, char boot_slot);
 /* NAME must be reached before the timeline is complete. */

@@ -1,9 +1,9 @@
 /* The network.conf parser (see netconf.h). */
 #include "netconf.h"
+#include "errf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,18 +20,8 @@ struct parser {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(p->err, p->errlen, "line %u: ", p->line);
-
-	if (n >= 0 && (size_t)n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* Why the line being read is bad, printf-style, into the parser's ERR: returns -EINVAL. */
+#define fail(p, ...) errf_line((p)->err, (p)->errlen, (p)->line, __VA_ARGS__)
 
 static bool parse_addr(const char *s, struct netconf_ip *ip)
 {
@@ -93,7 +83,7 @@ static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > NETCONF_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (n == 0 || n > IFNAME_MAX_LEN || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '/' || *s == ':')
@@ -107,8 +97,8 @@ static int take_interface(struct parser *p, const char *v)
 
 	if (p->dns_seen)
 		return fail(p, "interface after the dns lines");
-	if (nc->n_ifaces == NETCONF_IFACES)
-		return fail(p, "more than %d interfaces", NETCONF_IFACES);
+	if (nc->n_ifaces == IFACES_MAX)
+		return fail(p, "more than %d interfaces", IFACES_MAX);
 	if (!name_ok(v))
 		return fail(p, "bad interface name '%s'", v);
 	if (netconf_iface(nc, v))
@@ -134,8 +124,8 @@ static int take_address(struct parser *p, const char *v)
 {
 	struct netconf_iface *f = p->cur;
 
-	if (f->n_addrs == NETCONF_ADDRS)
-		return fail(p, "more than %d addresses for %s", NETCONF_ADDRS, f->name);
+	if (f->n_addrs == ADDRS_MAX)
+		return fail(p, "more than %d addresses for %s", ADDRS_MAX, f->name);
 	if (!parse_prefix(v, &f->addrs[f->n_addrs]))
 		return fail(p, "bad address '%s' (want ADDRESS/PREFIX)", v);
 	f->n_addrs++;
@@ -146,8 +136,8 @@ static int take_route(struct parser *p, char *v)
 {
 	struct netconf_iface *f = p->cur;
 
-	if (f->n_routes == NETCONF_ROUTES)
-		return fail(p, "more than %d routes for %s", NETCONF_ROUTES, f->name);
+	if (f->n_routes == ROUTES_MAX)
+		return fail(p, "more than %d routes for %s", ROUTES_MAX, f->name);
 	struct netconf_route *rt = &f->routes[f->n_routes];
 	char *gw = strchr(v, ' ');
 	if (gw)
@@ -170,8 +160,8 @@ static int take_dns(struct parser *p, const char *v)
 {
 	struct netconf *nc = p->nc;
 
-	if (nc->n_dns == NETCONF_DNS)
-		return fail(p, "more than %d dns lines", NETCONF_DNS);
+	if (nc->n_dns == DNS_MAX)
+		return fail(p, "more than %d dns lines", DNS_MAX);
 	if (!parse_addr(v, &nc->dns[nc->n_dns]))
 		return fail(p, "bad dns address '%s'", v);
 	nc->n_dns++;
@@ -194,12 +184,12 @@ static int take_line(struct parser *p, const char *s, size_t len)
 	memcpy(value, sp + 1, vlen);
 	value[vlen] = '\0';
 
-	if (strcmp(key, "interface") == 0)
+	if (strcmp(key, NC_INTERFACE) == 0)
 		return take_interface(p, value);
-	if (strcmp(key, "dns") == 0)
+	if (strcmp(key, NC_DNS) == 0)
 		return take_dns(p, value);
-	bool dhcp = strcmp(key, "dhcp") == 0, address = strcmp(key, "address") == 0;
-	if (!dhcp && !address && strcmp(key, "route") != 0)
+	bool dhcp = strcmp(key, NC_DHCP) == 0, address = strcmp(key, NC_ADDRESS) == 0;
+	if (!dhcp && !address && strcmp(key, NC_ROUTE) != 0)
 		return fail(p, "unknown key '%s'", key);
 	/* After a dns line, a block line would silently join the last interface. */
 	if (!p->cur || p->dns_seen)

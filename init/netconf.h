@@ -1,7 +1,8 @@
 /*
- * /etc/berth/network.conf, which berth build writes from the manifest's
- * network: section. A pure parser: no system calls, so
- * tests/unit/test_netconf.c exercises it on the host. The format, exactly:
+ * NETWORK_CONF, which berth build writes from the manifest's network:
+ * section; its keywords and limits are lib/contract.h's. A pure parser: no
+ * system calls, so tests/unit/test_netconf.c exercises it on the host. The
+ * format, exactly:
  *
  *   # comment lines, only at the top
  *   interface eth0
@@ -21,11 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NETCONF_IFACES 8
-#define NETCONF_ADDRS 8
-#define NETCONF_ROUTES 8
-#define NETCONF_DNS 3
-#define NETCONF_NAME_MAX 15 /* IFNAMSIZ - 1 */
+#include "contract.h"
 
 struct netconf_ip {
 	int family; /* AF_INET or AF_INET6 */
@@ -39,17 +36,17 @@ struct netconf_route {
 };
 
 struct netconf_iface {
-	char name[NETCONF_NAME_MAX + 1];
+	char name[IFNAME_MAX_LEN + 1];
 	bool dhcp;
 	size_t n_addrs, n_routes;
-	struct netconf_ip addrs[NETCONF_ADDRS];
-	struct netconf_route routes[NETCONF_ROUTES];
+	struct netconf_ip addrs[ADDRS_MAX];
+	struct netconf_route routes[ROUTES_MAX];
 };
 
 struct netconf {
 	size_t n_ifaces, n_dns;
-	struct netconf_iface ifaces[NETCONF_IFACES];
-	struct netconf_ip dns[NETCONF_DNS];
+	struct netconf_iface ifaces[IFACES_MAX];
+	struct netconf_ip dns[DNS_MAX];
 };
 
 /*

@@ -20,7 +20,6 @@
 #include "init.h"
 #include "netconf.h"
 
-#define NETWORK_CONF "/etc/berth/network.conf"
 #define RESOLV_CONF "/run/resolv.conf"
 #define UDHCPC "/usr/sbin/udhcpc"
 #define UDHCPC_SCRIPT "/usr/share/udhcpc/default.script"
@@ -124,7 +123,7 @@ static void ra_off(const char *ifname)
 static bool iface_setup(int fd, const struct netconf_iface *f)
 {
 	char a[INET6_ADDRSTRLEN + 4], g[INET6_ADDRSTRLEN];
-	char added[NETCONF_ADDRS * sizeof(a) + 1] = ""; /* " ADDR/PREFIX" each */
+	char added[ADDRS_MAX * sizeof(a) + 1] = ""; /* " ADDR/PREFIX" each */
 	size_t len = 0;
 	unsigned idx = if_nametoindex(f->name);
 	int r;
@@ -165,7 +164,7 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 /* nameserver lines from network.conf's dns, replacing the file at once. */
 static void resolv_write(const struct netconf *nc)
 {
-	char text[NETCONF_DNS * (INET6_ADDRSTRLEN + 12)], a[INET6_ADDRSTRLEN];
+	char text[DNS_MAX * (INET6_ADDRSTRLEN + 12)], a[INET6_ADDRSTRLEN];
 	size_t len = 0;
 
 	for (size_t i = 0; i < nc->n_dns; i++) {

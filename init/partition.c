@@ -7,16 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "gpt.h"
 #include "init.h"
 
-#define SYS_BLOCK "/sys/class/block"
-/* Past any real GPT (the entry array is usually 16 KiB at LBA 2). */
-#define GPT_READ_MAX (8u << 20)
 #define POLL_MS 50
 
 static bool has_attr(const char *dev, const char *attr)
@@ -38,61 +35,16 @@ static bool candidate_disk(const char *name)
 	return block_attr(name, "size", size, sizeof(size)) == 0 && strcmp(size, "0") != 0;
 }
 
-static ssize_t read_head(int fd, uint8_t *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len) {
-		ssize_t r = pread(fd, buf + n, len - n, (off_t)n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /* Partition number of UUID on DISK, or -errno (-ENOENT: not there). */
 static int disk_lookup(const char *disk, const char *uuid)
 {
-	char attr[32], node[128];
-	size_t sector = 512;
-	int r;
+	struct disk_head h;
+	int r = disk_head_read(disk, &h);
 
-	if (block_attr(disk, "queue/logical_block_size", attr, sizeof(attr)) == 0)
-		sector = (size_t)strtoul(attr, NULL, 10);
-	if (sector < 512 || sector > 65536)
-		return -EINVAL;
-	/* sysfs spells a '/' in a device name as '!' (e.g. cciss!c0d0). */
-	if (pathf(node, sizeof(node), "/dev/%s", disk) < 0)
-		return -ENAMETOOLONG;
-	for (char *c = node; *c; c++)
-		if (*c == '!')
-			*c = '/';
-	int fd = open(node, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/*
-	 * LBA 0-33 covers the usual layout; grow only for an unusual one.
-	 * Anonymous memory, not malloc: berth-init links no allocator.
-	 */
-	for (size_t len = 34 * sector;; len *= 8) {
-		uint8_t *buf =
-		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED) {
-			r = -errno;
-			break;
-		}
-		ssize_t n = read_head(fd, buf, len);
-		r = n < 0 ? (int)n : gpt_find_partition(buf, (size_t)n, sector, uuid);
-		munmap(buf, len);
-		if (n < 0 || r != -ENOSPC || (size_t)n < len || len >= GPT_READ_MAX)
-			break;
-	}
-	close(fd);
+	if (r < 0)
+		return r;
+	r = gpt_find_partition(h.buf, h.len, h.sector, uuid);
+	disk_head_free(&h);
 	return r;
 }
 
@@ -113,49 +65,21 @@ static int parse_devnum(const char *s, unsigned *maj, unsigned *min)
 	return 0;
 }
 
-struct child_find {
-	const char *disk;
-	int number;
-	struct part *out;
-};
-
-/* 1 when NAME, in the folder of disk F->disk, is partition F->number. */
-static int child_match(void *ctx, int dirfd, const char *name)
-{
-	const struct child_find *f = ctx;
-	char rel[192], attr[32];
-	unsigned maj, min;
-
-	(void)dirfd;
-	if (name[0] == '.')
-		return 0;
-	if (pathf(rel, sizeof(rel), "%s/%s", f->disk, name) < 0)
-		return 0;
-	if (block_attr(rel, "partition", attr, sizeof(attr)) < 0 || atoi(attr) != f->number)
-		return 0;
-	if (block_attr(rel, "dev", attr, sizeof(attr)) < 0 || parse_devnum(attr, &maj, &min) < 0)
-		return 0;
-	if (pathf(f->out->name, sizeof(f->out->name), "%s", name) < 0)
-		return 0;
-	snprintf(f->out->devnum, sizeof(f->out->devnum), "%u:%u", maj, min);
-	f->out->dev = makedev(maj, min);
-	return 1;
-}
-
-/* The child of DISK whose "partition" attribute is NUMBER. */
+/* Partition NUMBER of DISK, with its device number. */
 static int child_partition(const char *disk, int number, struct part *out)
 {
-	char path[256];
-	struct child_find f = {disk, number, out};
+	char attr[32];
+	unsigned maj, min;
+	int r = blockdev_partition(disk, number, out->name, sizeof(out->name));
 
-	if (pathf(path, sizeof(path), SYS_BLOCK "/%s", disk) < 0)
-		return -ENAMETOOLONG;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = dir_each(fd, child_match, &f);
-	close(fd);
-	return r > 0 ? 0 : -ENOENT;
+	if (r < 0)
+		return r;
+	if (block_attr(out->name, "dev", attr, sizeof(attr)) < 0 ||
+	    parse_devnum(attr, &maj, &min) < 0)
+		return -ENOENT;
+	snprintf(out->devnum, sizeof(out->devnum), "%u:%u", maj, min);
+	out->dev = makedev(maj, min);
+	return 0;
 }
 
 struct disk_find {

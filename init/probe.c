@@ -79,7 +79,7 @@ static int alive(const struct ctr *c)
 {
 	char path[96], text[24];
 
-	snprintf(path, sizeof(path), "/run/berth/containers/%s.pid", c->name);
+	snprintf(path, sizeof(path), CONTAINERS_RUN_DIR "/%s.pid", c->name);
 	if (read_text(path, text, sizeof(text)) <= 0)
 		return -1;
 	long pid = strtol(text, NULL, 10);
@@ -90,8 +90,8 @@ static int alive(const struct ctr *c)
 static int exec_probe(const struct ctr *c)
 {
 	char id[32];
-	const char *argv[8 + CTR_ARGS_MAX] = {"ctr",  "-n",	   "berth", "tasks",
-					      "exec", "--exec-id", id,	    c->name};
+	const char *argv[9 + ARGS_MAX] = {"ctr",  "-n",	       "berth", "tasks",
+					  "exec", "--exec-id", id,	c->name};
 	size_t n = 8;
 	int null = open("/dev/null", O_RDWR);
 

@@ -21,19 +21,18 @@
 
 #include "init.h"
 
-#define CONTAINERS_CONF "/etc/berth/containers.conf"
 #define CONTAINERD_SOCK "/run/containerd/containerd.sock"
 #define PROBE_INTERVAL_MS 2000
 
 static char conf[65536];
-static struct ctr ctrs[CTR_MAX];
+static struct ctr ctrs[CONTAINERS_MAX];
 static size_t nctrs;
 static int onboot_job = -1;
 static struct {
 	int job, probe;
 	bool healthy;
 	char milestone[48];
-} svc[CTR_MAX];
+} svc[CONTAINERS_MAX];
 
 /* In the child: until containerd accepts a connection on its socket. */
 static void wait_containerd(const char *arg)
@@ -158,7 +157,7 @@ static void probe_done(int id, int status)
 
 static int add_jobs(void)
 {
-	static char args[CTR_MAX][8];
+	static char args[CONTAINERS_MAX][8];
 	int r;
 
 	for (size_t i = 0; i < nctrs; i++) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "booted.h"
 #include "init.h"
 
 #define SYSROOT "/sysroot"
@@ -120,7 +121,7 @@ noreturn void stage1(void)
 	const char *watchdog_env = watchdog_arm();
 
 	char err[200];
-	if (read_cmdline(&p, err, sizeof(err)) < 0)
+	if (booted_params(&p, err, sizeof(err)) < 0)
 		fail(err);
 
 	const char *const uuids[2] = {p.root_uuid, p.verity_uuid};

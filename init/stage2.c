@@ -13,13 +13,12 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
+#include "blockdev.h"
+#include "booted.h"
+#include "efivar.h"
 #include "init.h"
-#include "text.h"
 
 #define VAR_TIMEOUT_MS 5000
-#define EFIVARS "/sys/firmware/efi/efivars"
-#define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
-#define SECURE_BOOT_FILE "/run/berth/secure-boot"
 
 static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
 			 const char *data)
@@ -56,8 +55,9 @@ static void mount_var(const struct boot_params *p, bool have_params)
 		return;
 	}
 	char node[80];
-	snprintf(node, sizeof(node), "/dev/%s", data.name);
-	int r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
+	int r = blockdev_node(data.name, node, sizeof(node));
+	if (r == 0)
+		r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
 	if (r < 0)
 		say("/var: mount %s as ext4: %s%s; /var stays empty", node, strerror(-r),
 		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
@@ -66,22 +66,19 @@ static void mount_var(const struct boot_params *p, bool have_params)
 /* The health gate reads boot counting's variable there; secure_boot_tell the firmware's state. */
 static void mount_efivars(void)
 {
-	int r = is_mountpoint(EFIVARS) ? 0
-				       : mount_on("efivarfs", EFIVARS, "efivarfs",
-						  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	int r = efivarfs_mount(MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
 	if (r < 0)
 		say("mount efivarfs: %s; boot counting and Secure Boot are not visible",
 		    strerror(-r));
 }
 
-/* A UEFI global boolean variable: '0' or '1' after efivarfs' 4 bytes of attributes; '?' unread. */
+/* A UEFI boolean variable: '0' or '1'; '?' unread. */
 static char efi_flag(const char *name)
 {
-	char path[128], value[8];
+	int r = efivar_bool(name);
 
-	snprintf(path, sizeof(path), EFIVARS "/%s-" EFI_GLOBAL_GUID, name);
-	return read_text(path, value, sizeof(value)) == 5 ? (value[4] ? '1' : '0') : '?';
+	return r < 0 ? '?' : r ? '1' : '0';
 }
 
 /* Once on the console and in SECURE_BOOT_FILE: whether the firmware enforces signatures. */
@@ -89,7 +86,7 @@ static void secure_boot_tell(void)
 {
 	char line[40];
 	int len = snprintf(line, sizeof(line), "SecureBoot=%c SetupMode=%c\n",
-			   efi_flag("SecureBoot"), efi_flag("SetupMode"));
+			   efi_flag(EFIVAR_SECURE_BOOT), efi_flag(EFIVAR_SETUP_MODE));
 
 	say("secure boot: %.*s", len - 1, line);
 	int r = write_file_atomic(SECURE_BOOT_FILE, line, (size_t)len, 0644, false);
@@ -99,9 +96,7 @@ static void secure_boot_tell(void)
 
 static void os_version(char *out, size_t len)
 {
-	static char text[4096];
-	ssize_t n = read_text("/etc/os-release", text, sizeof(text));
-	int r = n < 0 ? (int)n : osrelease_value(text, "VERSION_ID", out, len);
+	int r = booted_version(out, len);
 
 	if (r < 0) {
 		say("/etc/os-release: VERSION_ID: %s", strerror(-r));
@@ -129,11 +124,11 @@ noreturn void stage2(void)
 	mount_api();
 	mount_logged("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mount_logged("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	int r = make_dir("/run/berth", 0755);
+	int r = make_dir(RUN_DIR, 0755);
 	if (r < 0)
-		say("mkdir /run/berth: %s", strerror(-r));
+		say("mkdir " RUN_DIR ": %s", strerror(-r));
 
-	bool have_params = read_cmdline(&p, err, sizeof(err)) == 0;
+	bool have_params = booted_params(&p, err, sizeof(err)) == 0;
 	if (!have_params)
 		say("kernel command line: %s", err);
 	mount_var(&p, have_params);

@@ -18,7 +18,6 @@
 #include "init.h"
 #include "text.h"
 
-#define SHELL_CONF "/etc/berth/console-shell"
 #define RESPAWN_MS 1000
 #define RESPAWN_MAX_MS 60000
 /* A child that ran this long before it died was working: restart it soon. */
@@ -102,15 +101,16 @@ pid_t supervise_pid(int id)
 static bool shell_configured(char *tty, size_t len)
 {
 	char text[128];
-	ssize_t n = read_text(SHELL_CONF, text, sizeof(text));
+	ssize_t n = read_text(CONSOLE_SHELL_CONF, text, sizeof(text));
 
 	if (n < 0) {
 		if (n != -ENOENT)
-			say("console shell: " SHELL_CONF ": %s", strerror((int)-n));
+			say("console shell: " CONSOLE_SHELL_CONF ": %s", strerror((int)-n));
 		return false;
 	}
 	if (first_line(text, tty, len) < 0 || !tty_name_ok(tty)) {
-		say("console shell: " SHELL_CONF ": first line must name a tty, like ttyS0");
+		say("console shell: " CONSOLE_SHELL_CONF
+		    ": first line must name a tty, like ttyS0");
 		return false;
 	}
 	return true;

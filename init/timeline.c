@@ -19,12 +19,11 @@
 
 #include "init.h"
 
-#define BOOT_JSON "/run/berth/boot.json"
 #define MILESTONES_MAX 24
-#define NAME_MAX_LEN 48
+#define MILESTONE_NAME_MAX 48
 
 static struct milestone {
-	char name[NAME_MAX_LEN];
+	char name[MILESTONE_NAME_MAX];
 	uint64_t ms;
 	bool reached;
 } marks[MILESTONES_MAX];
@@ -40,9 +39,9 @@ static struct milestone *find(const char *name, bool add)
 	for (size_t i = 0; i < nmarks; i++)
 		if (strcmp(marks[i].name, name) == 0)
 			return &marks[i];
-	if (!add || nmarks == MILESTONES_MAX || strlen(name) >= NAME_MAX_LEN)
+	if (!add || nmarks == MILESTONES_MAX || strlen(name) >= MILESTONE_NAME_MAX)
 		return NULL;
-	snprintf(marks[nmarks].name, NAME_MAX_LEN, "%s", name);
+	snprintf(marks[nmarks].name, MILESTONE_NAME_MAX, "%s", name);
 	return &marks[nmarks++];
 }
 

@@ -1,5 +1,4 @@
 /* Small file-system and time helpers shared by both stages. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -55,34 +54,6 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 fail:
 	unlink(tmp);
 	return r;
-}
-
-int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx)
-{
-	/*
-	 * getdents(2) instead of readdir(3), whose DIR is malloc'd: the only
-	 * reason berth-init would link an allocator. musl's struct dirent is
-	 * the kernel's linux_dirent64; the buffer is as big as a musl DIR's.
-	 */
-	_Alignas(struct dirent) char buf[2048];
-
-	for (;;) {
-		int n = getdents(dirfd, (struct dirent *)buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (int off = 0; off < n;) {
-			const struct dirent *de = (const struct dirent *)(buf + off);
-			const char *name = de->d_name;
-			off += de->d_reclen;
-			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-				continue;
-			int r = fn(ctx, dirfd, name);
-			if (r)
-				return r;
-		}
-	}
 }
 
 struct tree {
@@ -150,16 +121,4 @@ void sleep_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-int read_cmdline(struct boot_params *p, char *err, size_t errlen)
-{
-	static char line[CMDLINE_MAX + 1];
-	ssize_t n = read_text("/proc/cmdline", line, sizeof(line));
-
-	if (n < 0) {
-		snprintf(err, errlen, "cannot read /proc/cmdline: %s", strerror((int)-n));
-		return (int)n;
-	}
-	return cmdline_parse(line, p, err, errlen);
 }

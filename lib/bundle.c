@@ -6,10 +6,11 @@
  * libyaml or libsodium: it builds with musl for the device as well.
  */
 #include "bundle.h"
+#include "contract.h"
+#include "errf.h"
 #include "version.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,19 +28,6 @@ static const char *const payload_names[BUNDLE_PAYLOADS] = {
 const char *bundle_payload_name(enum bundle_payload p)
 {
 	return (unsigned)p < BUNDLE_PAYLOADS ? payload_names[p] : NULL;
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
 }
 
 /* ---- header ---- */
@@ -63,17 +51,17 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 	uint32_t format = get_le32(buf + 8), len = get_le32(buf + 12), sigs = get_le32(buf + 16);
 
 	if (memcmp(buf, BUNDLE_MAGIC, 8))
-		return fail(err, errlen, "not a berth update bundle (no %s magic)", BUNDLE_MAGIC);
+		return errf(err, errlen, "not a berth update bundle (no %s magic)", BUNDLE_MAGIC);
 	if (format != BUNDLE_FORMAT)
-		return fail(err, errlen, "bundle format %u, this reader knows %d", format,
+		return errf(err, errlen, "bundle format %u, this reader knows %d", format,
 			    BUNDLE_FORMAT);
 	if (len == 0 || len > BUNDLE_MANIFEST_MAX)
-		return fail(err, errlen, "manifest length %u, not 1 to %d", len,
+		return errf(err, errlen, "manifest length %u, not 1 to %d", len,
 			    BUNDLE_MANIFEST_MAX);
 	if (sigs > BUNDLE_SIGS_MAX)
-		return fail(err, errlen, "%u signatures, at most %d", sigs, BUNDLE_SIGS_MAX);
+		return errf(err, errlen, "%u signatures, at most %d", sigs, BUNDLE_SIGS_MAX);
 	if (get_le32(buf + 20))
-		return fail(err, errlen, "header bytes 20-23 are not zero");
+		return errf(err, errlen, "header bytes 20-23 are not zero");
 	h->manifest_len = len;
 	h->sig_count = sigs;
 	return 0;
@@ -98,18 +86,12 @@ static bool in_set(const char *s, size_t n, const char *set)
 	return true;
 }
 
-#define LOWER_DIGIT "abcdefghijklmnopqrstuvwxyz0123456789"
-
-/*
- * manifest_check_name's rule, re-expressed: lib/manifest.c comes with
- * libyaml, which the device does not have. test_bundle.c holds the two to
- * the same answers. (Versions share lib/version.c.)
- */
+/* The manifest's rule for names (contract.h), as its messages put it. */
 static const char *check_name(const char *s, size_t n)
 {
-	if (n == 0 || n >= sizeof(((struct bundle_manifest *)0)->name))
+	if (n == 0 || n > NAME_MAX_LEN)
 		return "bad name: 1 to 32 characters";
-	if (!in_set(s, 1, LOWER_DIGIT) || !in_set(s, n, LOWER_DIGIT "-") || s[n - 1] == '-')
+	if (!name_valid(s, n))
 		return "bad name: [a-z0-9][a-z0-9-]*, not ending with '-'";
 	return NULL;
 }
@@ -136,10 +118,7 @@ static const char *check_version(const char *s, size_t n)
 
 static const char *check_compatible(const char *s, size_t n)
 {
-	if (n == 0 || n >= sizeof(((struct bundle_manifest *)0)->compatible) ||
-	    !in_set(s, n, LOWER_DIGIT "._-"))
-		return "bad compatible: 1 to 64 of [a-z0-9._-]";
-	return NULL;
+	return compatible_valid(s, n) ? NULL : "bad compatible: 1 to 64 of [a-z0-9._-]";
 }
 
 static bool is_hex64(const char *s, size_t n)
@@ -283,11 +262,12 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 			  size_t errlen)
 {
 	struct bundle_manifest tmp;
-	size_t pos = 0, no;
+	size_t pos = 0;
+	unsigned no;
 
 	memset(&tmp, 0, sizeof(tmp));
 	if (len > BUNDLE_MANIFEST_MAX)
-		return fail(err, errlen, "manifest is %zu bytes, more than %d", len,
+		return errf(err, errlen, "manifest is %zu bytes, more than %d", len,
 			    BUNDLE_MANIFEST_MAX);
 	for (no = 1; no <= LINES; no++) {
 		const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
@@ -295,7 +275,7 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 		const char *why;
 
 		if (pos == len)
-			return fail(err, errlen, "line %zu: missing; %s", no, want[no - 1]);
+			return errf_line(err, errlen, no, "missing; %s", want[no - 1]);
 		if (memchr(text + pos, '\0', n))
 			why = "NUL byte";
 		else if (!nl)
@@ -303,11 +283,11 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 		else
 			why = parse_line(no, text + pos, n, &tmp);
 		if (why)
-			return fail(err, errlen, "line %zu: %s", no, why);
+			return errf_line(err, errlen, no, "%s", why);
 		pos += n + 1;
 	}
 	if (pos != len)
-		return fail(err, errlen, "line %zu: text after the last payload line", no);
+		return errf_line(err, errlen, no, "text after the last payload line");
 	*m = tmp;
 	return 0;
 }

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contract.h"
+
 #define BUNDLE_MAGIC "BERTHBDL"
 #define BUNDLE_FORMAT 1
 #define BUNDLE_HEADER_SIZE 24
@@ -45,9 +47,9 @@ struct bundle_header {
 };
 
 struct bundle_manifest {
-	char name[33];
+	char name[NAME_MAX_LEN + 1];
 	char version[65];
-	char compatible[65];
+	char compatible[COMPATIBLE_MAX_LEN + 1];
 	char roothash[65];
 	struct {
 		uint64_t size;

@@ -26,3 +26,15 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 	return -EINVAL;
 }
+
+int errf_line(char *err, size_t errlen, unsigned line, const char *fmt, ...)
+{
+	char prefix[24];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "line %u", line);
+	va_start(ap, fmt);
+	verrf(err, errlen, prefix, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}

@@ -17,5 +17,8 @@
 __attribute__((format(printf, 4, 0))) int verrf(char *err, size_t errlen, const char *prefix,
 						const char *fmt, va_list ap);
 __attribute__((format(printf, 3, 4))) int errf(char *err, size_t errlen, const char *fmt, ...);
+/* "line LINE: message", as errf(): the reason of a parser of a line-oriented file. */
+__attribute__((format(printf, 4, 5))) int errf_line(char *err, size_t errlen, unsigned line,
+						    const char *fmt, ...);
 
 #endif

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Up to LEN bytes, fewer only at the end of the file; at OFFSET, or where FD is when OFFSET < 0. */
@@ -131,4 +133,37 @@ int block_attr(const char *dev, const char *attr, char *buf, size_t len)
 		return (int)n;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+/* What getdents64(2) fills its buffer with; the C libraries differ in how they offer it. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx)
+{
+	_Alignas(struct linux_dirent64) char buf[2048];
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			const struct linux_dirent64 *de =
+			    (const struct linux_dirent64 *)(buf + off);
+			const char *name = de->d_name;
+			off += de->d_reclen;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			int r = fn(ctx, dirfd, name);
+			if (r)
+				return r;
+		}
+	}
 }

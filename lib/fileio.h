@@ -23,6 +23,13 @@ int sync_dir(const char *dir);
 int sync_parent(const char *path);
 /* snprintf for paths: 0, or -ENAMETOOLONG instead of a silently cut path. */
 __attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t len, const char *fmt, ...);
+/*
+ * Calls FN with each entry of the open directory DIRFD but "." and "..",
+ * until FN returns non-zero. Returns that value, 0 after the last entry,
+ * or -errno when the directory cannot be read. No allocation (readdir(3)
+ * allocates its DIR): berth-init links no allocator.
+ */
+int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void *ctx);
 /* The first line of /sys/class/block/DEV/ATTR, without its newline, into BUF: 0 or -errno. */
 int block_attr(const char *dev, const char *attr, char *buf, size_t len);
 

@@ -146,6 +146,14 @@ static int gpt_entries(const uint8_t *disk, size_t len, size_t sector, const uin
 	return 0;
 }
 
+int gpt_check(const uint8_t *disk, size_t len, size_t sector)
+{
+	const uint8_t *entries;
+	uint32_t count, esize;
+
+	return gpt_entries(disk, len, sector, &entries, &count, &esize);
+}
+
 int gpt_find_partition(const uint8_t *disk, size_t len, size_t sector, const char *uuid)
 {
 	const uint8_t *entries;

@@ -6,6 +6,13 @@
 #include <stdint.h>
 
 /*
+ * Whether DISK, the first LEN bytes of a disk, holds its whole primary GPT
+ * (checked as below): 0, -EINVAL when it is not a valid GPT, -ENOSPC when
+ * LEN is too short to hold the entry array.
+ */
+int gpt_check(const uint8_t *disk, size_t len, size_t sector);
+
+/*
  * DISK is the first bytes of a disk: at least LBA 0..1 plus the partition
  * entry array (the header's PartitionEntryLBA * SECTOR + entries). LEN is
  * how many bytes DISK holds. Checks the header signature, header CRC32 and

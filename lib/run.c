@@ -1,13 +1,33 @@
 /* Running a program with its output kept (see run.h). */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* pipe2, _Fork */
 #include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/*
+ * "cannot run PATH: REASON" in one write(2), without stdio, whose locks
+ * _Fork() did not reset; then exits 127.
+ */
+static _Noreturn void cannot_run(const char *path, int e)
+{
+	char *reason = strerror(e);
+	struct iovec v[] = {{"cannot run ", 11},
+			    {(char *)path, strlen(path)},
+			    {": ", 2},
+			    {reason, strlen(reason)},
+			    {"\n", 1}};
+
+	ssize_t told = writev(STDERR_FILENO, v, sizeof(v) / sizeof(v[0]));
+
+	(void)told; /* when even that fails, nobody can be told */
+	_exit(127);
+}
 
 static _Noreturn void child(const char *path, char *const argv[], char *const envp[], int out_fd,
 			    int err_fd)
@@ -21,8 +41,7 @@ static _Noreturn void child(const char *path, char *const argv[], char *const en
 		execvpe(path, argv, envp);
 	else
 		execvp(path, argv);
-	dprintf(STDERR_FILENO, "cannot run %s: %s\n", path, strerror(errno));
-	_exit(127);
+	cannot_run(path, errno);
 }
 
 /* Everything FD gives until its end, as much as fits into OUT. */
@@ -56,7 +75,9 @@ int run_capture(const char *path, char *const argv[], char *const envp[], int er
 
 	if (out && pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
+	/* No atfork handlers: the child only execs, and berth-init links none of their machinery.
+	 */
+	pid = _Fork();
 	if (pid == 0)
 		child(path, argv, envp, out ? p[1] : err_fd, err_fd < 0 ? p[1] : err_fd);
 	int r = pid < 0 ? -errno : 0;

@@ -128,19 +128,3 @@ void machine_id_format(const unsigned char raw[16], char out[MACHINE_ID_LEN + 2]
 	}
 	memcpy(out + MACHINE_ID_LEN, "\n", 2);
 }
-
-int conf_value(const char *text, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key);
-
-	for (const char *line = text; *line;) {
-		const char *end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		if ((size_t)(end - line) > klen && strncmp(line, key, klen) == 0 &&
-		    line[klen] == ' ')
-			return put(out, outlen, line + klen + 1, (size_t)(end - line) - klen - 1);
-		line = *end ? end + 1 : end;
-	}
-	return -ENOENT;
-}

@@ -43,11 +43,4 @@ int machine_id_parse(const char *text, char out[MACHINE_ID_LEN + 2]);
  */
 void machine_id_format(const unsigned char raw[16], char out[MACHINE_ID_LEN + 2]);
 
-/*
- * The value of the first "KEY VALUE" line of TEXT (berth's generated
- * files: one space, the value is the rest of the line), into OUT. Returns
- * its length, -ENOENT when no line has KEY, -ENOSPC when OUT is too small.
- */
-int conf_value(const char *text, const char *key, char *out, size_t outlen);
-
 #endif

@@ -1,12 +1,11 @@
 /*
  * berth-update install: a signed bundle into the slot not booted, in the
- * order of DESIGN.md ("The updater"): verify, remove the slot's boot
- * entries, stream the payloads while hashing them, read the slot back,
- * then add the new entry with a temporary file and a rename. The bundle is
- * read once, front to back, so what was verified is what gets written.
+ * order updater/README.md gives: verify, remove the slot's boot entries,
+ * stream the payloads while hashing them, read the slot back, then add
+ * the new entry with a temporary file and a rename. The bundle is read
+ * once, front to back, so what was verified is what gets written.
  */
-#define _GNU_SOURCE /* pipe2 */
-#include <dirent.h>
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,26 +18,17 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bundle.h"
-#include "conf.h"
-#include "keyfile.h"
 #include "pe.h"
-#include "trust.h"
+#include "uki.h"
 #include "update.h"
 #include "version.h"
 
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
 #define CHUNK (1u << 20)
-
-struct source {
-	int fd;
-	pid_t wget; /* the download's process, or 0 */
-	const char *name;
-};
 
 struct install {
 	bool allow_downgrade;
@@ -57,63 +47,13 @@ struct install {
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
-	int uki_fd;	 /* the target slot's UKI, in memory until everything checked out */
-	int tmp_fd;	 /* TMP_PATH on the ESP */
-	bool tmp_exists; /* TMP_PATH is ours to remove */
+	int uki_fd;	    /* the target slot's UKI, in memory until everything checked out */
+	const uint8_t *uki; /* uki_fd mapped, once streamed */
+	int tmp_fd;	    /* TMP_PATH on the ESP */
+	bool tmp_exists;    /* TMP_PATH is ours to remove */
 };
 
 static uint8_t chunk[CHUNK];
-
-static int load_conf(struct install *c)
-{
-	char text[4096], err[160];
-	ssize_t n = read_text(UPDATE_CONF, text, sizeof(text));
-
-	if (n < 0) {
-		complain("cannot read " UPDATE_CONF ": %s", strerror((int)-n));
-		return (int)n;
-	}
-	if (update_conf_parse(text, &c->conf, err, sizeof(err)) < 0) {
-		complain(UPDATE_CONF ": %s", err);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Every KEY_DIR/NAME.pub that parses; a malformed one is reported and skipped. */
-static int load_keys(struct install *c)
-{
-	struct dirent *de;
-	DIR *dir = opendir(KEY_DIR);
-
-	if (!dir) {
-		complain("refused: no trusted keys (%s: %s)", KEY_DIR, strerror(errno));
-		return -errno;
-	}
-	while ((de = readdir(dir)) && c->nkeys < TRUSTED_KEYS_MAX) {
-		struct trusted_key *k = &c->keys[c->nkeys];
-		const char *why;
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len <= 4 || strcmp(de->d_name + len - 4, ".pub") != 0 ||
-		    len - 4 >= sizeof(k->name))
-			continue;
-		int r = keyfile_read(dirfd(dir), de->d_name, k->pk, KEYFILE_PUBLIC, &why);
-		if (r < 0) {
-			complain("ignoring " KEY_DIR "/%s: %s", de->d_name,
-				 r == -EINVAL ? why : strerror(-r));
-			continue;
-		}
-		memcpy(k->name, de->d_name, len - 4);
-		k->name[len - 4] = '\0';
-		c->nkeys++;
-	}
-	closedir(dir);
-	if (c->nkeys == 0) {
-		complain("refused: no trusted keys in " KEY_DIR);
-		return -ENOKEY;
-	}
-	return 0;
-}
 
 /* The slot's partitions, held exclusively: nothing mounts or maps them while we write. */
 static int open_partitions(struct install *c)
@@ -130,79 +70,6 @@ static int open_partitions(struct install *c)
 	return 0;
 }
 
-static int source_open(struct source *s, const char *arg)
-{
-	int p[2];
-
-	s->name = arg;
-	s->wget = 0;
-	if (strcmp(arg, "-") == 0) {
-		s->fd = STDIN_FILENO;
-		return 0;
-	}
-	if (strncmp(arg, "http://", 7) != 0) {
-		s->fd = open(arg, O_RDONLY | O_CLOEXEC);
-		if (s->fd < 0) {
-			complain("cannot open %s: %s", arg, strerror(errno));
-			return -errno;
-		}
-		return 0;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0 || (s->wget = fork()) < 0) {
-		complain("cannot start wget: %s", strerror(errno));
-		return -errno;
-	}
-	if (s->wget == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		execlp("wget", "wget", "-q", "-O", "-", arg, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	s->fd = p[0];
-	return 0;
-}
-
-/*
- * Closes the source; with a download, waits for wget (stopping it first
- * unless it must finish) and returns -EIO when it failed; logs.
- */
-static int source_close(struct source *s, bool stop)
-{
-	int status, r = 0;
-
-	if (s->fd > STDIN_FILENO)
-		close(s->fd);
-	s->fd = -1;
-	if (s->wget <= 0)
-		return 0;
-	if (stop)
-		kill(s->wget, SIGTERM);
-	while (waitpid(s->wget, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!stop && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		complain("download of %s failed (wget %s %d)", s->name,
-			 WIFEXITED(status) ? "exit status" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		r = -EIO;
-	}
-	s->wget = 0;
-	return r;
-}
-
-/* LEN bytes of the bundle, WHAT naming them for the reason of a failure; logs. */
-static int bundle_read(struct install *c, void *buf, size_t len, const char *what)
-{
-	int r = read_full(c->src.fd, buf, len);
-
-	if (r == -EPIPE && c->src.wget > 0 && source_close(&c->src, false) < 0)
-		return r;
-	if (r == -EPIPE)
-		complain("refused: the bundle ends inside the %s", what);
-	else if (r < 0)
-		complain("cannot read %s: %s", c->src.name, strerror(-r));
-	return r;
-}
-
 /* Step 1: nothing is changed before every check here has passed. */
 static int verify(struct install *c)
 {
@@ -211,7 +78,7 @@ static int verify(struct install *c)
 	char err[160];
 	int r, order;
 
-	if ((r = bundle_read(c, head, sizeof(head), "header")) < 0)
+	if ((r = source_read(&c->src, head, sizeof(head), "header")) < 0)
 		return r;
 	if (bundle_header_parse(head, &h, err, sizeof(err)) < 0) {
 		complain("refused: not a berth bundle: %s", err);
@@ -221,8 +88,9 @@ static int verify(struct install *c)
 		complain("refused: not a berth bundle: header out of bounds");
 		return -EINVAL;
 	}
-	if ((r = bundle_read(c, c->manifest, h.manifest_len, "manifest")) < 0 ||
-	    (r = bundle_read(c, c->sigs, (size_t)h.sig_count * BUNDLE_SIG_SIZE, "signatures")) < 0)
+	if ((r = source_read(&c->src, c->manifest, h.manifest_len, "manifest")) < 0 ||
+	    (r = source_read(&c->src, c->sigs, (size_t)h.sig_count * BUNDLE_SIG_SIZE,
+			     "signatures")) < 0)
 		return r;
 	int k = trust_verify(c->manifest, h.manifest_len, c->sigs, h.sig_count, c->keys, c->nkeys);
 	if (k < 0) {
@@ -384,7 +252,7 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 	crypto_hash_sha256_init(&st);
 	while (done < size) {
 		size_t n = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
-		if ((r = bundle_read(c, chunk, n, what)) < 0)
+		if ((r = source_read(&c->src, chunk, n, what)) < 0)
 			return r;
 		crypto_hash_sha256_update(&st, chunk, n);
 		if (out >= 0 && (r = write_all(out, chunk, n)) < 0) {
@@ -412,7 +280,6 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 
 static int stream_payloads(struct install *c)
 {
-	uint8_t extra;
 	int r;
 
 	/*
@@ -429,15 +296,34 @@ static int stream_payloads(struct install *c)
 		if ((r = stream_payload(c, (enum bundle_payload)p, out)) < 0)
 			return r;
 	}
-	ssize_t n;
-	while ((n = read(c->src.fd, &extra, 1)) < 0 && errno == EINTR)
-		;
-	if (n != 0) {
-		complain(n > 0 ? "refused: data after the last payload"
-			       : "cannot read the end of the bundle");
+	if ((r = source_end(&c->src)) < 0)
+		return r;
+	return source_close(&c->src, false);
+}
+
+/*
+ * Step 3, last: the target slot's UKI must boot that slot over the root just
+ * written, or the new entry would start another root, or none. Logs.
+ */
+static int check_uki(struct install *c)
+{
+	size_t size = (size_t)c->m.payload[target_uki(c)].size;
+	char err[256];
+
+	if (size) {
+		void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, c->uki_fd, 0);
+		if (map == MAP_FAILED) {
+			complain("cannot read the UKI back from memory: %s", strerror(errno));
+			return -errno;
+		}
+		c->uki = map;
+	}
+	if (uki_check(c->uki, size, target_slot(c), c->m.roothash, err, sizeof(err)) < 0) {
+		complain("refused: the bundle's UKI for slot %c does not boot its root: %s",
+			 target_slot(c), err);
 		return -EINVAL;
 	}
-	return source_close(&c->src, false);
+	return 0;
 }
 
 /* Step 4: the slot as the disk has it, not as the page cache remembers it; logs. */
@@ -458,16 +344,14 @@ static int read_back(struct install *c)
 		crypto_hash_sha256_init(&st);
 		for (uint64_t off = 0; off < size;) {
 			size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-			ssize_t got = pread(fd, chunk, n, (off_t)off);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
+			ssize_t got = pread_full(fd, chunk, n, (off_t)off);
+			if (got < (ssize_t)n) {
 				complain("cannot read back %s: %s", nodes[i],
-					 got < 0 ? strerror(errno) : "short read");
-				return got < 0 ? -errno : -EIO;
+					 got < 0 ? strerror((int)-got) : "short read");
+				return got < 0 ? (int)got : -EIO;
 			}
-			crypto_hash_sha256_update(&st, chunk, (size_t)got);
-			off += (uint64_t)got;
+			crypto_hash_sha256_update(&st, chunk, n);
+			off += n;
 		}
 		crypto_hash_sha256_final(&st, sum);
 		if (sodium_memcmp(sum, c->m.payload[i].sha256, sizeof(sum)) != 0) {
@@ -487,18 +371,12 @@ static int read_back(struct install *c)
  */
 static int check_signed(struct install *c)
 {
-	static uint8_t head[PE_HEAD_MAX];
 	uint64_t size = c->m.payload[target_uki(c)].size;
 	int r = secure_boot_on();
 
 	if (r <= 0)
 		return r;
-	ssize_t n = pread(c->uki_fd, head, sizeof(head), 0);
-	if (n < 0) {
-		complain("cannot read the UKI back from memory: %s", strerror(errno));
-		return -errno;
-	}
-	r = pe_signed(head, (size_t)n, size);
+	r = pe_signed(c->uki, (size_t)size, size);
 	if (r == 0) {
 		complain("refused: Secure Boot is on and the bundle's UKI is not signed; firmware "
 			 "would not start it");
@@ -512,7 +390,6 @@ static int check_signed(struct install *c)
 /* Step 5, first half: the checked UKI from memory into TMP_PATH on the ESP, synced. */
 static int write_uki(struct install *c)
 {
-	ssize_t n;
 	int r;
 
 	c->tmp_fd = open(TMP_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -521,21 +398,10 @@ static int write_uki(struct install *c)
 		return -errno;
 	}
 	c->tmp_exists = true;
-	if (lseek(c->uki_fd, 0, SEEK_SET) < 0) {
-		complain("cannot read the UKI back from memory: %s", strerror(errno));
-		return -errno;
-	}
-	while ((n = read(c->uki_fd, chunk, CHUNK)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			complain("cannot read the UKI back from memory: %s", strerror(errno));
-			return -errno;
-		}
-		if ((r = write_all(c->tmp_fd, chunk, (size_t)n)) < 0) {
-			complain("cannot write " TMP_PATH ": %s", strerror(-r));
-			return r;
-		}
+	r = write_all(c->tmp_fd, c->uki, (size_t)c->m.payload[target_uki(c)].size);
+	if (r < 0) {
+		complain("cannot write " TMP_PATH ": %s", strerror(-r));
+		return r;
 	}
 	if (fsync(c->tmp_fd) < 0 || close(c->tmp_fd) < 0) {
 		c->tmp_fd = -1;
@@ -584,16 +450,18 @@ int install(const char *source, bool allow_downgrade)
 		complain("libsodium failed to start");
 		return -EIO;
 	}
-	if ((r = take_lock()) < 0 || (r = load_conf(&c)) < 0 || (r = load_keys(&c)) < 0 ||
-	    (r = boot_probe(&c.boot)) < 0 || (r = disk_probe(&c.boot, &c.disk)) < 0 ||
-	    (r = open_partitions(&c)) < 0 || (r = private_mounts()) < 0 ||
-	    (r = source_open(&c.src, source)) < 0)
+	if ((r = take_lock()) < 0 || (r = load_conf(&c.conf)) < 0 ||
+	    (r = load_keys(c.keys, &c.nkeys)) < 0 || (r = boot_probe(&c.boot)) < 0 ||
+	    (r = disk_probe(&c.boot, &c.disk)) < 0 || (r = open_partitions(&c)) < 0 ||
+	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
 		goto out;
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
-	    (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
+	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
 		goto out;
 	r = add_entry(&c);
 out:
+	if (c.uki)
+		munmap((void *)c.uki, (size_t)c.m.payload[target_uki(&c)].size);
 	if (c.uki_fd >= 0)
 		close(c.uki_fd);
 	if (c.tmp_fd >= 0)

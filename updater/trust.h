@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contract.h"
+
 #define TRUSTED_KEYS_MAX 16
+_Static_assert(TRUSTED_KEYS_MAX >= UPDATE_KEYS_MAX, "every key an image can list is read");
 
 struct trusted_key {
 	uint8_t pk[32];

@@ -2,16 +2,17 @@
 #ifndef BERTH_UPDATE_H
 #define BERTH_UPDATE_H
 
-#include "fileio.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "contract.h"
 #include "entry.h"
+#include "fileio.h"
+#include "trust.h"
+#include "updateconf.h"
 
-#define RUN_DIR "/run/berth"
-#define ESP_MOUNT RUN_DIR "/esp"
 #define ENTRY_DIR ESP_MOUNT "/EFI/Linux"
 #define ENTRIES_MAX 64
 #define PATH_MAX_ENTRY (sizeof(ENTRY_DIR "/") + ENTRY_FILE_MAX)
@@ -22,18 +23,29 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 /* util.c */
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
-/* Reads up to LEN-1 bytes and NUL-terminates. Returns the length or -errno. */
-/* Exactly LEN bytes: 0, -EPIPE at an early end of input, or -errno. */
 
-/* system.c: the running system, its disk and its ESP. */
+/* config.c */
+/* UPDATE_CONF into CONF; logs. */
+int load_conf(struct update_conf *conf);
+/* Every KEYS_DIR/NAME.pub that parses into KEYS[0..*N); a malformed one is reported and skipped. */
+int load_keys(struct trusted_key keys[TRUSTED_KEYS_MAX], size_t *n);
+
+/* boot.c: what this boot runs, from the kernel, os-release and the EFI variables. */
 struct boot {
 	char slot; /* 'a' or 'b' */
 	char version[65];
 };
 /* The booted slot (/proc/cmdline) and version (/etc/os-release); logs. */
 int boot_probe(struct boot *b);
+/* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
+int secure_boot_on(void);
+/*
+ * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
+ * the variable is absent (the booted entry has no counter); logs others.
+ */
+int booted_counted_entry(char *file, size_t len);
 
-/* /dev nodes of the partitions an update touches, on the disk holding the booted root. */
+/* disk.c: /dev nodes of the partitions an update touches, on the disk holding the booted root. */
 struct disk {
 	char esp[80];
 	char root[80];	 /* the target slot's */
@@ -42,21 +54,16 @@ struct disk {
 /* Finds them for the slot not booted, and checks the booted one backs the root; logs. */
 int disk_probe(const struct boot *b, struct disk *d);
 
+/* namespace.c */
 /* A mount namespace of our own: our mounts vanish with us, even when we crash. */
 int private_mounts(void);
 /* At most one berth-update changing things at a time; logs. */
 int take_lock(void);
+
+/* esp.c: the ESP and its boot entries. */
 /* Mounts the ESP on ESP_MOUNT, read-write after fsck.fat repaired it, or read-only; logs. */
 int esp_mount(const char *node, bool writable);
 int esp_umount(void);
-
-/* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
-int secure_boot_on(void);
-/*
- * The booted entry's file name from LoaderBootCountPath: 0, -ENOENT when
- * the variable is absent (the booted entry has no counter); logs others.
- */
-int booted_counted_entry(char *file, size_t len);
 
 struct esp_entry {
 	char file[ENTRY_FILE_MAX];
@@ -77,6 +84,24 @@ int esp_scan(struct esp_entries *l);
  * entry (of the booted version, when it has several); -ENOENT.
  */
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
+
+/* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
+struct source {
+	int fd;
+	pid_t wget; /* the download's process, or 0 */
+	const char *name;
+};
+/* Opens ARG as S; logs. */
+int source_open(struct source *s, const char *arg);
+/*
+ * Closes S; with a download, waits for wget (stopping it first unless it
+ * must finish) and returns -EIO when it failed; logs.
+ */
+int source_close(struct source *s, bool stop);
+/* LEN bytes of S, WHAT naming them for the reason of a failure: 0 or -errno; logs. */
+int source_read(struct source *s, void *buf, size_t len, const char *what);
+/* Whether S has nothing after what was read: 0, or -EINVAL; logs. */
+int source_end(struct source *s);
 
 /* install.c */
 int install(const char *source, bool allow_downgrade);

@@ -1,4 +1,4 @@
-/* unit: init/ctrconf.c */
+/* unit: init/ctrconf.c lib/contract.c lib/errf.c */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define IMG "image /usr/share/berth/images/" D64 ".tar\ndigest sha256:" D64 "\n"
 
-static struct ctr ctrs[CTR_MAX];
+static struct ctr ctrs[CONTAINERS_MAX];
 static size_t n;
 static char err[128];
 static char buf[8192];
@@ -56,7 +56,7 @@ static void full(void)
 		return;
 	}
 	struct ctr *c = &ctrs[0];
-	CHECK(c->kind == CTR_ONBOOT && strcmp(c->name, "seed") == 0 && c->host_net,
+	CHECK(c->kind == CTR_ONBOOT && strcmp(c->name, "seed") == 0 && c->net == NET_HOST,
 	      "onboot: kind, name, host network");
 	CHECK(strcmp(c->image, "/usr/share/berth/images/" D64 ".tar") == 0 &&
 		  strcmp(c->digest, "sha256:" D64) == 0,
@@ -68,20 +68,21 @@ static void full(void)
 		  strcmp(c->binds[0].dst, "/data") == 0 && !c->binds[0].ro,
 	      "onboot: a read-write bind");
 	c = &ctrs[1];
-	CHECK(c->kind == CTR_SERVICE && !c->host_net && c->restart == RESTART_ON_FAILURE &&
+	CHECK(c->kind == CTR_SERVICE && c->net == NET_NONE && c->restart == RESTART_ON_FAILURE &&
 		  c->critical,
 	      "service: no network, on-failure, critical");
 	CHECK(c->probe == PROBE_EXEC && c->nprobe == 2 &&
 		  strcmp(c->probe_argv[1], "check it") == 0 && !c->probe_argv[2],
 	      "service: exec probe argv");
 	CHECK(c->nbinds == 2 && c->binds[0].ro && !c->binds[1].ro, "service: ro and rw binds");
-	CHECK(c->nargs == 0 && !c->args[0], "service: no args keeps the image's ENTRYPOINT and CMD");
+	CHECK(c->nargs == 0 && !c->args[0],
+	      "service: no args keeps the image's ENTRYPOINT and CMD");
 	c = &ctrs[2];
 	CHECK(c->restart == RESTART_NO && !c->critical && c->probe == PROBE_HTTP &&
 		  c->port == 8080 && strcmp(c->path, "/health?x=1") == 0,
 	      "service: http probe with port and path");
 	c = &ctrs[3];
-	CHECK(c->restart == RESTART_ALWAYS && c->host_net && c->probe == PROBE_TCP &&
+	CHECK(c->restart == RESTART_ALWAYS && c->net == NET_HOST && c->probe == PROBE_TCP &&
 		  c->port == 65535,
 	      "service: defaults (always, host) and a tcp probe");
 }
@@ -137,21 +138,26 @@ static void limits(void)
 	size_t len = 0;
 
 	len += (size_t)snprintf(text + len, sizeof(text) - len, "service a\n" IMG);
-	for (int i = 0; i <= CTR_ARGS_MAX; i++)
+	for (int i = 0; i <= ARGS_MAX; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "arg %d\n", i);
-	refused(text, 4 + CTR_ARGS_MAX, "too many items", "33 args");
+	refused(text, 4 + ARGS_MAX, "too many items", "33 args");
 
 	len = (size_t)snprintf(text, sizeof(text), "service a\n" IMG);
-	for (int i = 0; i <= CTR_BINDS_MAX; i++)
+	for (int i = 0; i <= ENV_MAX; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "env V%d=1\n", i);
+	refused(text, 4 + ENV_MAX, "too many items", "33 env lines");
+
+	len = (size_t)snprintf(text, sizeof(text), "service a\n" IMG);
+	for (int i = 0; i <= BINDS_MAX; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "bind /var/%d /d rw\n", i);
-	refused(text, 4 + CTR_BINDS_MAX, "too many binds", "9 binds");
+	refused(text, 4 + BINDS_MAX, "too many binds", "9 binds");
 
 	len = 0;
-	for (int i = 0; i <= CTR_MAX; i++)
+	for (int i = 0; i <= CONTAINERS_MAX; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "service s%d\n" IMG, i);
-	refused(text, 1 + 3 * CTR_MAX, "too many containers", "17 containers");
+	refused(text, 1 + 3 * CONTAINERS_MAX, "too many containers", "17 containers");
 	text[len - strlen("service s16\n" IMG)] = '\0';
-	CHECK(parse(text) == 0 && n == CTR_MAX, "16 containers are fine");
+	CHECK(parse(text) == 0 && n == CONTAINERS_MAX, "16 containers are fine");
 }
 
 int main(void)

@@ -254,6 +254,13 @@ static void test_short(void)
 	CHECK(gpt_find_partition(d, 2 * 512, 512, UA) == -ENOSPC, "header only");
 	CHECK(gpt_find_partition(d, 512 + 100, 512, UA) == -ENOSPC, "header cut short");
 	CHECK(gpt_find_partition(d, 0, 512, UA) == -ENOSPC, "empty buffer");
+	CHECK(gpt_check(d, len, 512) == 0, "gpt_check: the whole GPT");
+	CHECK(gpt_check(d, len + 512, 512) == 0, "gpt_check: more than the GPT");
+	CHECK(gpt_check(d, len - 1, 512) == -ENOSPC, "gpt_check: array cut by one byte");
+	CHECK(gpt_check(d, 2 * 512, 512) == -ENOSPC, "gpt_check: header only");
+	CHECK(gpt_check(d, len, 4096) == -EINVAL, "gpt_check: wrong sector size");
+	d[len - 1] ^= 1;
+	CHECK(gpt_check(d, len, 512) == -EINVAL, "gpt_check: bad entry-array CRC");
 	free(d);
 }
 

@@ -1,4 +1,4 @@
-/* unit: image/mkbundle.c lib/bundle.c lib/keyfile.c lib/fileio.c lib/version.c -Iimage -lsodium */
+/* unit: image/mkbundle.c lib/[a-z]*.c -Iimage -lsodium */
 /* Writing a signed bundle (image/mkbundle.c) and reading key files (lib/keyfile.c). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* unit: init/netconf.c */
+/* unit: init/netconf.c lib/errf.c */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

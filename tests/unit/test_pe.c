@@ -1,11 +1,13 @@
-/* unit: updater/pe.c -Iupdater */
+/* unit: updater/pe.c updater/uki.c lib/cmdline.c lib/errf.c -Iupdater */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "pe.h"
+#include "uki.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -213,11 +215,80 @@ static void test_signed(void)
 	free(f);
 }
 
+#define HASH_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HASH_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+/* A slot's command line as the build writes it, but for the root hash and the slot. */
+#define LINE(hash, slot)                                                              \
+	"console=ttyS0 roothash=" hash " systemd.verity_root_data=PARTUUID="          \
+	"6e3f1a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b systemd.verity_root_hash=PARTUUID="     \
+	"a1b2c3d4-e5f6-4711-8899-aabbccddeeff systemd.verity_root_options=salt=aabb," \
+	"data-blocks=1000,hash-offset=0 berth.slot=" slot                             \
+	" berth.data=PARTUUID=12345678-9abc-4def-8123-456789abcdef"
+
+/* build()'s UKI with LINE as its .cmdline (at most its 0x200 bytes). */
+static uint8_t *build_with(const char *line)
+{
+	uint8_t *f = build();
+
+	memset(f + 0x800, 0, 0x200);
+	memcpy(f + 0x800, line, strlen(line));
+	put32(f + TABLE + 2 * 40 + 8, (uint32_t)strlen(line));
+	return f;
+}
+
+/* uki_check of F for slot b over HASH_A: refused, and ERR has WANT. */
+static void uki_refused(uint8_t *f, const char *want, const char *name)
+{
+	char err[256] = "";
+	int r = uki_check(f, FILE_SIZE, 'b', HASH_A, err, sizeof(err));
+
+	CHECK(r == -EINVAL && strstr(err, want), name);
+	if (r != -EINVAL || !strstr(err, want))
+		printf("#   got %d '%s'\n", r, err);
+	free(f);
+}
+
+static void test_uki(void)
+{
+	char err[256];
+	uint8_t *f = build_with(LINE(HASH_A, "b"));
+
+	CHECK(uki_check(f, FILE_SIZE, 'b', HASH_A, err, sizeof(err)) == 0,
+	      "uki: boots slot b over the bundle's root");
+	free(f);
+	f = build_with(
+	    LINE("FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210", "b"));
+	CHECK(uki_check(f, FILE_SIZE, 'b', HASH_B, err, sizeof(err)) == 0,
+	      "uki: the command line's roothash in upper case");
+	free(f);
+	uki_refused(build_with(LINE(HASH_A, "a")), "boots slot a, not b", "uki: the other slot");
+	uki_refused(build_with(LINE(HASH_B, "b")), "has roothash " HASH_B,
+		    "uki: another root hash");
+	f = build_with(LINE(HASH_A, "b"));
+	memcpy(f + TABLE + 2 * 40, ".data\0\0\0", 8);
+	uki_refused(f, "no .cmdline section", "uki: no .cmdline");
+	uki_refused(build(),
+		    "its command line: ", "uki: a command line without berth's parameters");
+	f = build_with(LINE(HASH_A, "b"));
+	f[0] = 'X';
+	uki_refused(f, "not a PE file", "uki: not a PE file");
+	CHECK(uki_check(NULL, 0, 'b', HASH_A, err, sizeof(err)) == -EINVAL, "uki: an empty UKI");
+
+	static uint8_t big[4097];
+	struct boot_params p;
+	memset(big, ' ', sizeof(big));
+	CHECK(uki_params(big, sizeof(big) - 1, &p, NULL, 0) == -EINVAL &&
+		  uki_params(big, sizeof(big), &p, err, sizeof(err)) == -EINVAL &&
+		  strstr(err, "longer than 4096"),
+	      "uki: a command line of 4096 bytes is read, a longer one refused");
+}
+
 int main(void)
 {
 	test_valid();
 	test_truncated();
 	test_garbage();
 	test_signed();
+	test_uki();
 	return CHECK_DONE();
 }

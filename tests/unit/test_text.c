@@ -139,34 +139,11 @@ static void test_machine_id(void)
 	      "bytes in order, lower-case hex");
 }
 
-static void test_conf_value(void)
-{
-	const char *text = "compatible berth-x86_64\nhealth-deadline 300\nname two words\nlast 1";
-	char v[16];
-
-	CHECK(conf_value(text, "compatible", v, sizeof(v)) == 12 && strcmp(v, "berth-x86_64") == 0,
-	      "conf_value: first line");
-	CHECK(conf_value(text, "health-deadline", v, sizeof(v)) == 3 && strcmp(v, "300") == 0,
-	      "conf_value: a middle line");
-	CHECK(conf_value(text, "name", v, sizeof(v)) == 9 && strcmp(v, "two words") == 0,
-	      "conf_value: the value is the rest of the line");
-	CHECK(conf_value(text, "last", v, sizeof(v)) == 1 && strcmp(v, "1") == 0,
-	      "conf_value: a last line without newline");
-	CHECK(conf_value(text, "health", v, sizeof(v)) == -ENOENT,
-	      "conf_value: a key's prefix is not the key");
-	CHECK(conf_value(text, "absent", v, sizeof(v)) == -ENOENT, "conf_value: absent key");
-	CHECK(conf_value("key\n", "key", v, sizeof(v)) == -ENOENT,
-	      "conf_value: a key without value is absent");
-	CHECK(conf_value(text, "compatible", v, 12) == -ENOSPC, "conf_value: too long for OUT");
-	CHECK(conf_value("", "key", v, sizeof(v)) == -ENOENT, "conf_value: empty text");
-}
-
 int main(void)
 {
 	test_osrelease();
 	test_first_line();
 	test_tty();
 	test_machine_id();
-	test_conf_value();
 	return CHECK_DONE();
 }

@@ -1,9 +1,9 @@
-/* unit: updater/conf.c -Iupdater */
+/* unit: lib/updateconf.c lib/contract.c lib/errf.c */
 #include <errno.h>
 #include <string.h>
 
 #include "check.h"
-#include "conf.h"
+#include "updateconf.h"
 
 static int parse(const char *text, struct update_conf *c, const char *want_err)
 {
@@ -22,10 +22,15 @@ static void test_conf(void)
 		  !strcmp(c.compatible, "berth-x86_64") && c.health_deadline == 300,
 	      "both keys");
 	CHECK(parse("# comment\n\n  \ncompatible\tx \t\n", &c, NULL) == 0 &&
-		  !strcmp(c.compatible, "x") && c.health_deadline == 0,
-	      "comments, blank lines, tabs; no deadline");
+		  !strcmp(c.compatible, "x") && c.health_deadline == HEALTH_DEADLINE_DEFAULT,
+	      "comments, blank lines, tabs; no deadline: the default");
 	CHECK(parse("compatible x", &c, NULL) == 0 && !strcmp(c.compatible, "x"),
 	      "no final newline");
+	CHECK(parse("compatible x\nhealth-deadline 10\n", &c, NULL) == 0 && c.health_deadline == 10,
+	      "the shortest deadline");
+	CHECK(parse("compatible x\nhealth-deadline 3600\n", &c, NULL) == 0 &&
+		  c.health_deadline == 3600,
+	      "the longest deadline");
 
 	static const struct {
 		const char *text, *err;
@@ -36,11 +41,13 @@ static void test_conf(void)
 	    {"compatible a b\n", "line 1: one word"},
 	    {"compatible x\ncompatible y\n", "line 2: compatible given twice"},
 	    {"compatible x\nchannel stable\n", "line 2: unknown key \"channel\""},
-	    {"compatible x\nhealth-deadline 0\n", "line 2: health-deadline must be"},
+	    {"compatible x\nhealth-deadline 0\n", "line 2: health-deadline must be 10 to 3600"},
+	    {"compatible x\nhealth-deadline 9\n", "line 2: health-deadline must be"},
+	    {"compatible x\nhealth-deadline 3601\n", "health-deadline must be"},
 	    {"compatible x\nhealth-deadline 86401\n", "health-deadline must be"},
 	    {"compatible x\nhealth-deadline 30s\n", "health-deadline must be"},
 	    {"compatible x\nhealth-deadline 030\n", "health-deadline must be"},
-	    {"compatible x\nhealth-deadline 1\nhealth-deadline 1\n", "given twice"},
+	    {"compatible x\nhealth-deadline 30\nhealth-deadline 30\n", "given twice"},
 	    {"compatible "
 	     "0123456789012345678901234567890123456789012345678901234567890123456789\n",
 	     "longer than 64"},

@@ -1,0 +1,97 @@
+/*
+ * Where berth-update install reads a bundle from, once, front to back: a
+ * file, stdin, or a download that BusyBox wget streams into a pipe.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "update.h"
+
+int source_open(struct source *s, const char *arg)
+{
+	int p[2];
+
+	s->name = arg;
+	s->wget = 0;
+	if (strcmp(arg, "-") == 0) {
+		s->fd = STDIN_FILENO;
+		return 0;
+	}
+	if (strncmp(arg, "http://", 7) != 0) {
+		s->fd = open(arg, O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0) {
+			complain("cannot open %s: %s", arg, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	/* Not run_capture(): the download streams into the install as it arrives. */
+	if (pipe2(p, O_CLOEXEC) < 0 || (s->wget = fork()) < 0) {
+		complain("cannot start wget: %s", strerror(errno));
+		return -errno;
+	}
+	if (s->wget == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		execlp("wget", "wget", "-q", "-O", "-", arg, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	s->fd = p[0];
+	return 0;
+}
+
+int source_close(struct source *s, bool stop)
+{
+	int status, r = 0;
+
+	if (s->fd > STDIN_FILENO)
+		close(s->fd);
+	s->fd = -1;
+	if (s->wget <= 0)
+		return 0;
+	if (stop)
+		kill(s->wget, SIGTERM);
+	while (waitpid(s->wget, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!stop && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		complain("download of %s failed (wget %s %d)", s->name,
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		r = -EIO;
+	}
+	s->wget = 0;
+	return r;
+}
+
+int source_read(struct source *s, void *buf, size_t len, const char *what)
+{
+	int r = read_full(s->fd, buf, len);
+
+	if (r == -EPIPE && s->wget > 0 && source_close(s, false) < 0)
+		return r;
+	if (r == -EPIPE)
+		complain("refused: the bundle ends inside the %s", what);
+	else if (r < 0)
+		complain("cannot read %s: %s", s->name, strerror(-r));
+	return r;
+}
+
+int source_end(struct source *s)
+{
+	uint8_t extra;
+	ssize_t n;
+
+	while ((n = read(s->fd, &extra, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 0) {
+		complain(n > 0 ? "refused: data after the last payload"
+			       : "cannot read the end of the bundle");
+		return -EINVAL;
+	}
+	return 0;
+}
