@@ -47,8 +47,9 @@ int update_conf_parse(const char *text, struct update_conf *c, char *err, size_t
 		if (key_is(line, klen, UC_COMPATIBLE)) {
 			if (seen_compat)
 				return errf_line(err, errlen, no, UC_COMPATIBLE " given twice");
-			if (vlen >= sizeof(c->compatible))
-				return errf_line(err, errlen, no, UC_COMPATIBLE " longer than %d",
+			if (!compatible_valid(v, vlen))
+				return errf_line(err, errlen, no,
+						 UC_COMPATIBLE " must be 1 to %d of [a-z0-9._-]",
 						 COMPATIBLE_MAX_LEN);
 			memcpy(c->compatible, v, vlen);
 			seen_compat = true;

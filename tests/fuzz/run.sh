@@ -41,5 +41,6 @@ fuzz bundle lib/bundle.c lib/version.c lib/contract.c lib/errf.c
 fuzz gpt lib/gpt.c -lz
 fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
+fuzz conf -Iinit init/ctrconf.c init/netconf.c lib/updateconf.c lib/contract.c lib/errf.c
 fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsodium
 exit 0
