@@ -15,7 +15,7 @@ DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/
 	-fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 DEV_LDFLAGS := -static -Wl,--gc-sections -s
-SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
