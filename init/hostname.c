@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "init.h"
-#include "text.h"
+#include "names.h"
+#include "osrelease.h"
 
 #define MACHINE_ID_RUN "/run/machine-id"
 

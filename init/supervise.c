@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "init.h"
-#include "text.h"
+#include "names.h"
 
 #define RESPAWN_MS 1000
 #define RESPAWN_MAX_MS 60000

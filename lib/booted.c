@@ -2,7 +2,7 @@
 #include "booted.h"
 #include "errf.h"
 #include "fileio.h"
-#include "text.h"
+#include "osrelease.h"
 
 #include <string.h>
 

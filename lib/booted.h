@@ -21,7 +21,7 @@ int booted_params(struct boot_params *p, char *err, size_t errlen);
 
 /*
  * VERSION_ID of /etc/os-release into OUT: its length; -ENOENT when it has
- * none, -EINVAL or -ENOSPC as osrelease_value() (lib/text.h), or the
+ * none, -EINVAL or -ENOSPC as osrelease_value() (lib/osrelease.h), or the
  * -errno of reading the file.
  */
 int booted_version(char *out, size_t len);

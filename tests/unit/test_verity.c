@@ -1,4 +1,4 @@
-/* unit: lib/verity.c */
+/* unit: init/verity.c */
 #include <errno.h>
 #include <string.h>
 

@@ -1,22 +1,13 @@
 /*
- * Pure text helpers for the configuration files berth-init and berth-update
- * read: no system calls, so tests/unit/test_text.c can exercise them on the
- * host.
+ * Pure text helpers of berth-init: the first line of a file (the hostname,
+ * the console shell's tty), a tty's name, the machine id. No system calls:
+ * tests/unit/test_names.c exercises them on the host.
  */
-#ifndef BERTH_TEXT_H
-#define BERTH_TEXT_H
+#ifndef BERTH_NAMES_H
+#define BERTH_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/*
- * The value of KEY in os-release(5) TEXT ("KEY=value" lines, the value
- * optionally in "..." or '...', backslash escapes inside "..."), into OUT.
- * The last assignment wins, as in a shell. Returns the value's length,
- * -ENOENT when KEY is absent, -EINVAL for an unterminated quote, -ENOSPC
- * when OUT is too small.
- */
-int osrelease_value(const char *text, const char *key, char *out, size_t outlen);
 
 /*
  * The first line of TEXT with surrounding blanks removed, into OUT.
