@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conffiles.h"
+#include "fileio.h"
 
 bool conffiles_want_network(const struct manifest *m)
 {
@@ -155,7 +156,6 @@ static int write_key(int dir, const struct manifest_key *key)
 {
 	char hex[2 * sizeof(key->key) + 2];
 	size_t len = sizeof(hex) - 1;
-	ssize_t n;
 	int r = 0, fd;
 
 	sodium_bin2hex(hex, sizeof(hex), key->key, sizeof(key->key));
@@ -164,11 +164,9 @@ static int write_key(int dir, const struct manifest_key *key)
 	fd = openat(dir, base_name(key->path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	n = write(fd, hex, len);
-	if (n < 0 || fchmod(fd, 0644) < 0)
+	r = write_all(fd, hex, len);
+	if (r == 0 && fchmod(fd, 0644) < 0)
 		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;

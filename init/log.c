@@ -45,13 +45,6 @@ void say(const char *fmt, ...)
 	size_t len = 7 + ((size_t)n < sizeof(line) - 8 ? (size_t)n : sizeof(line) - 9);
 	line[len++] = '\n';
 	/* One write per line, so lines from the shell and the kernel do not split it. */
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(STDOUT_FILENO, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	(void)write_all(STDOUT_FILENO, line, len);
 	errno = saved;
 }

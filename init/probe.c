@@ -54,20 +54,19 @@ fail:
 static int http_get(unsigned port, const char *path)
 {
 	char req[512], resp[64];
-	size_t got = 0;
-	ssize_t r;
 	int fd = connect_local(port);
 
 	if (fd < 0)
 		return -1;
 	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n) {
+	if (n < 0 || (size_t)n >= sizeof(req) || write_all(fd, req, (size_t)n) < 0) {
 		close(fd);
 		return -1;
 	}
-	while (got < sizeof(resp) - 1 && (r = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
-		got += (size_t)r;
+	ssize_t got = read_upto(fd, resp, sizeof(resp) - 1);
 	close(fd);
+	if (got < 0)
+		return -1;
 	resp[got] = '\0';
 	/* "HTTP/1.x NNN " */
 	if (strncmp(resp, "HTTP/1.", 7) != 0 || got < 13 || resp[8] != ' ' || resp[12] != ' ')

@@ -72,7 +72,7 @@ static int write_json(bool complete)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	int r = write(fd, text, len) == (ssize_t)len ? 0 : -EIO;
+	int r = write_all(fd, text, len);
 	close(fd);
 	if (r == 0 && rename(tmp, BOOT_JSON) < 0)
 		r = -errno;

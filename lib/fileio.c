@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* Up to LEN bytes, fewer only at the end of the file; at OFFSET, or where FD is when OFFSET < 0. */
-static ssize_t read_upto(int fd, void *buf, size_t len, off_t offset)
+static ssize_t read_at(int fd, void *buf, size_t len, off_t offset)
 {
 	size_t n = 0;
 
@@ -31,7 +31,7 @@ static ssize_t read_upto(int fd, void *buf, size_t len, off_t offset)
 }
 
 /* All of LEN bytes, at OFFSET, or where FD is when OFFSET < 0. */
-static int write_upto(int fd, const void *buf, size_t len, off_t offset)
+static int write_at(int fd, const void *buf, size_t len, off_t offset)
 {
 	for (size_t n = 0; n < len;) {
 		const char *p = (const char *)buf + n;
@@ -55,33 +55,38 @@ ssize_t read_text(const char *path, char *buf, size_t len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read_upto(fd, buf, len - 1, -1);
+	ssize_t n = read_at(fd, buf, len - 1, -1);
 	close(fd);
 	if (n >= 0)
 		buf[n] = '\0';
 	return n;
 }
 
+ssize_t read_upto(int fd, void *buf, size_t len)
+{
+	return read_at(fd, buf, len, -1);
+}
+
 int read_full(int fd, void *buf, size_t len)
 {
-	ssize_t n = read_upto(fd, buf, len, -1);
+	ssize_t n = read_at(fd, buf, len, -1);
 
 	return n < 0 ? (int)n : (size_t)n < len ? -EPIPE : 0;
 }
 
 int write_all(int fd, const void *buf, size_t len)
 {
-	return write_upto(fd, buf, len, -1);
+	return write_at(fd, buf, len, -1);
 }
 
 ssize_t pread_full(int fd, void *buf, size_t len, off_t offset)
 {
-	return read_upto(fd, buf, len, offset);
+	return read_at(fd, buf, len, offset);
 }
 
 int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
 {
-	return write_upto(fd, buf, len, offset);
+	return write_at(fd, buf, len, offset);
 }
 
 int sync_dir(const char *dir)

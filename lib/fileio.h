@@ -10,6 +10,8 @@
 
 /* Reads up to LEN-1 bytes of PATH and NUL-terminates. Returns the length or -errno. */
 ssize_t read_text(const char *path, char *buf, size_t len);
+/* Up to LEN bytes, fewer only at the end of the input: how many, or -errno. */
+ssize_t read_upto(int fd, void *buf, size_t len);
 /* Exactly LEN bytes: 0, -EPIPE at end of file first, or -errno. */
 int read_full(int fd, void *buf, size_t len);
 /* All of LEN bytes: 0 or -errno. */

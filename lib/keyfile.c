@@ -1,5 +1,6 @@
 /* Reading key files (keyfile.h). */
 #include "keyfile.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,6 @@ int keyfile_read(int dirfd, const char *path, uint8_t *key, size_t len, const ch
 {
 	/* Room for one byte more than a key file holds, to tell a longer file. */
 	char text[2 * 64 + 2];
-	size_t n = 0;
 	struct stat st;
 	int r = 0, fd;
 
@@ -54,19 +54,8 @@ int keyfile_read(int dirfd, const char *path, uint8_t *key, size_t len, const ch
 		r = -EINVAL;
 		goto out;
 	}
-	while (n < 2 * len + 2) {
-		ssize_t got = read(fd, text + n, 2 * len + 2 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	r = decode(text, n, key, len);
+	ssize_t got = read_upto(fd, text, 2 * len + 2);
+	r = got < 0 ? (int)got : decode(text, (size_t)got, key, len);
 out:
 	/* The text of a secret key is as secret as the key. */
 	explicit_bzero(text, sizeof(text));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "manifest_rules.h"
 #include "manifest_schema.h"
 
@@ -33,11 +34,10 @@ static int pem_starts(int dir, const char *path, const char *begin)
 
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read(fd, head, sizeof(head) - 1);
-	int e = errno;
+	ssize_t n = read_upto(fd, head, sizeof(head) - 1);
 	close(fd);
 	if (n < 0)
-		return -e;
+		return (int)n;
 	head[n] = '\0';
 	return strncmp(head, begin, strlen(begin)) ? -EINVAL : 0;
 }
