@@ -1,4 +1,4 @@
-/* Kernel command line parsing for berth-init (see cmdline.h). */
+/* The kernel command line: its writer and its parser (see cmdline.h). */
 #include "cmdline.h"
 #include "errf.h"
 

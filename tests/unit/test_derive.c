@@ -45,7 +45,7 @@ static int parse_with(const char *from, const char *to)
 
 int main(void)
 {
-	/* The values image/lib/uuid.sh's derive_uuid gave: the disks stay the same. */
+	/* The values berth has always derived: the disks of existing manifests stay the same. */
 	uuid_is("berth", "root-a", "91bb9c93-3fa8-427f-845a-a772ddd6a02a");
 	uuid_is("berth", "disk", "3219d6bf-2e31-4715-9b8d-1e5b33d18913");
 	uuid_is("berth-containerd", "data-hash", "71fe91b8-b626-41d0-8a68-ba9779642670");

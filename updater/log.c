@@ -1,10 +1,7 @@
-/* Small I/O helpers. */
+/* berth-update's one way of saying why something failed (see update.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "update.h"
 
