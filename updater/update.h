@@ -20,7 +20,7 @@
 /* Exit statuses. */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
-/* util.c */
+/* log.c */
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
 
