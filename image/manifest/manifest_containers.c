@@ -38,23 +38,21 @@ static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	MF_NUMBER(struct manifest_container, k, req, member, noun, fn)
 
 /* An onboot: entry has a service's fields but restart, critical and health. */
+#define CONTAINER_FIELDS                                                             \
+	TEXT("name", true, name, "container name", mf_check_id),                     \
+	    MF_FUNC("image", true, take_image),                                      \
+	    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg), \
+	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),  \
+	    MF_LIST("binds", BINDS_MAX, take_bind),                                  \
+	    NUMBER("network", false, network, "network", parse_network)
+
 static const struct field onboot_fields[] = {
-    TEXT("name", true, name, "container name", mf_check_id),
-    MF_FUNC("image", true, take_image),
-    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
-    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
-    MF_LIST("binds", BINDS_MAX, take_bind),
-    NUMBER("network", false, network, "network", parse_network),
+    CONTAINER_FIELDS,
     {0},
 };
 
 static const struct field service_fields[] = {
-    TEXT("name", true, name, "container name", mf_check_id),
-    MF_FUNC("image", true, take_image),
-    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),
-    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),
-    MF_LIST("binds", BINDS_MAX, take_bind),
-    NUMBER("network", false, network, "network", parse_network),
+    CONTAINER_FIELDS,
     NUMBER("restart", false, restart, "restart policy", parse_restart),
     NUMBER("critical", false, critical, "boolean", mf_parse_bool),
     MF_FUNC("health", false, take_health),

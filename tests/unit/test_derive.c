@@ -6,20 +6,7 @@
 
 #include "check.h"
 #include "derive.h"
-
-/* What `veritysetup format` (cryptsetup 2.6) prints. */
-#define REPORT                                                                                  \
-	"VERITY header information for verity.img\n"                                            \
-	"UUID:            \t11111111-2222-4333-8444-555555555555\n"                             \
-	"Hash type:       \t1\n"                                                                \
-	"Data blocks:     \t10\n"                                                               \
-	"Data block size: \t4096\n"                                                             \
-	"Hash blocks:     \t1\n"                                                                \
-	"Hash block size: \t4096\n"                                                             \
-	"Hash algorithm:  \tsha256\n"                                                           \
-	"Salt:            \tfce00227a3f03e7b09454ee5548900c1899c5400c62890d3c97e143e22898012\n" \
-	"Root hash:      \tf3f3c6d665becc3587bb275e8ee160f32eebc9086e923f3d34f1c2c4df359926\n"  \
-	"Hash device size: \t8192 [bytes]\n"
+#include "veritysetup_report.h"
 
 static struct boot_params p;
 static char err[256];

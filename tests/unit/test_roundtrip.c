@@ -26,22 +26,7 @@
 #include "netconf.h"
 #include "updateconf.h"
 #include "values.h"
-
-#define ROOTHASH "f3f3c6d665becc3587bb275e8ee160f32eebc9086e923f3d34f1c2c4df359926"
-#define SALT "fce00227a3f03e7b09454ee5548900c1899c5400c62890d3c97e143e22898012"
-/* What the root image stage keeps of `veritysetup format`. */
-#define REPORT                                                      \
-	"VERITY header information for verity.img\n"                \
-	"UUID:            \t11111111-2222-4333-8444-555555555555\n" \
-	"Hash type:       \t1\n"                                    \
-	"Data blocks:     \t10\n"                                   \
-	"Data block size: \t4096\n"                                 \
-	"Hash blocks:     \t1\n"                                    \
-	"Hash block size: \t4096\n"                                 \
-	"Hash algorithm:  \tsha256\n"                               \
-	"Salt:            \t" SALT "\n"                             \
-	"Root hash:      \t" ROOTHASH "\n"                          \
-	"Hash device size: \t8192 [bytes]\n"
+#include "veritysetup_report.h"
 
 static struct manifest m;
 static struct build_ctx b = {.m = &m};
@@ -259,9 +244,9 @@ static void test_cmdline(enum value_id line, char slot, enum value_id root, enum
 	value(V_UUID_DATA, uuid[2], sizeof(uuid[2]));
 	snprintf(what, sizeof(what), "slot %c's command line reads back", slot);
 	CHECK(cmdline_parse(got, &p, err, sizeof(err)) == 0 && p.slot == slot &&
-		  !strcmp(p.roothash, ROOTHASH) && !strcmp(p.salt, SALT) && p.data_blocks == 10 &&
-		  p.hash_offset == 4096 && p.on_corruption == ON_CORRUPTION_RESTART &&
-		  p.roothash_sig_len == 0,
+		  !strcmp(p.roothash, REPORT_ROOTHASH) && !strcmp(p.salt, REPORT_SALT) &&
+		  p.data_blocks == REPORT_DATA_BLOCKS && p.hash_offset == 4096 &&
+		  p.on_corruption == ON_CORRUPTION_RESTART && p.roothash_sig_len == 0,
 	      what);
 	snprintf(what, sizeof(what), "slot %c's line names the disk's partitions", slot);
 	CHECK(!strcmp(p.root_uuid, uuid[0]) && !strcmp(p.verity_uuid, uuid[1]) &&
