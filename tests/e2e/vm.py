@@ -188,15 +188,18 @@ class VM:
         return int(m.group(2)), out
 
     def json(self, command):
-        """COMMAND's JSON output, parsed: the last line of it that starts with "{"
-        (console messages may share the output), or None when COMMAND failed or
-        printed no such line."""
+        """COMMAND's JSON output, parsed, or None when COMMAND failed or printed
+        none. Console messages may share the output: the document is the last
+        one that starts at the beginning of a line with "{" (and may span lines)."""
         st, out = self.sh(command)
-        lines = [line for line in out.splitlines() if line.startswith("{")]
-        try:
-            return json.loads(lines[-1]) if st == 0 and lines else None
-        except ValueError:
-            return None
+        lines = out.splitlines()
+        for i in reversed(range(len(lines)) if st == 0 else []):
+            if lines[i].startswith("{"):
+                try:
+                    return json.JSONDecoder().raw_decode("\n".join(lines[i:]))[0]
+                except ValueError:
+                    pass
+        return None
 
     def status(self):
         """berth-update status --json, parsed, or None."""
