@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "manifest.h"
 #include "stages.h"
+#include "userns.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -101,12 +102,46 @@ static int default_out(const char *manifest, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Without root, the owners rootfs.files names must be ids the user namespace
+ * has (userns.h): 0, or -1 after saying which is not.
+ */
+static int owners_fit(const struct manifest *m, const char *path, unsigned long max_id)
+{
+	for (size_t i = 0; i < m->rootfs.n_files; i++) {
+		const struct manifest_file *f = &m->rootfs.files[i];
+
+		if (f->uid > max_id || f->gid > max_id) {
+			say("%s: rootfs.files[%zu].owner %u:%u: this build has ids up to %lu only "
+			    "(subordinate ids; docs/build.md)",
+			    path, i, f->uid, f->gid, max_id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The cache exists and this build can write to it: 0, or -1 after saying why not. */
+static int cache_writable(const char *cache)
+{
+	int r = make_dirs(cache);
+
+	if (r == 0 && access(cache, W_OK) < 0)
+		r = -errno;
+	if (r < 0)
+		say("the cache %s: %s (BERTH_CACHE; a build without root needs one of its own: "
+		    "docs/build.md)",
+		    cache, strerror(-r));
+	return r < 0 ? -1 : 0;
+}
+
 static int cmd_build(int argc, char **argv)
 {
 	static struct manifest m;
 	struct build_ctx b = {.m = &m};
 	const char *path = NULL, *out = NULL, *lock = NULL;
 	char err[MANIFEST_ERR_MAX], abs[PATH_MAX];
+	unsigned long max_id;
 	int r;
 
 	for (int i = 0; i < argc; i++) {
@@ -157,6 +192,9 @@ static int cmd_build(int argc, char **argv)
 		say("the output folder's path must not contain white space");
 		return 2;
 	}
+	if (userns_enter(&max_id) < 0 || owners_fit(&m, path, max_id) < 0 ||
+	    cache_writable(b.cache) < 0)
+		return 1;
 	r = make_dirs(b.work);
 	if (r < 0) {
 		say("cannot create %s: %s", b.work, strerror(-r));

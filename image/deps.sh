@@ -21,6 +21,8 @@ packages=(
 	# Secure Boot: keys and certificates, EFI signature lists, signed PE files
 	# (faketime: sbsign and mkfs.ext4 stamp the current time; the build fixes it)
 	openssl efitools sbsigntool faketime
+	# building without root: newuidmap and newgidmap map berth's user namespace
+	uidmap
 	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
 	qemu-system-x86 qemu-utils ovmf python3 clang
 	# make bench: the Debian baseline it measures berth against

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,15 +157,35 @@ static int apt_lists(const struct build_ctx *b)
 	return -1;
 }
 
-int stages_run(const struct build_ctx *b)
+/*
+ * The package lists stay as apt-lists.sh left them until the build ends:
+ * berth holds image/lib/apt.sh's lock shared, so that another build's
+ * refresh waits for it. Returns the lock's descriptor, or -1 after saying why.
+ */
+static int hold_apt_lists(const struct build_ctx *b)
+{
+	char path[PATH_MAX];
+	int fd = -1, r = pathf(path, sizeof(path), "%s/apt/.lock", b->cache);
+
+	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r == 0 && flock(fd, LOCK_SH) < 0)
+		r = -errno;
+	if (r == 0)
+		return fd;
+	say("%s: %s", path, strerror(-r));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int run_stages(const struct build_ctx *b)
 {
 	char keys[N_STAGES][65];
 	double start = now(), t0;
 	struct env env;
 	int r;
 
-	if (apt_lists(b) < 0)
-		return -1;
 	for (int s = 0; s < N_STAGES; s++) {
 		if (stage_inputs(b, s, keys, &env) < 0)
 			return -1;
@@ -186,4 +207,15 @@ int stages_run(const struct build_ctx *b)
 		return -1;
 	printf("berth: built %s/disk.raw in %.1f s\n", b->out, now() - start);
 	return report_bundle(b);
+}
+
+int stages_run(const struct build_ctx *b)
+{
+	int lock, r;
+
+	if (apt_lists(b) < 0 || (lock = hold_apt_lists(b)) < 0)
+		return -1;
+	r = run_stages(b);
+	close(lock);
+	return r;
 }

@@ -152,11 +152,6 @@ fi
 # shellcheck disable=SC1091 # sourced from the source tree at run time
 . "$BERTH_SRC/image/lib/debs.sh"
 
-# Builds sharing BERTH_CACHE take turns with apt and the download cache.
-mkdir -p "$BERTH_CACHE"
-exec 8>"$BERTH_CACHE/.packages.lock"
-flock 8
-
 if [ -z "$lock_in" ]; then
 	# Resolve: apt against an empty status selects the whole closure.
 	apt_ready
@@ -175,13 +170,16 @@ if [ -z "$lock_in" ]; then
 		pins+=("$name=$ver")
 		names+=("$name") vers+=("$ver") files+=("${name}_${ver//:/%3a}_$arch.deb")
 	done <"$tmp/closure"
-	# apt reuses the cached .debs whose hashes match its lists.
+	# apt reuses the cached .debs whose hashes match its lists. Its locks
+	# fail at once when another build holds them: downloads take turns.
+	debs_lock
 	apt-get install --download-only -y -q "${pins[@]}" >&2 ||
 		die "download of the Debian packages '$requested' failed"
 	for i in "${!names[@]}"; do
 		[ -f "$debs/${files[i]}" ] || die "apt did not leave ${files[i]} in $debs"
 		shas[i]=$(sha256sum <"$debs/${files[i]}" | cut -c1-64)
 	done
+	debs_unlock
 else
 	read_lock "$lock_in"
 	[ "${#names[@]}" -gt 0 ] || die "lockfile $lock_in lists no packages"
@@ -189,7 +187,6 @@ else
 		deb_fetch_locked "${names[i]}" "${vers[i]}" "${shas[i]}" "${files[i]}" >/dev/null || exit 1
 	done
 fi
-exec 8>&-
 write_lock
 
 # Unpack. Merged /usr: /bin, /sbin, /lib, /lib64 stay symlinks into /usr

@@ -44,6 +44,9 @@ suite tests/build/reproducible.sh tests/manifests/containerd.yaml
 suite tests/build/reproducible.sh --plain tests/manifests/containerd.yaml out/containerd
 # Secure Boot signatures hold a signing time: the build must fix it.
 suite tests/build/reproducible.sh tests/manifests/secureboot.yaml
+# Two builds at once on one cache and one history; a build without root.
+suite tests/build/concurrent.sh
+suite tests/build/unprivileged.sh
 for t in tests/e2e/test_*.py; do
 	suite python3 "$t"
 done

@@ -2,27 +2,40 @@
 # It uses the build host's Debian mirror configuration (so berth names no
 # mirror of its own) but its own package lists and an empty dpkg status:
 # what the host has installed never changes what an image gets.
-# After apt_setup, plain apt-get/apt-cache calls use this state.
+#
+# Builds sharing the cache take turns through $BERTH_CACHE/apt/.lock (a
+# flock): writing the configuration and refreshing the lists hold it
+# exclusively; a script that reads the lists holds it shared until it ends,
+# and berth holds it shared for a whole build (image/stages.c), so that a
+# build's stages and their keys all see one set of lists. Only
+# apt_refresh, which berth runs before taking its lock (image/apt-lists.sh),
+# refreshes lists a day old: apt_setup within a build never waits for it.
 
-apt_setup() {
-	local a=$BERTH_CACHE/apt src
-	mkdir -p "$a/etc/sources.list.d" "$a/etc/preferences.d" "$a/etc/apt.conf.d" \
-		"$a/state/lists/partial" "$a/cache" "$BERTH_CACHE/debs/partial"
-	[ -e "$a/status" ] || : >"$a/status"
-	# The host's Debian sources (deb822 or one-line), with source packages too.
-	src=$a/etc/sources.list.d/debian.sources.new
-	: >"$src"
+_apt_fd=
+# _apt_lock -s|-x: berth's apt lock, shared or exclusive, on one descriptor
+# per script (flock converts it in place).
+_apt_lock() {
+	if [ -z "$_apt_fd" ]; then
+		mkdir -p "$BERTH_CACHE/apt"
+		exec {_apt_fd}>>"$BERTH_CACHE/apt/.lock"
+	fi
+	flock "$1" "$_apt_fd"
+}
+
+# The configuration files, each printed by a function of its name.
+_apt_sources() { # the host's deb822 sources, with source packages too
 	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		sed 's/^Types:.*/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources >>"$src"
+		sed 's/^Types:.*/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
 	fi
+}
+_apt_list() { # the host's one-line sources, each also as deb-src
 	if [ -f /etc/apt/sources.list ]; then
-		awk '$1 == "deb" { print; $1 = "deb-src"; print }' /etc/apt/sources.list >"$a/etc/sources.list.new"
-	else
-		: >"$a/etc/sources.list.new"
+		awk '$1 == "deb" { print; $1 = "deb-src"; print }' /etc/apt/sources.list
 	fi
-	mv "$src" "$a/etc/sources.list.d/debian.sources"
-	mv "$a/etc/sources.list.new" "$a/etc/sources.list"
-	cat >"$a/apt.conf" <<CONF
+}
+_apt_conf() {
+	local a=$BERTH_CACHE/apt
+	cat <<CONF
 Dir::Etc "$a/etc";
 Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d";
 Dir::Etc::Trusted "/etc/apt/trusted.gpg";
@@ -36,9 +49,54 @@ APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 APT::Sandbox::User "root";
 CONF
-	export APT_CONFIG=$a/apt.conf
-	# Fresh lists once a day; the lockfile pins versions between updates.
-	if [ -z "$(find "$a/state/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit)" ]; then
-		apt-get update -q >&2
+}
+_apt_files=(etc/sources.list.d/debian.sources:_apt_sources etc/sources.list:_apt_list apt.conf:_apt_conf)
+
+# _apt_current: the configuration is what the host's sources give, and the
+# lists were refreshed within a day.
+_apt_current() {
+	local a=$BERTH_CACHE/apt f
+	for f in "${_apt_files[@]}"; do
+		cmp -s "$a/${f%%:*}" <("${f#*:}") || return 1
+	done
+	[ -e "$a/status" ] && [ -n "$(find "$a/state/updated" -mmin -1440 2>/dev/null)" ]
+}
+
+# apt_refresh: the configuration written (each file replaced by rename, so
+# a reader never sees half of one) and the lists refreshed, where either is
+# out of date; then as apt_setup. Exclusive only while it writes.
+apt_refresh() {
+	local a=$BERTH_CACHE/apt f new
+	_apt_lock -s
+	if ! _apt_current; then
+		_apt_lock -x
+		mkdir -p "$a/etc/sources.list.d" "$a/etc/preferences.d" "$a/etc/apt.conf.d" \
+			"$a/state/lists/partial" "$a/cache" "$BERTH_CACHE/debs/partial"
+		[ -e "$a/status" ] || : >"$a/status"
+		for f in "${_apt_files[@]}"; do
+			new=$a/${f%%:*}.new
+			"${f#*:}" >"$new"
+			mv -f "$new" "$a/${f%%:*}"
+		done
+		export APT_CONFIG=$a/apt.conf
+		# The lockfile pins versions between refreshes.
+		if [ -z "$(find "$a/state/updated" -mmin -1440 2>/dev/null)" ]; then
+			apt-get update -q >&2
+			touch "$a/state/updated"
+		fi
+		_apt_lock -s
 	fi
+	export APT_CONFIG=$a/apt.conf
+}
+
+# apt_setup: plain apt-get/apt-cache calls use berth's apt from here on, its
+# lists held (shared) until the script ends. Sets it up when it never was
+# (updater/libsodium.sh, which make runs before any build), else leaves
+# configuration and lists as apt_refresh last made them.
+apt_setup() {
+	_apt_lock -s
+	if [ ! -e "$BERTH_CACHE/apt/state/updated" ]; then
+		apt_refresh
+	fi
+	export APT_CONFIG=$BERTH_CACHE/apt/apt.conf
 }
