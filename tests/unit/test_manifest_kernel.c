@@ -1,6 +1,7 @@
 /* unit: tests/unit/manifest_fixture.c image/manifest/m*.c lib/[a-z]*.c -lyaml -larchive -lsodium */
-/* The manifest's kernel.source and signing.verity_key, and the rules tying them. */
+/* The manifest's kernel.cmdline, kernel.source and signing.verity_key, and the rules tying them. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -22,8 +23,62 @@ static const char *const files[][2] = {
     {"keys/v.key", KEY},     {"keys/v.crt", CRT},
     {"keys/nocrt.key", KEY}, {"keys/swap.key", CRT},
     {"keys/swap.crt", KEY},  {"keys/enc.key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"},
-    {"keys/enc.crt", CRT},
+    {"keys/enc.crt", CRT},   {"keys/open.key", KEY},
+    {"keys/open.crt", CRT},
 };
+
+/* kernel.cmdline LINE, on line 6 from column 12. */
+static const char *cmdline(const char *line)
+{
+	static char yaml[512];
+
+	snprintf(yaml, sizeof(yaml),
+		 "kernel:\n  package: linux-image-amd64\n  cmdline: %s\n" ROOTFS, line);
+	return yaml;
+}
+
+static void test_cmdline(void)
+{
+	CHECK(fx_load(cmdline("console=ttyS0,115200 quiet panic=10 foo=\"a b\" rootwait")) == 0 &&
+		  !strcmp(m.kernel.cmdline,
+			  "console=ttyS0,115200 quiet panic=10 foo=\"a b\" rootwait"),
+	      "cmdline: an ordinary line, quotes and all");
+	CHECK(fx_load(cmdline("dm_mod.create=x initcall_debug berthx=1 init_on_alloc=1")) == 0,
+	      "cmdline: names that only start like refused ones");
+	EXPECT_ERR("cmdline sets roothash", cmdline("quiet roothash=00ff"), "6:12",
+		   "kernel.cmdline: 'roothash=00ff' is berth's to set");
+	EXPECT_ERR("cmdline sets a verity partition",
+		   cmdline("systemd.verity_root_data=PARTUUID=x"), "6:12", "is berth's to set");
+	EXPECT_ERR("cmdline turns systemd's verity off", cmdline("systemd.verity=no"), "6:12",
+		   "is berth's to set");
+	EXPECT_ERR("cmdline names the slot", cmdline("berth.slot=b"), "6:12",
+		   "'berth.slot=b' is berth's to set");
+	EXPECT_ERR("cmdline: any berth.", cmdline("berth.anything"), "6:12", "is berth's to set");
+	EXPECT_ERR("cmdline: '-' is '_' to the kernel", cmdline("systemd.verity-root-hash=x"),
+		   "6:12", "is berth's to set");
+	EXPECT_ERR("cmdline: a quoted parameter is one", cmdline("'\"roothash=00 ff\"'"), "6:12",
+		   "'roothash=00 ff' is berth's to set");
+	EXPECT_ERR("cmdline lets unsigned roots through", cmdline("dm_verity.require_signatures=0"),
+		   "6:12", "'dm_verity.require_signatures=0' would weaken what berth verifies");
+	EXPECT_ERR("cmdline: dm-verity is dm_verity", cmdline("dm-verity.require_signatures=0"),
+		   "6:12", "would weaken what berth verifies");
+	EXPECT_ERR("cmdline replaces init", cmdline("quiet init=/bin/sh"), "6:12",
+		   "'init=/bin/sh' would weaken");
+	EXPECT_ERR("cmdline replaces the initramfs' init", cmdline("rdinit=/bin/sh"), "6:12",
+		   "would weaken");
+	EXPECT_ERR("cmdline skips the initramfs", cmdline("noinitrd"), "6:12", "would weaken");
+	EXPECT_ERR("cmdline loads another initramfs", cmdline("initrd=\\EFI\\x.img"), "6:12",
+		   "would weaken");
+	EXPECT_ERR("cmdline lets unsigned modules load", cmdline("module.sig_enforce=0"), "6:12",
+		   "would weaken");
+	EXPECT_ERR("cmdline ends the kernel's parameters", cmdline("quiet -- x"), "6:12",
+		   "'--' ends the kernel's parameters");
+	EXPECT_ERR(
+	    "cmdline with an unclosed quote", cmdline("'quiet x=\"'"), "6:12",
+	    "kernel.cmdline: an unclosed '\"' in 'x=' would swallow the parameters berth adds");
+	EXPECT_ERR("cmdline with a third quote", cmdline("'a=\"b\" c=\"d'"), "6:12",
+		   "an unclosed '\"'");
+}
 
 static void test_kernel(void)
 {
@@ -70,6 +125,10 @@ static void test_kernel_errors(void)
 		   "6:23", "signing.verity_key: bad key prefix");
 	EXPECT_ERR("verity key a list", CONFIG ROOTFS "signing: {verity_key: [a]}\n", "6:23",
 		   "signing.verity_key must be a scalar");
+	EXPECT_ERR("verity key open to others", CONFIG ROOTFS "signing: {verity_key: keys/open}\n",
+		   "6:23",
+		   "signing.verity_key: the secret key 'keys/open.key' is open to group or others "
+		   "(mode 0644)");
 }
 
 int main(void)
@@ -78,7 +137,12 @@ int main(void)
 	fx_mkdir("keys");
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		fx_write(files[i][0], files[i][1]);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strstr(files[i][0], ".key") && strcmp(files[i][0], "keys/open.key"))
+			fx_chmod(files[i][0], 0600);
+	fx_chmod("keys/open.key", 0644);
 	test_kernel();
+	test_cmdline();
 	test_kernel_errors();
 	fx_cleanup();
 	return CHECK_DONE();
