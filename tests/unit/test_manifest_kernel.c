@@ -45,39 +45,36 @@ static void test_cmdline(void)
 	      "cmdline: an ordinary line, quotes and all");
 	CHECK(fx_load(cmdline("dm_mod.create=x initcall_debug berthx=1 init_on_alloc=1")) == 0,
 	      "cmdline: names that only start like refused ones");
-	EXPECT_ERR("cmdline sets roothash", cmdline("quiet roothash=00ff"), "6:12",
-		   "kernel.cmdline: 'roothash=00ff' is berth's to set");
-	EXPECT_ERR("cmdline sets a verity partition",
-		   cmdline("systemd.verity_root_data=PARTUUID=x"), "6:12", "is berth's to set");
-	EXPECT_ERR("cmdline turns systemd's verity off", cmdline("systemd.verity=no"), "6:12",
-		   "is berth's to set");
-	EXPECT_ERR("cmdline names the slot", cmdline("berth.slot=b"), "6:12",
-		   "'berth.slot=b' is berth's to set");
-	EXPECT_ERR("cmdline: any berth.", cmdline("berth.anything"), "6:12", "is berth's to set");
-	EXPECT_ERR("cmdline: '-' is '_' to the kernel", cmdline("systemd.verity-root-hash=x"),
-		   "6:12", "is berth's to set");
-	EXPECT_ERR("cmdline: a quoted parameter is one", cmdline("'\"roothash=00 ff\"'"), "6:12",
-		   "'roothash=00 ff' is berth's to set");
-	EXPECT_ERR("cmdline lets unsigned roots through", cmdline("dm_verity.require_signatures=0"),
-		   "6:12", "'dm_verity.require_signatures=0' would weaken what berth verifies");
-	EXPECT_ERR("cmdline: dm-verity is dm_verity", cmdline("dm-verity.require_signatures=0"),
-		   "6:12", "would weaken what berth verifies");
-	EXPECT_ERR("cmdline replaces init", cmdline("quiet init=/bin/sh"), "6:12",
-		   "'init=/bin/sh' would weaken");
-	EXPECT_ERR("cmdline replaces the initramfs' init", cmdline("rdinit=/bin/sh"), "6:12",
-		   "would weaken");
-	EXPECT_ERR("cmdline skips the initramfs", cmdline("noinitrd"), "6:12", "would weaken");
-	EXPECT_ERR("cmdline loads another initramfs", cmdline("initrd=\\EFI\\x.img"), "6:12",
-		   "would weaken");
-	EXPECT_ERR("cmdline lets unsigned modules load", cmdline("module.sig_enforce=0"), "6:12",
-		   "would weaken");
-	EXPECT_ERR("cmdline ends the kernel's parameters", cmdline("quiet -- x"), "6:12",
-		   "'--' ends the kernel's parameters");
-	EXPECT_ERR(
-	    "cmdline with an unclosed quote", cmdline("'quiet x=\"'"), "6:12",
-	    "kernel.cmdline: an unclosed '\"' in 'x=' would swallow the parameters berth adds");
-	EXPECT_ERR("cmdline with a third quote", cmdline("'a=\"b\" c=\"d'"), "6:12",
-		   "an unclosed '\"'");
+	/* Each refused at line 6, column 12: name, kernel.cmdline, what the message says. */
+	static const char *const refused[][3] = {
+	    {"cmdline sets roothash", "quiet roothash=00ff",
+	     "kernel.cmdline: 'roothash=00ff' is berth's to set"},
+	    {"cmdline sets a verity partition", "systemd.verity_root_data=PARTUUID=x",
+	     "is berth's to set"},
+	    {"cmdline turns systemd's verity off", "systemd.verity=no", "is berth's to set"},
+	    {"cmdline names the slot", "berth.slot=b", "'berth.slot=b' is berth's to set"},
+	    {"cmdline: any berth.", "berth.anything", "is berth's to set"},
+	    {"cmdline: '-' is '_' to the kernel", "systemd.verity-root-hash=x",
+	     "is berth's to set"},
+	    {"cmdline: a quoted parameter is one", "'\"roothash=00 ff\"'",
+	     "'roothash=00 ff' is berth's to set"},
+	    {"cmdline lets unsigned roots through", "dm_verity.require_signatures=0",
+	     "'dm_verity.require_signatures=0' would weaken what berth verifies"},
+	    {"cmdline: dm-verity is dm_verity", "dm-verity.require_signatures=0",
+	     "would weaken what berth verifies"},
+	    {"cmdline replaces init", "quiet init=/bin/sh", "'init=/bin/sh' would weaken"},
+	    {"cmdline replaces the initramfs' init", "rdinit=/bin/sh", "would weaken"},
+	    {"cmdline skips the initramfs", "noinitrd", "would weaken"},
+	    {"cmdline loads another initramfs", "initrd=\\EFI\\x.img", "would weaken"},
+	    {"cmdline lets unsigned modules load", "module.sig_enforce=0", "would weaken"},
+	    {"cmdline ends the kernel's parameters", "quiet -- x",
+	     "'--' ends the kernel's parameters"},
+	    {"cmdline with an unclosed quote", "'quiet x=\"'",
+	     "kernel.cmdline: an unclosed '\"' in 'x=' would swallow the parameters berth adds"},
+	    {"cmdline with a third quote", "'a=\"b\" c=\"d'", "an unclosed '\"'"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		EXPECT_ERR(refused[i][0], cmdline(refused[i][1]), "6:12", refused[i][2]);
 }
 
 static void test_kernel(void)

@@ -109,29 +109,31 @@ static void test_sources(void)
 	CHECK(fx_load(file_of("tree")) == 0 && resolved_to("tree"),
 	      "source: a folder's symlinks, in or out, are copied as symlinks; certificates and "
 	      "public keys are no secret");
-	EXPECT_ERR("source a symlink out of the folder", file_of("files/shadow"), "7:12",
-		   "rootfs.files[0].src: 'files/shadow' leads to '/etc/passwd', outside the "
-		   "manifest's folder");
-	EXPECT_ERR("source a folder that is a symlink out", file_of("files/etc"), "7:12",
-		   "'files/etc' leads to '/etc', outside the manifest's folder");
-	EXPECT_ERR("source through a symlinked folder", file_of("files/etc/passwd"), "7:12",
-		   "'files/etc/passwd' leads to '/etc/passwd', outside");
-	EXPECT_ERR("source a relative symlink out", file_of("files/up"), "7:12",
-		   "'files/up' leads to '/tmp', outside");
-	EXPECT_ERR(
-	    "source holds a PEM private key", file_of("secrets"), "7:12",
-	    "rootfs.files[0].src: 'secrets/sub/id' holds a PEM private key; secret keys never "
-	    "go into an image");
-	EXPECT_ERR("source is a PEM private key", file_of("secrets/sub/id"), "7:12",
-		   "'secrets/sub/id' holds a PEM private key");
-	EXPECT_ERR("source holds a berth secret key", file_of("keys"), "7:12",
-		   "'keys/berth/release.key' holds a berth secret key");
-	EXPECT_ERR("source a PEM file with a key after a certificate", file_of("bundle.pem"),
-		   "7:12", "'bundle.pem' holds a PEM private key");
-	EXPECT_ERR("source a PGP secret key", file_of("ring.asc"), "7:12",
-		   "'ring.asc' holds a PEM private key");
-	EXPECT_ERR("source folder holds a FIFO", file_of("withfifo"), "7:12",
-		   "'withfifo/p' is neither a regular file, a folder nor a symlink");
+	/* Each refused at line 7, column 12: name, src, what the message says. */
+	static const char *const refused[][3] = {
+	    {"source a symlink out of the folder", "files/shadow",
+	     "rootfs.files[0].src: 'files/shadow' leads to '/etc/passwd', outside the manifest's "
+	     "folder"},
+	    {"source a folder that is a symlink out", "files/etc",
+	     "'files/etc' leads to '/etc', outside the manifest's folder"},
+	    {"source through a symlinked folder", "files/etc/passwd",
+	     "'files/etc/passwd' leads to '/etc/passwd', outside"},
+	    {"source a relative symlink out", "files/up", "'files/up' leads to '/tmp', outside"},
+	    {"source holds a PEM private key", "secrets",
+	     "rootfs.files[0].src: 'secrets/sub/id' holds a PEM private key; secret keys never go "
+	     "into an image"},
+	    {"source is a PEM private key", "secrets/sub/id",
+	     "'secrets/sub/id' holds a PEM private key"},
+	    {"source holds a berth secret key", "keys",
+	     "'keys/berth/release.key' holds a berth secret key"},
+	    {"source a PEM file with a key after a certificate", "bundle.pem",
+	     "'bundle.pem' holds a PEM private key"},
+	    {"source a PGP secret key", "ring.asc", "'ring.asc' holds a PEM private key"},
+	    {"source folder holds a FIFO", "withfifo",
+	     "'withfifo/p' is neither a regular file, a folder nor a symlink"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		EXPECT_ERR(refused[i][0], file_of(refused[i][1]), "7:12", refused[i][2]);
 }
 
 static void test_full_new(void)
