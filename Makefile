@@ -27,7 +27,7 @@ BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps programs test unit test-long bench format clean
+.PHONY: all deps programs test unit test-long bench format clean test-keys
 all: deps programs out/default/disk.raw
 
 deps:
@@ -73,7 +73,12 @@ build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 
-out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE
+# git keeps no modes but the executable bit, and berth refuses a secret key
+# that group or others can read: the test keys are made their owner's alone.
+test-keys:
+	chmod 600 tests/manifests/keys/*.key
+
+out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE | test-keys
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # The test service's OCI archive, which tests/manifests/containerd.yaml runs.

@@ -85,8 +85,8 @@ static void list_files(const struct build_ctx *b, FILE *list)
 
 	for (size_t i = 0; i < m->rootfs.n_files; i++) {
 		const struct manifest_file *e = &m->rootfs.files[i];
-		fprintf(list, "%s/%s\t%s\t%o\t%u\t%u\n", b->manifest_dir, e->src, e->dst, e->mode,
-			e->uid, e->gid);
+		/* Resolved when the manifest was loaded: what was checked is what is copied. */
+		fprintf(list, "%s\t%s\t%o\t%u\t%u\n", e->path, e->dst, e->mode, e->uid, e->gid);
 	}
 }
 

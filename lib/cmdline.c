@@ -50,12 +50,7 @@ static void lower_copy(char *dst, const char *src, size_t n)
 	dst[n] = '\0';
 }
 
-/*
- * Copy one space-separated token starting at *pos into TOK with the double
- * quotes removed, so `a="x y"` and `"a=x y"` both give `a=x y` as the
- * kernel's own parser does. Returns false at the end of the line.
- */
-static bool next_token(const char **pos, char *tok, size_t toklen, bool *truncated)
+bool cmdline_next(const char **pos, char *tok, size_t toklen, bool *cut, bool *unclosed)
 {
 	const char *s = *pos;
 	bool quoted = false;
@@ -65,7 +60,7 @@ static bool next_token(const char **pos, char *tok, size_t toklen, bool *truncat
 		s++;
 	if (!*s)
 		return false;
-	*truncated = false;
+	*cut = false;
 	for (; *s && (quoted || !is_space(*s)); s++) {
 		if (*s == '"') {
 			quoted = !quoted;
@@ -74,9 +69,10 @@ static bool next_token(const char **pos, char *tok, size_t toklen, bool *truncat
 		if (n + 1 < toklen)
 			tok[n++] = *s;
 		else
-			*truncated = true;
+			*cut = true;
 	}
 	tok[n] = '\0';
+	*unclosed = quoted;
 	*pos = s;
 	return true;
 }
@@ -84,9 +80,9 @@ static bool next_token(const char **pos, char *tok, size_t toklen, bool *truncat
 static void collect(const char *line, struct raw *raw)
 {
 	char tok[VALUE_MAX + 64];
-	bool truncated;
+	bool truncated, unclosed;
 
-	while (next_token(&line, tok, sizeof(tok), &truncated)) {
+	while (cmdline_next(&line, tok, sizeof(tok), &truncated, &unclosed)) {
 		char *eq = strchr(tok, '=');
 		if (!eq)
 			continue;

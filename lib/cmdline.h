@@ -61,6 +61,16 @@ int cmdline_format(const struct boot_params *p, const char *user, char *out, siz
 int cmdline_parse(const char *line, struct boot_params *p, char *err, size_t errlen);
 
 /*
+ * The parameter at *POS as the kernel splits the line: white space ends it
+ * except between double quotes, which are dropped, so `a="x y"` and
+ * `"a=x y"` both give `a=x y`. Copies it into TOK (TOKLEN bytes with the
+ * NUL) and moves *POS past it. Returns false at the end of the line; else
+ * *CUT says whether it did not fit in TOK, *UNCLOSED whether a quote was left
+ * open (then the parameter runs to the end of the line).
+ */
+bool cmdline_next(const char **pos, char *tok, size_t toklen, bool *cut, bool *unclosed);
+
+/*
  * Decode IN, standard base64 with '=' padding and nothing else, into OUT
  * (LEN bytes). Returns the decoded length, -EINVAL for malformed input or
  * -ENOSPC when OUT is too small.

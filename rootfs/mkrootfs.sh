@@ -107,24 +107,61 @@ fi
 # and update: sections as berth-init and berth-update read them, the public
 # keys bundles must be signed with, debug.shell's tty), the containers' OCI
 # image archives, then rootfs.files, which may replace any of them:
-# "src dst mode uid gid" (a folder's files all get MODE).
+# "src dst mode uid gid" (a folder's files all get MODE). A symlink in the
+# root, from a package or an earlier entry, must never take a copy out of
+# it: DST's folder is resolved inside the root (rootfs/in_root.sh) as the
+# booted system would resolve it, and the copy goes there. A folder's own
+# symlinks are copied as symlinks (cp -R, chown -h), never followed.
+# shellcheck disable=SC1091 # sourced from the source tree at run time
+. "$BERTH_SRC/rootfs/in_root.sh"
 while IFS=$'\t' read -r src dst mode uid gid; do
-	mkdir -p "$root$(dirname "$dst")"
+	links=()
+	in_root 0 "$(dirname "$dst")" || {
+		echo "berth: $dst: a symlink loop in the image" >&2
+		exit 1
+	}
+	mkdir -p "$root$R"
+	to=$root${R%/}/${dst##*/}
 	if [ -d "$src" ]; then
-		rm -rf "${root:?}$dst"
-		cp -R --no-preserve=all "$src" "$root$dst"
-		find "$root$dst" -type d -exec chmod 0755 {} +
-		find "$root$dst" -type f -exec chmod "$mode" {} +
-		chown -R "$uid:$gid" "$root$dst"
+		rm -rf "$to"
+		cp -R --no-preserve=all "$src" "$to"
+		find "$to" -type d -exec chmod 0755 {} +
+		find "$to" -type f -exec chmod "$mode" {} +
+		chown -hR "$uid:$gid" "$to"
 	else
-		install -m "$mode" -o "$uid" -g "$gid" "$src" "$root$dst"
+		# -T: onto a symlink or folder at DST, never into what it leads to.
+		install -T -m "$mode" -o "$uid" -g "$gid" "$src" "$to"
 	fi
 done <"$BERTH_INSTALL_LIST"
 
-# rootfs.remove: absolute globs, matched inside the image.
+# rootfs.remove: absolute globs, matched inside the image. bash follows
+# symlinks as it matches: a match whose folder leads out of the root that
+# way (an absolute symlink, or ".." above it) is the build host's, and the
+# build stops before it deletes anything of the glob. The match itself is
+# removed, not what a symlink there leads to.
 shopt -s nullglob dotglob globstar
 while read -r glob; do
-	(cd "$root" && for p in ${glob#/}; do rm -rf -- "./$p"; done)
+	cd "$root"
+	IFS=
+	# shellcheck disable=SC2206 # pathname expansion is the point
+	matches=(${glob#/})
+	IFS=$' \t\n'
+	cd - >/dev/null
+	links=()
+	gone=()
+	for p in ${matches[@]+"${matches[@]}"}; do
+		while [[ $p == */ ]]; do p=${p%/}; done
+		parent=.
+		[[ $p != */* ]] || parent=${p%/*}
+		st=0
+		in_root 1 "$parent" || st=$?
+		if [ "$st" -ne 0 ]; then
+			echo "berth: rootfs.remove: '$glob' matches /$p through a symlink that leads out of the image; name the path without it" >&2
+			exit 1
+		fi
+		gone+=("$root${R%/}/${p##*/}")
+	done
+	[ "${#gone[@]}" -eq 0 ] || printf '%s\0' "${gone[@]}" | xargs -0 rm -rf --
 done <"$BERTH_REMOVE_LIST"
 
 echo "rootfs $(du -sk "$root" | cut -f1) KiB"

@@ -12,6 +12,12 @@ berth=${BERTH:-build/berth}
 # A manifest that slips through would start a real build: do not wait for it.
 limit=${BERTH_BAD_MANIFEST_TIMEOUT:-60}
 
+# git keeps no modes but the executable bit: the secret keys the fixtures
+# name must be their owner's alone (or berth refuses them first), and the
+# one that must be refused for its mode must not be.
+chmod 600 tests/manifests/keys/*.key
+chmod 644 tests/manifests/bad/signing-keys/open.key
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -2,6 +2,7 @@
 #ifndef BERTH_MANIFEST_H
 #define BERTH_MANIFEST_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,8 @@
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
 	char src[1024]; /* as written in the manifest: relative, no "..", exists */
+	/* SRC with every symlink resolved: absolute, under the manifest's folder */
+	char path[PATH_MAX];
 	char dst[1024]; /* absolute path in the image */
 	unsigned mode;	/* permission bits, e.g. 0644; for a directory, of the files in it */
 	unsigned uid, gid;

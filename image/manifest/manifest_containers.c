@@ -202,7 +202,7 @@ static struct manifest_container *container_of(struct ctx *c)
 static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
 {
 	struct manifest_container *ct = container_of(c);
-	char buf[SHOW_MAX + 4], why[256];
+	char buf[SHOW_MAX + 4], why[256], resolved[PATH_MAX];
 	const char *bad;
 	struct stat st;
 	int r, fd, dir;
@@ -229,7 +229,8 @@ static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, con
 	close(fd);
 	if (bad)
 		return mf_fail_at(c, v->start_mark, "%s: image '%s' %s", path, buf, bad);
-	return 0;
+	/* It is copied into the image whole: it must not be some other file of the build host. */
+	return mf_resolve(c, path, v->start_mark, ct->image, resolved);
 }
 
 /* ---- health ---- */

@@ -1,5 +1,6 @@
 /*
- * kernel.source and signing.verity_key, and the rules that tie them: a
+ * kernel.cmdline, which must leave alone what berth puts on the line after
+ * it; kernel.source and signing.verity_key, and the rules that tie them: a
  * kernel built from kernel-config/ (source: config) comes from a Debian
  * linux-source package and trusts only the image's verity certificate, so
  * it needs one; Debian's own kernel would not trust it, so it takes none.
@@ -11,9 +12,76 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "fileio.h"
 #include "manifest_rules.h"
 #include "manifest_schema.h"
+
+/*
+ * Parameters kernel.cmdline may not set: NAME (NAME=VALUE and NAME alike),
+ * or with a trailing '*', every name that starts so. The kernel reads '-'
+ * in a name as '_'. berth writes its own parameters after the manifest's,
+ * and where two disagree the kernel or berth-init would take one of them.
+ */
+static const char *const owned[] = {"roothash", "systemd.verity*", "berth.*"};
+/* dm-verity's settings, the program that runs first, and whether modules must be signed. */
+static const char *const weakening[] = {"dm_verity.*", "init",	 "rdinit",
+					"noinitrd",    "initrd", "module.sig_enforce"};
+
+static bool listed(const char *name, const char *const *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(rules[i]);
+		if (rules[i][len - 1] == '*' ? !strncmp(name, rules[i], len - 1)
+					     : !strcmp(name, rules[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Why the parameter TOK may not be on the manifest's line, or NULL; TOK is changed. */
+static const char *refused_param(char *tok)
+{
+	if (!strcmp(tok, "--"))
+		return "ends the kernel's parameters, and berth's own follow it";
+	tok[strcspn(tok, "=")] = '\0';
+	for (char *p = tok; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	if (listed(tok, owned, sizeof(owned) / sizeof(owned[0])))
+		return "is berth's to set (roothash=, systemd.verity*, berth.*)";
+	if (listed(tok, weakening, sizeof(weakening) / sizeof(weakening[0])))
+		return "would weaken what berth verifies (dm_verity.*, init=, rdinit=, noinitrd, "
+		       "initrd=, module.sig_enforce=)";
+	return NULL;
+}
+
+/*
+ * kernel.cmdline, split as the kernel splits it (lib/cmdline.h): berth's
+ * parameters follow it on the UKI's line, so it must leave them alone.
+ */
+int mf_take_cmdline(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	char *line = c->m->kernel.cmdline, tok[sizeof(c->m->kernel.cmdline)], buf[SHOW_MAX + 4];
+	const char *pos = line, *why = NULL;
+	bool cut, unclosed;
+	int r = mf_take_text(c, path, k, v, mf_check_cmdline, "kernel command line", line,
+			     sizeof(c->m->kernel.cmdline));
+
+	while (r == 0 && !why && cmdline_next(&pos, tok, sizeof(tok), &cut, &unclosed)) {
+		mf_show(tok, strlen(tok), buf);
+		if (unclosed)
+			return mf_fail_at(
+			    c, v->start_mark,
+			    "%s: an unclosed '\"' in '%s' would swallow the parameters "
+			    "berth adds after it",
+			    path, buf);
+		why = refused_param(tok);
+	}
+	if (why)
+		return mf_fail_at(c, v->start_mark, "%s: '%s' %s", path, buf, why);
+	return r;
+}
 
 const char *mf_parse_kernel_source(const char *s, void *dst)
 {
@@ -76,6 +144,10 @@ int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, co
 			r = mf_fail_at(c, v->start_mark,
 				       "%s: '%s' (relative to the manifest's folder): %s", path,
 				       buf, strerror(-r));
+	}
+	if (r == 0) {
+		snprintf(name, sizeof(name), "%s%s", prefix, files[0].ext);
+		r = mf_check_private(c, path, v->start_mark, dir, name);
 	}
 	close(dir);
 	return r;

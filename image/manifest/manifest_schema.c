@@ -12,6 +12,7 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 			const yaml_node_t *v);
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
+static int take_src(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 
 #define TOP(k, req, member, noun, fn) MF_TEXT(struct manifest, k, req, member, noun, fn)
 #define SIZE(k, member, minimum)                                         \
@@ -22,7 +23,7 @@ static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, si
 
 static const struct field kernel_fields[] = {
     TOP("package", true, kernel.package, "package name", mf_check_package),
-    TOP("cmdline", false, kernel.cmdline, "kernel command line", mf_check_cmdline),
+    MF_FUNC("cmdline", false, mf_take_cmdline),
     MF_NUMBER(struct manifest, "source", false, kernel.source, "kernel source",
 	      mf_parse_kernel_source),
     {0},
@@ -39,7 +40,7 @@ static const struct field rootfs_fields[] = {
 
 /* One rootfs.files item: offsets into struct manifest_file. */
 static const struct field file_fields[] = {
-    MF_PATH(struct manifest_file, "src", true, src, "source path", mf_check_src, E_FILE_OR_DIR),
+    MF_FUNC("src", true, take_src),
     MF_TEXT(struct manifest_file, "dst", true, dst, "destination path", mf_check_dst),
     MF_NUMBER(struct manifest_file, "mode", false, mode, "mode", mf_parse_mode),
     /* uid and gid: parse_owner takes the whole item */
@@ -111,6 +112,15 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 	}
 	m->rootfs.n_packages = i + 1;
 	return 0;
+}
+
+/* rootfs.files[].src: as written, and resolved on the build host (manifest_host.c). */
+static int take_src(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	struct manifest_file *f = (struct manifest_file *)c->base;
+	int r = mf_take_text(c, path, k, v, mf_check_src, "source path", f->src, sizeof(f->src));
+
+	return r ? r : mf_take_source(c, path, mf_value_mark(k, v), f->src, f->path);
 }
 
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,

@@ -31,10 +31,27 @@ int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 			const yaml_node_t *v);
 /* manifest_update.c */
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-/* manifest_kernel.c: kernel.source, signing.verity_key */
+/* manifest_kernel.c: kernel.cmdline, kernel.source, signing.verity_key */
+int mf_take_cmdline(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 const char *mf_parse_kernel_source(const char *s, void *dst);
 int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* Once the document is walked: what kernel.source asks of the rest. 0 or -EINVAL. */
 int mf_check_kernel(struct ctx *c, const yaml_node_t *root);
+
+/*
+ * manifest_host.c: what the manifest makes the build read on the build host.
+ * mf_resolve: REL (relative to the manifest's folder) of field PATH, with
+ * every symlink resolved, into RESOLVED; it must stay under the folder.
+ * mf_take_source: that, for a file or folder copied whole into the image,
+ * which must also hold no secret key, nor anything but regular files,
+ * folders and symlinks (copied as symlinks). mf_check_private: the secret
+ * key file NAME in DIR must be its owner's alone. Each fails at AT:
+ * 0 or -EINVAL.
+ */
+int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
+	       char resolved[PATH_MAX]);
+int mf_take_source(struct ctx *c, const char *path, yaml_mark_t at, const char *src,
+		   char resolved[PATH_MAX]);
+int mf_check_private(struct ctx *c, const char *path, yaml_mark_t at, int dir, const char *name);
 
 #endif

@@ -18,6 +18,8 @@
 #include "manifest_schema.h"
 
 static const char *const needed[] = {"db.key", "db.crt", "PK.auth", "KEK.auth", "db.auth"};
+/* Secret keys, their owner's alone: db's, and PK's and KEK's if they are kept here too. */
+static const char *const secret[] = {"db.key", "PK.key", "KEK.key"};
 
 /* Why PREFIX-NAME, relative to the folder DIR, is not a readable file: -errno, or 0. */
 static int check_file(int dir, const char *prefix, const char *name, char *file, size_t len)
@@ -64,6 +66,13 @@ int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k, c
 				       "%s: '%s' (relative to the manifest's folder): %s (`berth "
 				       "keygen --secure-boot PREFIX` writes the files)",
 				       path, buf, strerror(-r));
+	}
+	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]) && r == 0; i++) {
+		/* Fits: "KEK.auth" did. */
+		snprintf(file, sizeof(file), "%s-%s", prefix, secret[i]);
+		if (i > 0 && faccessat(dir, file, F_OK, 0) < 0 && errno == ENOENT)
+			continue;
+		r = mf_check_private(c, path, v->start_mark, dir, file);
 	}
 	close(dir);
 	return r;

@@ -4,10 +4,12 @@
  * the key `berth build` signs this release's bundle with, and how long
  * berth-init gives a new release to come up healthy. Key files are read
  * here, at load time, so a missing or malformed one is reported at its
- * line; a secret key is only checked, never kept.
+ * line; a secret key is only checked (its mode, and that its public half
+ * is among the keys), never kept.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -87,12 +89,14 @@ static int take_key(struct ctx *c, const char *path, const yaml_node_t *seq, siz
 	return 0;
 }
 
+/* The secret key's public half goes to c->signer, for check_signer. */
 static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *k,
 			    const yaml_node_t *v)
 {
 	char *dst = c->m->update.signing_key;
-	uint8_t secret[KEYFILE_SECRET];
-	int r;
+	uint8_t secret[KEYFILE_SECRET], again[KEYFILE_SECRET], pk[KEYFILE_PUBLIC];
+	char buf[SHOW_MAX + 4];
+	int r, dir;
 
 	if (v->type == YAML_SCALAR_NODE && mf_is_null(v))
 		return 0;
@@ -101,8 +105,41 @@ static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *
 	if (r == 0)
 		r = read_key(c, path, v, dst, secret, sizeof(secret),
 			     "an Ed25519 secret key: 128 lower-case hex digits and a newline");
+	if (r == 0) {
+		/* libsodium's secret key is the seed and the public key it gives. */
+		crypto_sign_seed_keypair(pk, again, secret);
+		if (memcmp(pk, secret + KEYFILE_PUBLIC, KEYFILE_PUBLIC))
+			r = mf_fail_at(c, v->start_mark,
+				       "%s: the two halves of '%s' do not belong together: the key "
+				       "file is damaged",
+				       path, mf_show(dst, strlen(dst), buf));
+		memcpy(c->signer, pk, sizeof(c->signer));
+	}
 	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(again, sizeof(again));
+	if (r)
+		return r;
+	dir = mf_open_dir(c);
+	if (dir < 0)
+		return dir;
+	r = mf_check_private(c, path, v->start_mark, dir, dst);
+	close(dir);
 	return r;
+}
+
+/* A bundle signed with update.signing_key must be one this image accepts. */
+static int check_signer(struct ctx *c, const yaml_node_t *map)
+{
+	const struct manifest *m = c->m;
+	const yaml_node_t *key, *val;
+
+	for (size_t i = 0; i < m->update.n_keys; i++)
+		if (!memcmp(m->update.keys[i].key, c->signer, sizeof(c->signer)))
+			return 0;
+	key = mf_find_key(c, map, "signing_key", &val);
+	return mf_fail_at(c, mf_value_mark(key, val),
+			  "update.signing_key: its public key is not among update.keys, so no "
+			  "machine of this image would accept the bundles it signs");
 }
 
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
@@ -118,5 +155,7 @@ int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const 
 		return mf_fail_at(c, mf_value_mark(keys, list),
 				  "%s.keys: at least one public key is needed", path);
 	}
+	if (r == 0 && c->m->update.signing_key[0])
+		r = check_signer(c, v);
 	return r;
 }

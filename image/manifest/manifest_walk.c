@@ -87,17 +87,25 @@ static int scalar_text(struct ctx *c, const char *path, const yaml_node_t *k, co
 	return 0;
 }
 
-int mf_open_dir(struct ctx *c)
+/* The manifest's folder as its path names it; NULL, with c->err set, when out of memory. */
+static char *folder_name(struct ctx *c)
 {
 	const char *slash = strrchr(c->path, '/');
 	char *dir = slash ? strndup(c->path, slash == c->path ? 1 : (size_t)(slash - c->path))
 			  : strdup(".");
+
+	if (!dir)
+		errf(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+	return dir;
+}
+
+int mf_open_dir(struct ctx *c)
+{
+	char *dir = folder_name(c);
 	int fd;
 
-	if (!dir) {
-		errf(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
+	if (!dir)
 		return -ENOMEM;
-	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
@@ -105,6 +113,21 @@ int mf_open_dir(struct ctx *c)
 	}
 	free(dir);
 	return fd;
+}
+
+int mf_folder(struct ctx *c, char out[PATH_MAX])
+{
+	char *dir = folder_name(c);
+	int r = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!realpath(dir, out)) {
+		r = -errno;
+		errf(c->err, c->errlen, "%s: %s: %s", c->path, dir, strerror(-r));
+	}
+	free(dir);
+	return r;
 }
 
 /* S, a path relative to the manifest's folder, names what E asks for. */
@@ -125,9 +148,6 @@ static int check_exists(struct ctx *c, const char *path, yaml_mark_t at, const c
 				  buf, strerror(-r));
 	if (e == E_DIR && !S_ISDIR(st.st_mode))
 		return mf_fail_at(c, at, "%s: '%s' is not a directory", path, buf);
-	if (e == E_FILE_OR_DIR && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return mf_fail_at(c, at, "%s: '%s' is neither a regular file nor a directory", path,
-				  buf);
 	return 0;
 }
 

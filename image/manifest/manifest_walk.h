@@ -9,6 +9,7 @@
 #ifndef BERTH_MANIFEST_WALK_H
 #define BERTH_MANIFEST_WALK_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +32,7 @@
 enum kind { F_STRING, F_SIZE, F_NUMBER, F_MAP, F_LIST, F_FUNC };
 
 /* What must exist, relative to the manifest's folder, for an F_STRING path. */
-enum exists { E_NONE, E_FILE_OR_DIR, E_DIR };
+enum exists { E_NONE, E_DIR };
 
 struct ctx;
 
@@ -101,6 +102,8 @@ struct ctx {
 	size_t errlen;
 	/* line of each container's name, for "first on line N" */
 	size_t name_line[CONTAINERS_MAX];
+	/* update.signing_key's public half, once it is taken */
+	uint8_t signer[32];
 };
 
 /* Fails with "path:line:col: message" at MARK; returns -EINVAL. */
@@ -126,5 +129,7 @@ const yaml_node_t *mf_find_key(struct ctx *c, const yaml_node_t *map, const char
 			       const yaml_node_t **value);
 /* The manifest's folder, opened O_DIRECTORY; or -errno, with c->err set. */
 int mf_open_dir(struct ctx *c);
+/* The manifest's folder with every symlink resolved, into OUT: 0, or -errno with c->err set. */
+int mf_folder(struct ctx *c, char out[PATH_MAX]);
 
 #endif

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cp -r tests/manifests/test.yaml tests/manifests/files tests/manifests/keys "$tmp/"
+# The image trusts both test keys, so that it may be signed with either.
+sed -i 's|^  keys: \[keys/test.pub\]$|  keys: [keys/test.pub, keys/other.pub]|' "$tmp/test.yaml"
 out=$tmp/out
 
 build() {

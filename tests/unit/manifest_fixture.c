@@ -81,6 +81,24 @@ void fx_mkfifo(const char *name)
 		fx_die(p);
 }
 
+void fx_symlink(const char *target, const char *name)
+{
+	char p[160];
+
+	fx_at(p, sizeof(p), name);
+	if (symlink(target, p) < 0)
+		fx_die(p);
+}
+
+void fx_chmod(const char *name, unsigned mode)
+{
+	char p[160];
+
+	fx_at(p, sizeof(p), name);
+	if (chmod(p, mode) < 0)
+		fx_die(p);
+}
+
 /* HEAD and YAML as a manifest in the folder, loaded into m. */
 static int load(const char *head, const char *yaml)
 {

@@ -41,6 +41,9 @@ void fx_at(char *buf, size_t len, const char *name);
 void fx_write(const char *name, const char *text);
 void fx_mkdir(const char *name);
 void fx_mkfifo(const char *name);
+void fx_symlink(const char *target, const char *name);
+/* Give NAME in the folder MODE, or die: a secret key must be its owner's alone. */
+void fx_chmod(const char *name, unsigned mode);
 
 /*
  * Writes BASE and YAML into the folder and loads them into m, filled with

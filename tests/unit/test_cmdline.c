@@ -312,8 +312,37 @@ static void test_sig(void)
 	CHECK(parse(line) == -EINVAL, "CMDLINE_SIG_MAX + 2 bytes refused");
 }
 
+/* The kernel's split of LINE, each parameter followed by '|'; '!' after an unclosed one. */
+static const char *split(const char *line, size_t toklen)
+{
+	static char out[256];
+	char tok[64];
+	bool cut, unclosed;
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (cmdline_next(&line, tok, toklen, &cut, &unclosed))
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s%s|", tok, cut ? "~" : "",
+				      unclosed ? "!" : "");
+	return out;
+}
+
+static void test_next(void)
+{
+	CHECK(!strcmp(split("", 64), ""), "next: an empty line has no parameters");
+	CHECK(!strcmp(split(" \t a  b=c\n", 64), "a|b=c|"), "next: white space separates");
+	CHECK(!strcmp(split("a=\"x y\" \"b=z w\" c", 64), "a=x y|b=z w|c|"),
+	      "next: quotes keep white space and are dropped");
+	CHECK(!strcmp(split("quiet x=\" roothash=ab", 64), "quiet|x= roothash=ab!|"),
+	      "next: an unclosed quote runs to the end of the line");
+	CHECK(!strcmp(split("a=\"b\" c=\"d\" e=\"", 64), "a=b|c=d|e=!|"),
+	      "next: the third quote is the unclosed one");
+	CHECK(!strcmp(split("abcdef gh", 4), "abc~|gh|"), "next: a parameter cut to fit");
+}
+
 int main(void)
 {
+	test_next();
 	test_good();
 	test_syntax();
 	test_missing();

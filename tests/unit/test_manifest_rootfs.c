@@ -1,5 +1,8 @@
 /* unit: tests/unit/manifest_fixture.c image/manifest/m*.c lib/[a-z]*.c -lyaml -larchive -lsodium */
-/* The manifest's channel, rootfs and signing.gpg_*: files, packages, removals. */
+/*
+ * The manifest's channel, rootfs and signing.gpg_*: files, packages,
+ * removals, and what rootfs.files may copy from the build host.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +46,94 @@ static void make_files(void)
 	fx_mkdir("keys/gnupg");
 	fx_write("not-a-dir", "x\n");
 	fx_mkfifo("fifo");
+}
+
+#define PEM(label) "-----BEGIN " label "-----\nMIIB\n-----END " label "-----\n"
+
+/* Symlinks that lead out of the folder, or stay in it; folders with secret keys in them. */
+static void make_host_files(void)
+{
+	fx_symlink("/etc/passwd", "files/shadow");
+	fx_symlink("/etc", "files/etc");
+	fx_symlink("../..", "files/up");
+	fx_symlink("motd", "files/motd-link");
+	fx_symlink("conf.d", "files/conf-link");
+	fx_mkdir("tree");
+	fx_write("tree/a.conf", "a\n");
+	fx_symlink("/etc/passwd", "tree/passwd");
+	fx_symlink("a.conf", "tree/b.conf");
+	fx_write("tree/cert.pem", PEM("CERTIFICATE") PEM("PUBLIC KEY"));
+	fx_write("tree/notes", "-----BEGIN NOTES-----\na PRIVATE KEY is named, none begins\n");
+	fx_mkdir("secrets");
+	fx_mkdir("secrets/sub");
+	fx_write("secrets/sub/id", "Host key\n" PEM("OPENSSH PRIVATE KEY"));
+	fx_mkdir("keys/berth");
+	fx_write("keys/berth/release.key",
+		 "00000000000000000000000000000000000000000000000000000000000000003b6a27bcceb6a42"
+		 "d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29\n");
+	fx_write("bundle.pem", PEM("CERTIFICATE") PEM("EC PRIVATE KEY"));
+	fx_write("ring.asc", PEM("PGP PRIVATE KEY BLOCK"));
+	fx_mkdir("withfifo");
+	fx_mkfifo("withfifo/p");
+}
+
+/* A manifest whose rootfs.files[0] is SRC, on line 7 from column 12. */
+static const char *file_of(const char *src)
+{
+	static char yaml[512];
+
+	snprintf(yaml, sizeof(yaml),
+		 "name: berth\nversion: 0.1.0\n" KERNEL
+		 "rootfs:\n  files:\n    - src: %s\n      dst: /x\n" DISK,
+		 src);
+	return yaml;
+}
+
+static bool resolved_to(const char *name)
+{
+	char want[160];
+
+	fx_at(want, sizeof(want), name);
+	return !strcmp(m.rootfs.files[0].path, want);
+}
+
+/* What a source makes the build copy from the build host. */
+static void test_sources(void)
+{
+	CHECK(fx_load(file_of("files/motd-link")) == 0 && resolved_to("files/motd"),
+	      "source: a symlink to a file in the folder is that file");
+	CHECK(fx_load(file_of("files/conf-link")) == 0 && resolved_to("files/conf.d"),
+	      "source: a symlink to a folder in the folder is that folder");
+	CHECK(fx_load(file_of("./files//motd")) == 0 && resolved_to("files/motd"),
+	      "source: resolved to one absolute path");
+	CHECK(fx_load(file_of("tree")) == 0 && resolved_to("tree"),
+	      "source: a folder's symlinks, in or out, are copied as symlinks; certificates and "
+	      "public keys are no secret");
+	/* Each refused at line 7, column 12: name, src, what the message says. */
+	static const char *const refused[][3] = {
+	    {"source a symlink out of the folder", "files/shadow",
+	     "rootfs.files[0].src: 'files/shadow' leads to '/etc/passwd', outside the manifest's "
+	     "folder"},
+	    {"source a folder that is a symlink out", "files/etc",
+	     "'files/etc' leads to '/etc', outside the manifest's folder"},
+	    {"source through a symlinked folder", "files/etc/passwd",
+	     "'files/etc/passwd' leads to '/etc/passwd', outside"},
+	    {"source a relative symlink out", "files/up", "'files/up' leads to '/tmp', outside"},
+	    {"source holds a PEM private key", "secrets",
+	     "rootfs.files[0].src: 'secrets/sub/id' holds a PEM private key; secret keys never go "
+	     "into an image"},
+	    {"source is a PEM private key", "secrets/sub/id",
+	     "'secrets/sub/id' holds a PEM private key"},
+	    {"source holds a berth secret key", "keys",
+	     "'keys/berth/release.key' holds a berth secret key"},
+	    {"source a PEM file with a key after a certificate", "bundle.pem",
+	     "'bundle.pem' holds a PEM private key"},
+	    {"source a PGP secret key", "ring.asc", "'ring.asc' holds a PEM private key"},
+	    {"source folder holds a FIFO", "withfifo",
+	     "'withfifo/p' is neither a regular file, a folder nor a symlink"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		EXPECT_ERR(refused[i][0], file_of(refused[i][1]), "7:12", refused[i][2]);
 }
 
 static void test_full_new(void)
@@ -273,6 +364,8 @@ int main(void)
 	test_full_new();
 	test_new_defaults();
 	test_new_errors();
+	make_host_files();
+	test_sources();
 	fx_cleanup();
 	return CHECK_DONE();
 }

@@ -21,6 +21,8 @@ static void make_keys(const char *skip)
 		if (!skip || strcmp(needed[i], skip))
 			fx_write(name, "x\n");
 	}
+	if (!skip || strcmp(skip, "db.key"))
+		fx_chmod("keys/sb-db.key", 0600);
 }
 
 /* A signing: section of LINE, its key on line 7 (after lines 1-5 and "signing:"). */
@@ -70,6 +72,25 @@ int main(void)
 	fx_mkfifo("keys/sb-db.crt");
 	EXPECT_ERR("a FIFO does not block the load", signing("secure_boot: keys/sb"), "7:16",
 		   "is not a regular file");
+
+	/* The secret keys: db's, which the build signs with, and PK's and KEK's if they are here.
+	 */
+	make_keys(NULL);
+	fx_chmod("keys/sb-db.key", 0640);
+	EXPECT_ERR(
+	    "db key open to its group", signing("secure_boot: keys/sb"), "7:16",
+	    "signing.secure_boot: the secret key 'keys/sb-db.key' is open to group or others "
+	    "(mode 0640)");
+	make_keys(NULL);
+	fx_write("keys/sb-PK.key", "x\n");
+	fx_write("keys/sb-KEK.key", "x\n");
+	fx_chmod("keys/sb-PK.key", 0600);
+	fx_chmod("keys/sb-KEK.key", 0604);
+	EXPECT_ERR("KEK key beside it open to others", signing("secure_boot: keys/sb"), "7:16",
+		   "the secret key 'keys/sb-KEK.key' is open to group or others (mode 0604)");
+	fx_chmod("keys/sb-KEK.key", 0400);
+	CHECK(fx_load(signing("secure_boot: keys/sb")) == 0,
+	      "PK and KEK keys beside it, their owner's alone");
 
 	fx_cleanup();
 	return CHECK_DONE();

@@ -11,11 +11,13 @@
 /* Lines 1-5; the section under test starts on line 6. */
 #define BASE FX_BASE("rootfs: {}")
 
-#define PUB_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
-#define PUB_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n"
-#define SECRET                                                             \
-	"0000000000000000000000000000000000000000000000000000000000000000" \
-	"1111111111111111111111111111111111111111111111111111111111111111\n"
+/* SECRET: the all-zero seed and its public key, A. */
+#define HEX_A "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+#define HEX_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+#define SEED "0000000000000000000000000000000000000000000000000000000000000000"
+#define PUB_A HEX_A "\n"
+#define PUB_B HEX_B "\n"
+#define SECRET SEED HEX_A "\n"
 
 static const char *const files[][2] = {
     {"keys/a.pub", PUB_A},
@@ -24,6 +26,8 @@ static const char *const files[][2] = {
     {"keys/upper.pub", "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n"},
     {"keys/short.pub", "0011\n"},
     {"keys/release.key", SECRET},
+    {"keys/open.key", SECRET},
+    {"keys/damaged.key", SEED HEX_B "\n"},
 };
 
 /* The folders and files the manifests below name; keys/k0.pub to k8.pub are more than fit. */
@@ -40,6 +44,9 @@ static void make_files(void)
 		snprintf(name, sizeof(name), "keys/k%d.pub", i);
 		fx_write(name, PUB_A);
 	}
+	fx_chmod("keys/release.key", 0600);
+	fx_chmod("keys/damaged.key", 0600);
+	fx_chmod("keys/open.key", 0640);
 }
 
 static bool key_is(size_t i, const char *hex)
@@ -155,12 +162,34 @@ static void test_update_errors(void)
 		   "8:16", "update.signing_key must be a scalar");
 }
 
+/* The secret key the build signs with: its owner's alone, and one the image accepts. */
+static void test_signing_key_errors(void)
+{
+	EXPECT_ERR("signing key readable by its group",
+		   "update:\n  keys: [keys/a.pub]\n  signing_key: keys/open.key\n", "8:16",
+		   "update.signing_key: the secret key 'keys/open.key' is open to group or others "
+		   "(mode 0640)");
+	EXPECT_ERR("signing key not among the keys",
+		   "update:\n  keys: [keys/b.pub]\n  signing_key: keys/release.key\n", "8:16",
+		   "update.signing_key: its public key is not among update.keys");
+	EXPECT_ERR("signing key before the keys it is not among",
+		   "update:\n  signing_key: keys/release.key\n  keys: [keys/b.pub, old/a.pub]\n",
+		   "7:16", "its public key is not among update.keys");
+	CHECK(fx_load("update:\n  signing_key: keys/release.key\n  keys: [keys/b.pub, "
+		      "keys/a.pub]\n") == 0,
+	      "signing key before the keys it is among");
+	EXPECT_ERR("signing key of two halves that do not belong together",
+		   "update:\n  keys: [keys/b.pub]\n  signing_key: keys/damaged.key\n", "8:16",
+		   "'keys/damaged.key' do not belong together");
+}
+
 int main(void)
 {
 	fx_setup("test_manifest_update", BASE);
 	make_files();
 	test_update();
 	test_update_errors();
+	test_signing_key_errors();
 	fx_cleanup();
 	return CHECK_DONE();
 }
