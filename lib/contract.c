@@ -55,3 +55,20 @@ int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
 	*seconds = v;
 	return 0;
 }
+
+int security_epoch_parse(const char *s, size_t n, unsigned *epoch)
+{
+	unsigned v = 0;
+
+	if (n == 0 || (n > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+		if (v > SECURITY_EPOCH_MAX)
+			return -EINVAL;
+	}
+	*epoch = v;
+	return 0;
+}

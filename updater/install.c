@@ -3,7 +3,9 @@
  * order updater/README.md gives: verify, remove the slot's boot entries,
  * stream the payloads while hashing them, read the slot back, then add
  * the new entry with a temporary file and a rename. The bundle is read
- * once, front to back, so what was verified is what gets written.
+ * once, front to back, so what was verified is what gets written. Every
+ * size in the signed manifest is bounded by its parser (lib/bundle.h), and
+ * the arithmetic here is done so that no size can wrap it.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -29,6 +31,9 @@
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
 #define CHUNK (1u << 20)
+
+_Static_assert(BUNDLE_UKI_MAX <= SIZE_MAX, "a UKI fits memory's sizes");
+_Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percentages");
 
 struct install {
 	bool allow_downgrade;
@@ -105,6 +110,12 @@ static int verify(struct install *c)
 		complain("refused: bad manifest: %s", err);
 		return -EINVAL;
 	}
+	if (bundle_manifest_format(&c->m) != h.format) {
+		complain("refused: not a berth bundle: the header says format %u, the signed "
+			 "manifest format %u",
+			 h.format, bundle_manifest_format(&c->m));
+		return -EINVAL;
+	}
 	if (strcmp(c->m.compatible, c->conf.compatible) != 0) {
 		complain("refused: the bundle is for \"%s\", this machine takes \"%s\"",
 			 c->m.compatible, c->conf.compatible);
@@ -150,9 +161,12 @@ static enum bundle_payload target_uki(const struct install *c)
 	return target_slot(c) == 'a' ? PAYLOAD_UKI_A : PAYLOAD_UKI_B;
 }
 
-static uint64_t round_up(uint64_t v, uint64_t unit)
+/* What SIZE bytes take in blocks of UNIT bytes, or UINT64_MAX when that does not fit. */
+static uint64_t round_up(uint64_t size, uint64_t unit)
 {
-	return (v + unit - 1) / unit * unit;
+	uint64_t blocks = size / unit + (size % unit != 0);
+
+	return blocks > UINT64_MAX / unit ? UINT64_MAX : blocks * unit;
 }
 
 /* Checks before the first change to the ESP: they can still refuse with nothing touched. */
@@ -187,11 +201,12 @@ static int esp_check(struct install *c)
 		complain("cannot stat the ESP: %s", strerror(errno));
 		return -errno;
 	}
-	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	/* The file system's own numbers: no sum of them comes near 2^64. */
+	uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize + freed;
 	uint64_t need = round_up(c->m.payload[target_uki(c)].size, vfs.f_frsize);
-	if (avail + freed < need) {
+	if (room < need) {
 		complain("refused: the ESP has %llu bytes free, the UKI needs %llu",
-			 (unsigned long long)(avail + freed), (unsigned long long)need);
+			 (unsigned long long)room, (unsigned long long)need);
 		return -ENOSPC;
 	}
 	return 0;

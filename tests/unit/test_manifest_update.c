@@ -55,8 +55,8 @@ static void test_update(void)
 {
 	CHECK(fx_load("") == 0 && !strcmp(m.update.compatible, "berth-x86_64") &&
 		  m.update.health_deadline == 300 && m.update.n_keys == 0 &&
-		  !m.update.signing_key[0],
-	      "no update: section: the defaults, no keys, no signing key");
+		  !m.update.signing_key[0] && m.update.security_epoch == 0,
+	      "no update: section: the defaults, no keys, no signing key, epoch 0");
 	CHECK(fx_load("update:\n  keys: [keys/a.pub]\n") == 0 &&
 		  !strcmp(m.update.compatible, "berth-x86_64") && m.update.health_deadline == 300 &&
 		  m.update.n_keys == 1 && !strcmp(m.update.keys[0].path, "keys/a.pub") &&
@@ -68,15 +68,19 @@ static void test_update(void)
 		      "    - keys/a.pub\n"
 		      "    - keys/b.pub\n"
 		      "  signing_key: keys/release.key\n"
-		      "  health_deadline: 3600\n") == 0 &&
+		      "  health_deadline: 3600\n"
+		      "  security_epoch: 65535\n") == 0 &&
 		  !strcmp(m.update.compatible, "berth.edge_x86-64") && m.update.n_keys == 2 &&
 		  key_is(0, PUB_A) && key_is(1, PUB_B) &&
 		  !strcmp(m.update.signing_key, "keys/release.key") &&
-		  m.update.health_deadline == 3600,
+		  m.update.health_deadline == 3600 && m.update.security_epoch == 65535,
 	      "every key of update:");
 	CHECK(fx_load("update: {keys: [keys/a.pub], health_deadline: 10, signing_key: }\n") == 0 &&
 		  m.update.health_deadline == 10 && !m.update.signing_key[0],
 	      "deadline 10; an empty signing_key is none");
+	CHECK(fx_load("update: {keys: [keys/a.pub], security_epoch: 0}\n") == 0 &&
+		  m.update.security_epoch == 0,
+	      "security epoch 0");
 	CHECK(fx_load("update: {keys: [keys/a.pub], compatible: " // 64 characters
 		      "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01}\n") == 0 &&
 		  strlen(m.update.compatible) == 64,
@@ -143,6 +147,15 @@ static void test_update_errors(void)
 		   "bad deadline '0300'");
 	EXPECT_ERR("deadline 5m", "update: {keys: [keys/a.pub], health_deadline: 5m}\n", "6:47",
 		   "bad deadline '5m'");
+	EXPECT_ERR("epoch 65536", "update: {keys: [keys/a.pub], security_epoch: 65536}\n", "6:46",
+		   "update.security_epoch: bad epoch '65536': expected a whole number from 0 to "
+		   "65535");
+	EXPECT_ERR("epoch -1", "update: {keys: [keys/a.pub], security_epoch: -1}\n", "6:46",
+		   "bad epoch '-1'");
+	EXPECT_ERR("epoch 07", "update: {keys: [keys/a.pub], security_epoch: 07}\n", "6:46",
+		   "bad epoch '07'");
+	EXPECT_ERR("epoch 1.5", "update: {keys: [keys/a.pub], security_epoch: 1.5}\n", "6:46",
+		   "bad epoch '1.5'");
 	EXPECT_ERR("signing key missing",
 		   "update:\n  keys: [keys/a.pub]\n  signing_key: keys/nope.key\n", "8:16",
 		   "update.signing_key: 'keys/nope.key' (relative to the manifest's folder): No "
