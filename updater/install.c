@@ -49,6 +49,8 @@ struct install {
 	uint8_t sigs[BUNDLE_SIGS_MAX * BUNDLE_SIG_SIZE];
 	int part_fd[2]; /* root, verity */
 	uint64_t part_size[2];
+	unsigned floor;		    /* the security floor: no bundle of a lower epoch */
+	struct entry_name release;  /* the bundle's name and version, without a counter */
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
@@ -119,6 +121,15 @@ static int verify(struct install *c)
 	if (strcmp(c->m.compatible, c->conf.compatible) != 0) {
 		complain("refused: the bundle is for \"%s\", this machine takes \"%s\"",
 			 c->m.compatible, c->conf.compatible);
+		return -EPERM;
+	}
+	if ((r = floor_read(&c->floor)) < 0)
+		return r;
+	if (c->m.epoch < c->floor) {
+		complain("refused: %s is of security epoch %u, below this machine's floor %u (a "
+			 "release of epoch %u was marked good here; --allow-downgrade does not "
+			 "go below it)",
+			 c->m.version, c->m.epoch, c->floor, c->floor);
 		return -EPERM;
 	}
 	if (version_compare(c->m.version, c->boot.version, &order) < 0) {
@@ -427,6 +438,20 @@ static int write_uki(struct install *c)
 	return 0;
 }
 
+/*
+ * Step 5, before the entry exists: a release above the security floor is
+ * recorded, so that marking it good raises the floor (epoch.h).
+ */
+static int record_epoch(struct install *c)
+{
+	struct epoch_pending p = {.epoch = c->m.epoch};
+
+	if (c->m.epoch <= c->floor)
+		return 0;
+	memcpy(p.roothash, c->m.roothash, sizeof(p.roothash));
+	return floor_pending_write(&p);
+}
+
 /* Step 5: the entry appears whole, in one rename, or not at all. */
 static int add_entry(struct install *c)
 {
@@ -471,7 +496,8 @@ int install(const char *source, bool allow_downgrade)
 	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
 		goto out;
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
-	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
+	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0 ||
+	    (r = record_epoch(&c)) < 0)
 		goto out;
 	r = add_entry(&c);
 out:

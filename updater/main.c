@@ -208,7 +208,8 @@ static int mark_good(void)
 		return EXIT_REFUSED;
 	}
 	n.left = n.done = -1;
-	if (entry_format(&n, good, sizeof(good)) < 0 || boot_probe(&b) < 0 ||
+	/* The floor first: a release is never good without its epoch counted. */
+	if (entry_format(&n, good, sizeof(good)) < 0 || boot_probe(&b) < 0 || floor_raise(&b) < 0 ||
 	    disk_probe(&b, &d) < 0 || esp_mount(d.esp, true) < 0)
 		return EXIT_REFUSED;
 	if (pathf(path, sizeof(path), ENTRY_DIR "/%s", counted) == 0 && access(path, F_OK) < 0 &&
