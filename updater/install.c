@@ -155,6 +155,8 @@ static int verify(struct install *c)
 	struct entry_name e = {.left = ENTRY_TRIES, .done = -1};
 	snprintf(e.name, sizeof(e.name), "%s", c->m.name);
 	snprintf(e.version, sizeof(e.version), "%s", c->m.version);
+	c->release = e;
+	c->release.left = -1;
 	if (entry_format(&e, c->entry, sizeof(c->entry)) < 0) {
 		complain("refused: \"%s_%s\" cannot name a boot entry", c->m.name, c->m.version);
 		return -EINVAL;
@@ -202,9 +204,12 @@ static int esp_check(struct install *c)
 		}
 		if (e->slot == target_slot(c))
 			freed += e->bytes;
-		else if (strcasecmp(e->file, c->entry) == 0) {
-			complain("refused: %s already exists and is not slot %c's", e->file,
-				 target_slot(c));
+		else if (e->named && entry_same_release(&e->n, &c->release)) {
+			/* Once marked good, the new entry would be renamed onto this file. */
+			complain("refused: %s (slot %c) on the ESP is the same release as "
+				 "%s_%s (FAT ignores letter case): marked good, the new entry "
+				 "would take its name",
+				 e->file, e->slot ? e->slot : '?', c->m.name, c->m.version);
 			return -EEXIST;
 		}
 	}
@@ -455,20 +460,11 @@ static int record_epoch(struct install *c)
 /* Step 5: the entry appears whole, in one rename, or not at all. */
 static int add_entry(struct install *c)
 {
-	char path[PATH_MAX_ENTRY];
-	int r = pathf(path, sizeof(path), ENTRY_DIR "/%s", c->entry);
+	int r;
 
-	if (r < 0 || (r = write_uki(c)) < 0)
+	if ((r = write_uki(c)) < 0 || (r = esp_rename(TMP_NAME, c->entry)) < 0)
 		return r;
-	if (rename(TMP_PATH, path) < 0) {
-		complain("cannot rename " TMP_PATH " to %s: %s", c->entry, strerror(errno));
-		return -errno;
-	}
 	c->tmp_exists = false;
-	if ((r = sync_dir(ENTRY_DIR)) < 0) {
-		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
-		return r;
-	}
 	c->esp_mounted = false;
 	if ((r = esp_umount()) < 0)
 		return r;

@@ -168,24 +168,6 @@ static int status(bool json)
 	return EXIT_OK;
 }
 
-/* Renames FROM to TO in ENTRY_DIR and syncs the folder; logs. */
-static int rename_entry(const char *from, const char *to)
-{
-	char a[PATH_MAX_ENTRY], b[PATH_MAX_ENTRY];
-
-	if (pathf(a, sizeof(a), ENTRY_DIR "/%s", from) < 0 ||
-	    pathf(b, sizeof(b), ENTRY_DIR "/%s", to) < 0)
-		return -ENAMETOOLONG;
-	if (rename(a, b) < 0) {
-		complain("cannot rename %s to %s: %s", from, to, strerror(errno));
-		return -errno;
-	}
-	int r = sync_dir(ENTRY_DIR);
-	if (r < 0)
-		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
-	return r;
-}
-
 static int mark_good(void)
 {
 	char counted[ENTRY_FILE_MAX], good[ENTRY_FILE_MAX], path[PATH_MAX_ENTRY];
@@ -218,7 +200,7 @@ static int mark_good(void)
 		printf("already good\n");
 		r = 0;
 	} else {
-		r = rename_entry(counted, good);
+		r = esp_rename(counted, good);
 		if (r == 0)
 			printf("marked %s good\n", good);
 	}
@@ -252,7 +234,7 @@ static int rollback(void)
 	n.left = 0;
 	if ((r = entry_format(&n, bad, sizeof(bad))) < 0)
 		goto out;
-	r = strcmp(bad, l.e[booted].file) ? rename_entry(l.e[booted].file, bad) : 0;
+	r = strcmp(bad, l.e[booted].file) ? esp_rename(l.e[booted].file, bad) : 0;
 out:
 	if (esp_umount() < 0 && r == 0)
 		r = -EIO;

@@ -97,6 +97,12 @@ int esp_scan(struct esp_entries *l);
  * entry (of the booted version, when it has several); -ENOENT.
  */
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
+/*
+ * Renames FROM to TO in ENTRY_DIR and syncs the folder, never onto an
+ * existing file: -EEXIST when TO (in any letter case: FAT ignores it)
+ * exists; logs.
+ */
+int esp_rename(const char *from, const char *to);
 
 /* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
 struct source {
