@@ -221,9 +221,19 @@ static int rollback(void)
 	char other = other_slot(b.slot);
 	const struct esp_entry *o = slot_entry(&l, other);
 	int r = -EPERM;
-	if (!o || entry_state(&o->n) == ENTRY_BAD) {
-		complain("refused: slot %c has no good or pending boot entry to roll back to",
-			 other);
+	/*
+	 * Only to a release that has booted good: were the other slot's entry
+	 * pending and failed its tries, no good entry would be left, and
+	 * systemd-boot would go on starting a broken release.
+	 */
+	if (o && entry_state(&o->n) == ENTRY_PENDING) {
+		complain("refused: slot %c's entry %s has never booted good; should it fail, no "
+			 "good entry would be left to fall back to",
+			 other, o->file);
+		goto out;
+	}
+	if (!o || entry_state(&o->n) != ENTRY_GOOD) {
+		complain("refused: slot %c has no good boot entry to roll back to", other);
 		goto out;
 	}
 	if (booted < 0) {
