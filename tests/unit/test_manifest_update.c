@@ -147,15 +147,18 @@ static void test_update_errors(void)
 		   "bad deadline '0300'");
 	EXPECT_ERR("deadline 5m", "update: {keys: [keys/a.pub], health_deadline: 5m}\n", "6:47",
 		   "bad deadline '5m'");
-	EXPECT_ERR("epoch 65536", "update: {keys: [keys/a.pub], security_epoch: 65536}\n", "6:46",
-		   "update.security_epoch: bad epoch '65536': expected a whole number from 0 to "
-		   "65535");
-	EXPECT_ERR("epoch -1", "update: {keys: [keys/a.pub], security_epoch: -1}\n", "6:46",
-		   "bad epoch '-1'");
-	EXPECT_ERR("epoch 07", "update: {keys: [keys/a.pub], security_epoch: 07}\n", "6:46",
-		   "bad epoch '07'");
-	EXPECT_ERR("epoch 1.5", "update: {keys: [keys/a.pub], security_epoch: 1.5}\n", "6:46",
-		   "bad epoch '1.5'");
+	static const char *const epochs[] = {"65536", "-1", "07", "1.5", "4294967297"};
+	for (size_t i = 0; i < sizeof(epochs) / sizeof(epochs[0]); i++) {
+		char name[32], yaml[96], want[128];
+		snprintf(name, sizeof(name), "epoch %s", epochs[i]);
+		snprintf(yaml, sizeof(yaml), "update: {keys: [keys/a.pub], security_epoch: %s}\n",
+			 epochs[i]);
+		snprintf(want, sizeof(want),
+			 "update.security_epoch: bad epoch '%s': expected a whole number from 0 to "
+			 "65535",
+			 epochs[i]);
+		EXPECT_ERR(name, yaml, "6:46", want);
+	}
 	EXPECT_ERR("signing key missing",
 		   "update:\n  keys: [keys/a.pub]\n  signing_key: keys/nope.key\n", "8:16",
 		   "update.signing_key: 'keys/nope.key' (relative to the manifest's folder): No "
