@@ -154,7 +154,7 @@ def serve_bundles(srv, v1, v2):
     srv.add("incompatible", *v2.resigned(test, compatible="other-machine"))
     srv.add("too-big", *v2.resigned(test, payload_root=f"999999999999 {'0' * 64}"))
     # Rounded up to the ESP's clusters, 2^64 - 616 bytes would wrap to a few.
-    srv.add("uki-wraps", *v2.resigned(test, payload_uki_b=f"18446744073709551000 {'0' * 64}"))
+    srv.add("uki-wraps", *v2.resigned(test, **{"payload uki-b": f"18446744073709551000 {'0' * 64}"}))
     srv.add("swapped-ukis", *v2.swapped_ukis(test))
     # The real 0.1.0 as 0.1.1: of security epoch 0 (format 1), newer than 0.1.0.
     srv.add("epoch-0", *v1.resigned(test, version="0.1.1"))
