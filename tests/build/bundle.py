@@ -87,7 +87,7 @@ def main(out, pub_file):
         check(sigs[:32] == pub, "signature: by the given public key")
         ok, why = verify(pub, sigs[32:96], text)
         check(ok, "signature: verifies over the manifest bytes (OpenSSL)", why)
-        ok, _ = verify(pub, sigs[32:96], text.replace(b"format 1", b"format 2"))
+        ok, _ = verify(pub, sigs[32:96], text.replace(b"format %d" % fmt, b"format 3"))
         check(not ok, "signature: does not verify over other bytes")
         for label, file in PAYLOADS:
             size, digest = fields[f"payload {label}"]

@@ -266,7 +266,7 @@ def factory(vm):
     floor = security_floor(vm)
     r.check(floor is None, "a fresh machine has no security floor", str(floor))
     st, out = vm.sh("berth-update rollback 2>&1 >/dev/null")
-    r.check(st == 1 and "slot b has no good or pending" in out,
+    r.check(st == 1 and "slot b has no good boot entry to roll back to" in out,
             "rollback refused: nothing in slot b", f"{st}: {out}")
     for cmd in ["berth-update", "berth-update frobnicate", "berth-update install",
                 "berth-update status --yaml", "berth-update install x --force"]:
