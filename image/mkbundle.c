@@ -48,12 +48,12 @@ static int copy_payload(int fd, int out, off_t *offset, unsigned char *buf, uint
 	return 0;
 }
 
-/* The 24 + LEN + 96 bytes in front of the payloads: header, TEXT, one signature. */
-static int write_front(int out, const char *text, size_t len, const uint8_t sk[KEYFILE_SECRET],
-		       FILE *log)
+/* The 24 + LEN + 96 bytes in front of the payloads: header, TEXT (of FORMAT), one signature. */
+static int write_front(int out, unsigned format, const char *text, size_t len,
+		       const uint8_t sk[KEYFILE_SECRET], FILE *log)
 {
 	uint8_t front[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX + BUNDLE_SIG_SIZE];
-	struct bundle_header h = {.manifest_len = (uint32_t)len, .sig_count = 1};
+	struct bundle_header h = {.format = format, .manifest_len = (uint32_t)len, .sig_count = 1};
 	uint8_t *pk = front + BUNDLE_HEADER_SIZE + len, *sig = pk + crypto_sign_PUBLICKEYBYTES;
 	char pk_hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
 
@@ -119,7 +119,7 @@ static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
 		fprintf(log, "%.*s", len, text);
 		return -EINVAL;
 	}
-	r = write_front(out, text, (size_t)len, sk, log);
+	r = write_front(out, bundle_manifest_format(&mb->m), text, (size_t)len, sk, log);
 	if (r == 0)
 		fprintf(log, "%.*s", len, text);
 	return r;
@@ -240,5 +240,8 @@ int mkbundle_stage(const struct build_ctx *b, char *const env[], FILE *log)
 	    copy(mb.m.compatible, sizeof(mb.m.compatible), env_get(env, "BERTH_COMPATIBLE")) ||
 	    copy(mb.m.roothash, sizeof(mb.m.roothash), env_get(env, "BERTH_ROOTHASH")))
 		return fail(log, "bundle manifest", -ENAMETOOLONG);
+	const char *epoch = env_get(env, "BERTH_SECURITY_EPOCH");
+	if (security_epoch_parse(epoch, strlen(epoch), &mb.m.epoch) < 0)
+		return fail(log, "BERTH_SECURITY_EPOCH", -EINVAL);
 	return mkbundle_write(&mb, log);
 }

@@ -47,6 +47,16 @@ static int size(const struct build_ctx *b, const struct value *v, FILE *out)
 	return 0;
 }
 
+/* The manifest's unsigned field V->field, in decimal. */
+static int number(const struct build_ctx *b, const struct value *v, FILE *out)
+{
+	unsigned n;
+
+	memcpy(&n, (const char *)M + v->field, sizeof(n));
+	fprintf(out, "%u", n);
+	return 0;
+}
+
 /*
  * The manifest's path V->field (relative to its folder) with the suffix
  * V->arg, absolute; "" stays "".
@@ -286,6 +296,8 @@ const struct value values[N_VALUES] = {
     [V_DB_AUTH] = {"BERTH_DB_AUTH", IN_PATH, manifest_path, "-db.auth", FIELD(signing.secure_boot)},
     [V_ENTRY] = {"BERTH_ENTRY", IN_VALUE, entry, NULL, 0},
     [V_COMPATIBLE] = {"BERTH_COMPATIBLE", IN_VALUE, text, NULL, FIELD(update.compatible)},
+    [V_SECURITY_EPOCH] = {"BERTH_SECURITY_EPOCH", IN_VALUE, number, NULL,
+			  FIELD(update.security_epoch)},
     [V_ROOTHASH] = {"BERTH_ROOTHASH", IN_VALUE, roothash, NULL, 0},
     [V_SIGNING_KEY] = {"BERTH_SIGNING_KEY", IN_PATH, manifest_path, NULL,
 		       FIELD(update.signing_key)},

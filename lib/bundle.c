@@ -16,7 +16,6 @@
 #include <string.h>
 
 #define WORDS_MAX 4 /* "payload NAME SIZE SHA256" */
-#define LINES (5 + BUNDLE_PAYLOADS)
 
 static const char *const payload_names[BUNDLE_PAYLOADS] = {
     [PAYLOAD_ROOT] = "root",
@@ -52,9 +51,9 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 
 	if (memcmp(buf, BUNDLE_MAGIC, 8))
 		return errf(err, errlen, "not a berth update bundle (no %s magic)", BUNDLE_MAGIC);
-	if (format != BUNDLE_FORMAT)
-		return errf(err, errlen, "bundle format %u, this reader knows %d", format,
-			    BUNDLE_FORMAT);
+	if (format == 0 || format > BUNDLE_FORMAT_MAX)
+		return errf(err, errlen, "bundle format %u, this reader knows 1 to %d", format,
+			    BUNDLE_FORMAT_MAX);
 	if (len == 0 || len > BUNDLE_MANIFEST_MAX)
 		return errf(err, errlen, "manifest length %u, not 1 to %d", len,
 			    BUNDLE_MANIFEST_MAX);
@@ -62,6 +61,7 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 		return errf(err, errlen, "%u signatures, at most %d", sigs, BUNDLE_SIGS_MAX);
 	if (get_le32(buf + 20))
 		return errf(err, errlen, "header bytes 20-23 are not zero");
+	h->format = format;
 	h->manifest_len = len;
 	h->sig_count = sigs;
 	return 0;
@@ -70,7 +70,7 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 void bundle_header_write(uint8_t buf[BUNDLE_HEADER_SIZE], const struct bundle_header *h)
 {
 	memcpy(buf, BUNDLE_MAGIC, 8);
-	put_le32(buf + 8, BUNDLE_FORMAT);
+	put_le32(buf + 8, h->format);
 	put_le32(buf + 12, h->manifest_len);
 	put_le32(buf + 16, h->sig_count);
 	put_le32(buf + 20, 0);
@@ -146,8 +146,14 @@ static void bin_to_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static const char *parse_size(const char *s, size_t n, uint64_t *out)
+_Static_assert(SECURITY_EPOCH_MAX == 65535 && BUNDLE_UKI_MAX == 1073741824 &&
+		   BUNDLE_IMAGE_MAX == 1099511627776,
+	       "the messages below name the limits");
+
+/* Payload P's size: at most BUNDLE_IMAGE_MAX, or BUNDLE_UKI_MAX for a UKI. */
+static const char *parse_size(const char *s, size_t n, enum bundle_payload p, uint64_t *out)
 {
+	bool uki = p == PAYLOAD_UKI_A || p == PAYLOAD_UKI_B;
 	uint64_t v = 0;
 
 	if (n == 0 || !in_set(s, n, "0123456789") || (n > 1 && s[0] == '0'))
@@ -157,6 +163,9 @@ static const char *parse_size(const char *s, size_t n, uint64_t *out)
 			return "bad size: more than 64 bits";
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
+	if (v > (uki ? BUNDLE_UKI_MAX : BUNDLE_IMAGE_MAX))
+		return uki ? "bad size: a UKI is at most 1073741824 bytes (1 GiB)"
+			   : "bad size: an image is at most 1099511627776 bytes (1 TiB)";
 	*out = v;
 	return NULL;
 }
@@ -197,58 +206,88 @@ static void copy(char *dst, const struct word *f)
 	dst[f->n] = '\0';
 }
 
-/* What line N+1 must look like. */
-static const char *const want[LINES] = {
-    "expected \"format 1\"",
-    "expected \"name NAME\"",
-    "expected \"version VERSION\"",
-    "expected \"compatible COMPATIBLE\"",
-    "expected \"roothash HEX\"",
-    "expected \"payload root SIZE SHA256\"",
-    "expected \"payload verity SIZE SHA256\"",
-    "expected \"payload uki-a SIZE SHA256\"",
-    "expected \"payload uki-b SIZE SHA256\"",
+/*
+ * What a manifest line holds, in the order of format 2's lines; the
+ * payloads' lines follow ROOTHASH in enum bundle_payload order.
+ */
+enum line { FORMAT, NAME, VERSION, COMPATIBLE, EPOCH, ROOTHASH, PAYLOAD };
+#define LINES_MAX (PAYLOAD + BUNDLE_PAYLOADS) /* format 2's; format 1 has no EPOCH */
+
+/* Line NO's kind in FORMAT (1 until the first line is read): format 2 has an epoch line. */
+static enum line line_kind(unsigned format, unsigned no)
+{
+	enum line k = (enum line)(no - 1);
+
+	return format == 2 || k < EPOCH ? k : k + 1;
+}
+
+/* What a line of each kind must look like. */
+static const char *const want[LINES_MAX] = {
+    [FORMAT] = "expected \"format 1\" or \"format 2\"",
+    [NAME] = "expected \"name NAME\"",
+    [VERSION] = "expected \"version VERSION\"",
+    [COMPATIBLE] = "expected \"compatible COMPATIBLE\"",
+    [EPOCH] = "expected \"epoch EPOCH\"",
+    [ROOTHASH] = "expected \"roothash HEX\"",
+    [PAYLOAD] = "expected \"payload root SIZE SHA256\"",
+    [PAYLOAD + 1] = "expected \"payload verity SIZE SHA256\"",
+    [PAYLOAD + 2] = "expected \"payload uki-a SIZE SHA256\"",
+    [PAYLOAD + 3] = "expected \"payload uki-b SIZE SHA256\"",
 };
 
-/* Line NO (1-based) of the manifest into M; why it is bad, or NULL. */
-static const char *parse_line(size_t no, const char *line, size_t len, struct bundle_manifest *m)
+static const char *parse_payload(size_t p, const struct word f[WORDS_MAX], int n,
+				 struct bundle_manifest *m)
 {
-	static const char *const keys[] = {"format", "name", "version", "compatible", "roothash"};
+	if (n != 4 || !is(&f[0], "payload") || !is(&f[1], payload_names[p]))
+		return want[PAYLOAD + p];
+	const char *why = parse_size(f[2].s, f[2].n, (enum bundle_payload)p, &m->payload[p].size);
+	if (!why && !is_hex64(f[3].s, f[3].n))
+		why = "bad sha256: 64 lower-case hex digits";
+	if (!why)
+		hex_to_bin(f[3].s, m->payload[p].sha256, 32);
+	return why;
+}
+
+/* A line of kind K into M (and *FORMAT, from the first line); why it is bad, or NULL. */
+static const char *parse_line(enum line k, const char *line, size_t len, struct bundle_manifest *m,
+			      unsigned *format)
+{
+	static const char *const keys[] = {"format",	 "name",  "version",
+					   "compatible", "epoch", "roothash"};
 	struct word f[WORDS_MAX];
 	int n = split(line, len, f);
 	const char *why = NULL;
 
-	if (no > 5) {
-		size_t p = no - 6;
-		if (n != 4 || !is(&f[0], "payload") || !is(&f[1], payload_names[p]))
-			return want[no - 1];
-		why = parse_size(f[2].s, f[2].n, &m->payload[p].size);
-		if (!why && !is_hex64(f[3].s, f[3].n))
-			why = "bad sha256: 64 lower-case hex digits";
-		if (!why)
-			hex_to_bin(f[3].s, m->payload[p].sha256, 32);
-		return why;
-	}
-	if (n != 2 || !is(&f[0], keys[no - 1]))
-		return want[no - 1];
-	switch (no) {
-	case 1:
-		why = is(&f[1], "1") ? NULL : want[0];
+	if (k >= PAYLOAD)
+		return parse_payload(k - PAYLOAD, f, n, m);
+	if (n != 2 || !is(&f[0], keys[k]))
+		return want[k];
+	switch (k) {
+	case FORMAT:
+		if (is(&f[1], "1") || is(&f[1], "2"))
+			*format = (unsigned)(f[1].s[0] - '0');
+		else
+			why = want[FORMAT];
 		break;
-	case 2:
+	case NAME:
 		why = check_name(f[1].s, f[1].n);
 		if (!why)
 			copy(m->name, &f[1]);
 		break;
-	case 3:
+	case VERSION:
 		why = check_version(f[1].s, f[1].n);
 		if (!why)
 			copy(m->version, &f[1]);
 		break;
-	case 4:
+	case COMPATIBLE:
 		why = check_compatible(f[1].s, f[1].n);
 		if (!why)
 			copy(m->compatible, &f[1]);
+		break;
+	case EPOCH:
+		/* Epoch 0 has one spelling: format 1. */
+		if (security_epoch_parse(f[1].s, f[1].n, &m->epoch) < 0 || m->epoch == 0)
+			why = "bad epoch: 1 to 65535 (epoch 0 is format 1)";
 		break;
 	default:
 		why = is_hex64(f[1].s, f[1].n) ? NULL : "bad roothash: 64 lower-case hex digits";
@@ -262,26 +301,27 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 			  size_t errlen)
 {
 	struct bundle_manifest tmp;
+	unsigned format = 1, no;
 	size_t pos = 0;
-	unsigned no;
 
 	memset(&tmp, 0, sizeof(tmp));
 	if (len > BUNDLE_MANIFEST_MAX)
 		return errf(err, errlen, "manifest is %zu bytes, more than %d", len,
 			    BUNDLE_MANIFEST_MAX);
-	for (no = 1; no <= LINES; no++) {
+	for (no = 1; no <= (format == 2 ? LINES_MAX : LINES_MAX - 1); no++) {
 		const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		const char *why;
 
 		if (pos == len)
-			return errf_line(err, errlen, no, "missing; %s", want[no - 1]);
+			return errf_line(err, errlen, no, "missing; %s",
+					 want[line_kind(format, no)]);
 		if (memchr(text + pos, '\0', n))
 			why = "NUL byte";
 		else if (!nl)
 			why = "no newline at the end of the line";
 		else
-			why = parse_line(no, text + pos, n, &tmp);
+			why = parse_line(line_kind(format, no), text + pos, n, &tmp, &format);
 		if (why)
 			return errf_line(err, errlen, no, "%s", why);
 		pos += n + 1;
@@ -292,16 +332,24 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 	return 0;
 }
 
+unsigned bundle_manifest_format(const struct bundle_manifest *m)
+{
+	return m->epoch ? 2 : 1;
+}
+
 int bundle_manifest_write(const struct bundle_manifest *m, char *out, size_t outlen)
 {
-	char sha[65];
+	char sha[65], epoch[32] = "";
 	size_t len;
 	int n;
 
+	if (m->epoch)
+		snprintf(epoch, sizeof(epoch), "epoch %u\n", m->epoch);
 	/* The precisions keep a string that is not NUL-terminated inside its array. */
 	n = snprintf(out, outlen,
-		     "format %d\nname %.32s\nversion %.64s\ncompatible %.64s\nroothash %.64s\n",
-		     BUNDLE_FORMAT, m->name, m->version, m->compatible, m->roothash);
+		     "format %u\nname %.32s\nversion %.64s\ncompatible %.64s\n%sroothash %.64s\n",
+		     bundle_manifest_format(m), m->name, m->version, m->compatible, epoch,
+		     m->roothash);
 	for (int p = 0; p < BUNDLE_PAYLOADS && n >= 0 && (size_t)n < outlen; p++) {
 		len = (size_t)n;
 		bin_to_hex(m->payload[p].sha256, 32, sha);

@@ -1,15 +1,16 @@
 /*
  * Update bundles (<name>_<version>.berth), written by `berth build` and
- * read by berth-update. Format 1, every integer little-endian:
+ * read by berth-update. Format 1 or 2, every integer little-endian:
  *
- *   header    24 bytes: magic "BERTHBDL", u32 format (1), u32 manifest
- *             length (1..BUNDLE_MANIFEST_MAX), u32 signature count
- *             (0..BUNDLE_SIGS_MAX), u32 zero
+ *   header    24 bytes: magic "BERTHBDL", u32 format (1 or 2), u32
+ *             manifest length (1..BUNDLE_MANIFEST_MAX), u32 signature
+ *             count (0..BUNDLE_SIGS_MAX), u32 zero
  *   manifest  text, "KEY VALUE" lines in this order (every line ends in \n):
- *               format 1
+ *               format FORMAT          (the header's)
  *               name NAME
  *               version VERSION
  *               compatible COMPATIBLE
+ *               epoch EPOCH            (format 2 only: 1..SECURITY_EPOCH_MAX)
  *               roothash HEX64
  *               payload root SIZE SHA256HEX
  *               payload verity SIZE SHA256HEX
@@ -21,7 +22,9 @@
  *
  * The payloads are the slot's erofs root image, its verity hash tree, and
  * the UKI for each slot (their command lines differ in the slot's
- * partitions). Nothing after the last payload.
+ * partitions). Nothing after the last payload. Format 2 is format 1 with
+ * the release's security epoch; a release of epoch 0 is written in format
+ * 1, which every berth-update reads.
  */
 #ifndef BERTH_BUNDLE_H
 #define BERTH_BUNDLE_H
@@ -32,16 +35,24 @@
 #include "contract.h"
 
 #define BUNDLE_MAGIC "BERTHBDL"
-#define BUNDLE_FORMAT 1
+#define BUNDLE_FORMAT_MAX 2 /* formats 1 to this one are read */
 #define BUNDLE_HEADER_SIZE 24
 #define BUNDLE_MANIFEST_MAX 4096
 #define BUNDLE_SIGS_MAX 8
 #define BUNDLE_SIG_SIZE 96 /* public key 32 + signature 64 */
 #define BUNDLE_PAYLOADS 4
+/*
+ * The largest payloads the parser takes, so no size from a manifest can
+ * wrap the arithmetic done with it: a root or verity image (a partition of
+ * at most 1 TiB) and a UKI (held in memory before it goes to the ESP).
+ */
+#define BUNDLE_IMAGE_MAX (1ull << 40)
+#define BUNDLE_UKI_MAX (1ull << 30)
 
 enum bundle_payload { PAYLOAD_ROOT, PAYLOAD_VERITY, PAYLOAD_UKI_A, PAYLOAD_UKI_B };
 
 struct bundle_header {
+	uint32_t format; /* 1..BUNDLE_FORMAT_MAX */
 	uint32_t manifest_len;
 	uint32_t sig_count;
 };
@@ -50,6 +61,7 @@ struct bundle_manifest {
 	char name[NAME_MAX_LEN + 1];
 	char version[65];
 	char compatible[COMPATIBLE_MAX_LEN + 1];
+	unsigned epoch; /* security epoch, 0..SECURITY_EPOCH_MAX; 0 in format 1 */
 	char roothash[65];
 	struct {
 		uint64_t size;
@@ -67,6 +79,8 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 			  size_t errlen);
 /* M as manifest text into OUT; returns its length, or -ENOSPC. */
 int bundle_manifest_write(const struct bundle_manifest *m, char *out, size_t outlen);
+/* The format M is written in: 2 when it has a security epoch, else 1. */
+unsigned bundle_manifest_format(const struct bundle_manifest *m);
 
 /* Payload names as in the manifest: "root", "verity", "uki-a", "uki-b". */
 const char *bundle_payload_name(enum bundle_payload p);

@@ -37,21 +37,35 @@ bool compatible_valid(const char *s, size_t n)
 	return n > 0 && n <= COMPATIBLE_MAX_LEN && all_in(s, n, LOWER_DIGIT "._-");
 }
 
-int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
+/* The N bytes at S as decimal, "0" or without a leading zero, at most MAX: 0 or -EINVAL. */
+static int decimal(const char *s, size_t n, unsigned max, unsigned *out)
 {
 	unsigned v = 0;
 
-	if (n == 0 || s[0] == '0')
+	if (n == 0 || (n > 1 && s[0] == '0'))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
 		v = v * 10 + (unsigned)(s[i] - '0');
-		if (v > HEALTH_DEADLINE_MAX)
+		if (v > max)
 			return -EINVAL;
 	}
-	if (v < HEALTH_DEADLINE_MIN)
+	*out = v;
+	return 0;
+}
+
+int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
+{
+	unsigned v;
+
+	if (decimal(s, n, HEALTH_DEADLINE_MAX, &v) < 0 || v < HEALTH_DEADLINE_MIN)
 		return -EINVAL;
 	*seconds = v;
 	return 0;
+}
+
+int security_epoch_parse(const char *s, size_t n, unsigned *epoch)
+{
+	return decimal(s, n, SECURITY_EPOCH_MAX, epoch);
 }

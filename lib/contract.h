@@ -57,6 +57,8 @@
 #define HEALTH_DEADLINE_MIN 10
 #define HEALTH_DEADLINE_MAX 3600
 #define HEALTH_DEADLINE_DEFAULT 300
+/* update.security_epoch: bundles of a lower epoch than one marked good are refused */
+#define SECURITY_EPOCH_MAX 65535
 
 /* ---- update.conf: exactly these lines, in this order ---- */
 #define UC_COMPATIBLE "compatible"
@@ -104,5 +106,10 @@ bool compatible_valid(const char *s, size_t n);
  * leading zero, HEALTH_DEADLINE_MIN to HEALTH_DEADLINE_MAX. 0 or -EINVAL.
  */
 int health_deadline_parse(const char *s, size_t n, unsigned *seconds);
+/*
+ * The N bytes at S as update.security_epoch: decimal, "0" or without a
+ * leading zero, at most SECURITY_EPOCH_MAX. 0 or -EINVAL.
+ */
+int security_epoch_parse(const char *s, size_t n, unsigned *epoch);
 
 #endif

@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -60,4 +63,57 @@ int efivar_bool(const char *name)
 	if (n < 0)
 		return (int)n;
 	return n == 5 ? var[4] != 0 : -EINVAL;
+}
+
+/* Clears FS_IMMUTABLE_FL of the open file FD; *WAS says whether it was set. 0 or -errno. */
+static int lift_immutable(int fd, int *flags, bool *was)
+{
+	*was = false;
+	if (ioctl(fd, FS_IOC_GETFLAGS, flags) < 0)
+		return -errno;
+	if (!(*flags & FS_IMMUTABLE_FL))
+		return 0;
+	int lifted = *flags & ~FS_IMMUTABLE_FL;
+	if (ioctl(fd, FS_IOC_SETFLAGS, &lifted) < 0)
+		return -errno;
+	*was = true;
+	return 0;
+}
+
+int efivar_write(const char *name, uint32_t attrs, const void *data, size_t len)
+{
+	uint8_t buf[4 + EFIVAR_VALUE_MAX];
+	char path[128];
+	bool immutable = false;
+	int flags = 0, r = var_path(name, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (len > EFIVAR_VALUE_MAX)
+		return -E2BIG;
+	/* An existing variable's file: held open to put the flag back. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return -errno;
+	if (fd >= 0 && (r = lift_immutable(fd, &flags, &immutable)) < 0)
+		goto out;
+	for (int i = 0; i < 4; i++)
+		buf[i] = (uint8_t)(attrs >> (8 * i));
+	memcpy(buf + 4, data, len);
+	int w = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (w < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* efivarfs sets the variable in one write: attributes, then the value. */
+	ssize_t n = write(w, buf, 4 + len);
+	r = n < 0 ? -errno : (size_t)n != 4 + len ? -EIO : 0;
+	if (close(w) < 0 && r == 0)
+		r = -errno;
+out:
+	if (immutable && ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 && r == 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
 }

@@ -1,13 +1,15 @@
 /*
  * The UEFI variables berth reads, through efivarfs: firmware's Secure Boot
- * state and systemd-boot's boot counting (Boot Loader Interface). Plain
- * system calls, no logging.
+ * state and systemd-boot's boot counting (Boot Loader Interface); and the
+ * ones berth-update keeps under berth's own vendor GUID. Plain system
+ * calls, no logging.
  */
 #ifndef BERTH_EFIVAR_H
 #define BERTH_EFIVAR_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define EFIVARS_DIR "/sys/firmware/efi/efivars"
@@ -41,5 +43,30 @@ ssize_t efivar_read(const char *name, void *buf, size_t len);
  * -ENOENT when it is not set, -EINVAL when it is not 5 bytes, or -errno.
  */
 int efivar_bool(const char *name);
+
+/* ---- berth-update's own variables, non-volatile: no reset of /var lowers them ---- */
+#define EFI_BERTH_GUID "0d5b12a0-bae3-47f9-be42-65ee3b85f4c9"
+/* The security floor: u32 LE, the highest security epoch of a release marked good. */
+#define EFIVAR_EPOCH_FLOOR "BerthEpochFloor-" EFI_BERTH_GUID
+/*
+ * The release installed last, when its epoch is above the floor: u32 LE
+ * epoch, then its root hash (64 hex digits). Marking it good raises the floor.
+ */
+#define EFIVAR_EPOCH_PENDING "BerthEpochPending-" EFI_BERTH_GUID
+
+/* The attributes of a variable (UEFI's EFI_VARIABLE_*). */
+#define EFI_VARIABLE_NON_VOLATILE 0x1u
+#define EFI_VARIABLE_BOOTSERVICE_ACCESS 0x2u
+#define EFI_VARIABLE_RUNTIME_ACCESS 0x4u
+#define EFIVAR_VALUE_MAX 1024 /* the longest value efivar_write takes */
+
+/*
+ * Sets variable NAME to the LEN bytes at DATA with attributes ATTRS,
+ * creating it when unset. efivarfs keeps the file of a variable it does
+ * not know immutable, so that a stray rm cannot delete it: the flag is
+ * lifted for the write and put back. 0, -E2BIG when LEN is more than
+ * EFIVAR_VALUE_MAX, or -errno.
+ */
+int efivar_write(const char *name, uint32_t attrs, const void *data, size_t len);
 
 #endif

@@ -104,6 +104,11 @@ enum entry_state entry_state(const struct entry_name *e)
 	return e->left < 0 ? ENTRY_GOOD : e->left > 0 ? ENTRY_PENDING : ENTRY_BAD;
 }
 
+bool entry_same_release(const struct entry_name *a, const struct entry_name *b)
+{
+	return strcasecmp(a->name, b->name) == 0 && strcasecmp(a->version, b->version) == 0;
+}
+
 int entry_order(const struct entry_name *a, const struct entry_name *b)
 {
 	bool abad = entry_state(a) == ENTRY_BAD, bbad = entry_state(b) == ENTRY_BAD;

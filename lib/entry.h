@@ -5,6 +5,7 @@
 #ifndef BERTH_ENTRY_H
 #define BERTH_ENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,12 @@ int entry_parse(const char *file, struct entry_name *e);
 /* E back into a file name; its length, or -EINVAL (bad fields) or -ENOSPC. */
 int entry_format(const struct entry_name *e, char *out, size_t len);
 enum entry_state entry_state(const struct entry_name *e);
+/*
+ * Whether A and B are the same release to FAT, which ignores letter case:
+ * name and version equal but for case. Their files, counters dropped
+ * (marked good), would have one name.
+ */
+bool entry_same_release(const struct entry_name *a, const struct entry_name *b);
 
 /*
  * The order systemd-boot lists entries in: bad ones last, then newest

@@ -1,17 +1,20 @@
 /*
  * The ESP: repaired with fsck.fat before every writable mount, mounted in
  * our namespace, and its boot entries listed in systemd-boot's order with
- * the slot each one's UKI boots.
+ * the slot each one's UKI boots; entries renamed without ever replacing one.
  */
+#define _GNU_SOURCE /* syscall */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,4 +231,31 @@ int esp_booted(const struct esp_entries *l, const struct boot *b, const char *co
 	if (good == 1)
 		return found;
 	return matches == 1 ? same_version : -ENOENT;
+}
+
+int esp_rename(const char *from, const char *to)
+{
+	char a[PATH_MAX_ENTRY], b[PATH_MAX_ENTRY];
+
+	if (pathf(a, sizeof(a), ENTRY_DIR "/%s", from) < 0 ||
+	    pathf(b, sizeof(b), ENTRY_DIR "/%s", to) < 0)
+		return -ENAMETOOLONG;
+	/* vfat looks names up without regard to case, so this finds TO's other spellings too. */
+	if (access(b, F_OK) == 0) {
+		complain("refused: %s exists; not renaming %s onto it", to, from);
+		return -EEXIST;
+	}
+	/*
+	 * And a rename that cannot replace, which vfat supports (the check in
+	 * the VFS, before the file system's rename). musl has no wrapper.
+	 */
+	if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+		complain("cannot rename %s to %s: %s", from, to, strerror(e));
+		return -e;
+	}
+	int r = sync_dir(ENTRY_DIR);
+	if (r < 0)
+		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
+	return r;
 }

@@ -3,7 +3,9 @@
  * order updater/README.md gives: verify, remove the slot's boot entries,
  * stream the payloads while hashing them, read the slot back, then add
  * the new entry with a temporary file and a rename. The bundle is read
- * once, front to back, so what was verified is what gets written.
+ * once, front to back, so what was verified is what gets written. Every
+ * size in the signed manifest is bounded by its parser (lib/bundle.h), and
+ * the arithmetic here is done so that no size can wrap it.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -30,6 +32,9 @@
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
 #define CHUNK (1u << 20)
 
+_Static_assert(BUNDLE_UKI_MAX <= SIZE_MAX, "a UKI fits memory's sizes");
+_Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percentages");
+
 struct install {
 	bool allow_downgrade;
 	bool tty; /* progress on one rewritten line */
@@ -44,6 +49,8 @@ struct install {
 	uint8_t sigs[BUNDLE_SIGS_MAX * BUNDLE_SIG_SIZE];
 	int part_fd[2]; /* root, verity */
 	uint64_t part_size[2];
+	unsigned floor;		    /* the security floor: no bundle of a lower epoch */
+	struct entry_name release;  /* the bundle's name and version, without a counter */
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
@@ -105,9 +112,24 @@ static int verify(struct install *c)
 		complain("refused: bad manifest: %s", err);
 		return -EINVAL;
 	}
+	if (bundle_manifest_format(&c->m) != h.format) {
+		complain("refused: not a berth bundle: the header says format %u, the signed "
+			 "manifest format %u",
+			 h.format, bundle_manifest_format(&c->m));
+		return -EINVAL;
+	}
 	if (strcmp(c->m.compatible, c->conf.compatible) != 0) {
 		complain("refused: the bundle is for \"%s\", this machine takes \"%s\"",
 			 c->m.compatible, c->conf.compatible);
+		return -EPERM;
+	}
+	if ((r = floor_read(&c->floor)) < 0)
+		return r;
+	if (c->m.epoch < c->floor) {
+		complain("refused: %s is of security epoch %u, below this machine's floor %u (a "
+			 "release of epoch %u was marked good here; --allow-downgrade does not "
+			 "go below it)",
+			 c->m.version, c->m.epoch, c->floor, c->floor);
 		return -EPERM;
 	}
 	if (version_compare(c->m.version, c->boot.version, &order) < 0) {
@@ -133,6 +155,8 @@ static int verify(struct install *c)
 	struct entry_name e = {.left = ENTRY_TRIES, .done = -1};
 	snprintf(e.name, sizeof(e.name), "%s", c->m.name);
 	snprintf(e.version, sizeof(e.version), "%s", c->m.version);
+	c->release = e;
+	c->release.left = -1;
 	if (entry_format(&e, c->entry, sizeof(c->entry)) < 0) {
 		complain("refused: \"%s_%s\" cannot name a boot entry", c->m.name, c->m.version);
 		return -EINVAL;
@@ -150,9 +174,12 @@ static enum bundle_payload target_uki(const struct install *c)
 	return target_slot(c) == 'a' ? PAYLOAD_UKI_A : PAYLOAD_UKI_B;
 }
 
-static uint64_t round_up(uint64_t v, uint64_t unit)
+/* What SIZE bytes take in blocks of UNIT bytes, or UINT64_MAX when that does not fit. */
+static uint64_t round_up(uint64_t size, uint64_t unit)
 {
-	return (v + unit - 1) / unit * unit;
+	uint64_t blocks = size / unit + (size % unit != 0);
+
+	return blocks > UINT64_MAX / unit ? UINT64_MAX : blocks * unit;
 }
 
 /* Checks before the first change to the ESP: they can still refuse with nothing touched. */
@@ -177,9 +204,12 @@ static int esp_check(struct install *c)
 		}
 		if (e->slot == target_slot(c))
 			freed += e->bytes;
-		else if (strcasecmp(e->file, c->entry) == 0) {
-			complain("refused: %s already exists and is not slot %c's", e->file,
-				 target_slot(c));
+		else if (e->named && entry_same_release(&e->n, &c->release)) {
+			/* Once marked good, the new entry would be renamed onto this file. */
+			complain("refused: %s (slot %c) on the ESP is the same release as "
+				 "%s_%s (FAT ignores letter case): marked good, the new entry "
+				 "would take its name",
+				 e->file, e->slot ? e->slot : '?', c->m.name, c->m.version);
 			return -EEXIST;
 		}
 	}
@@ -187,11 +217,12 @@ static int esp_check(struct install *c)
 		complain("cannot stat the ESP: %s", strerror(errno));
 		return -errno;
 	}
-	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	/* The file system's own numbers: no sum of them comes near 2^64. */
+	uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize + freed;
 	uint64_t need = round_up(c->m.payload[target_uki(c)].size, vfs.f_frsize);
-	if (avail + freed < need) {
+	if (room < need) {
 		complain("refused: the ESP has %llu bytes free, the UKI needs %llu",
-			 (unsigned long long)(avail + freed), (unsigned long long)need);
+			 (unsigned long long)room, (unsigned long long)need);
 		return -ENOSPC;
 	}
 	return 0;
@@ -412,23 +443,28 @@ static int write_uki(struct install *c)
 	return 0;
 }
 
+/*
+ * Step 5, before the entry exists: a release above the security floor is
+ * recorded, so that marking it good raises the floor (epoch.h).
+ */
+static int record_epoch(struct install *c)
+{
+	struct epoch_pending p = {.epoch = c->m.epoch};
+
+	if (c->m.epoch <= c->floor)
+		return 0;
+	memcpy(p.roothash, c->m.roothash, sizeof(p.roothash));
+	return floor_pending_write(&p);
+}
+
 /* Step 5: the entry appears whole, in one rename, or not at all. */
 static int add_entry(struct install *c)
 {
-	char path[PATH_MAX_ENTRY];
-	int r = pathf(path, sizeof(path), ENTRY_DIR "/%s", c->entry);
+	int r;
 
-	if (r < 0 || (r = write_uki(c)) < 0)
+	if ((r = write_uki(c)) < 0 || (r = esp_rename(TMP_NAME, c->entry)) < 0)
 		return r;
-	if (rename(TMP_PATH, path) < 0) {
-		complain("cannot rename " TMP_PATH " to %s: %s", c->entry, strerror(errno));
-		return -errno;
-	}
 	c->tmp_exists = false;
-	if ((r = sync_dir(ENTRY_DIR)) < 0) {
-		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
-		return r;
-	}
 	c->esp_mounted = false;
 	if ((r = esp_umount()) < 0)
 		return r;
@@ -456,7 +492,8 @@ int install(const char *source, bool allow_downgrade)
 	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
 		goto out;
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
-	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0)
+	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0 ||
+	    (r = record_epoch(&c)) < 0)
 		goto out;
 	r = add_entry(&c);
 out:

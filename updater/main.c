@@ -168,24 +168,6 @@ static int status(bool json)
 	return EXIT_OK;
 }
 
-/* Renames FROM to TO in ENTRY_DIR and syncs the folder; logs. */
-static int rename_entry(const char *from, const char *to)
-{
-	char a[PATH_MAX_ENTRY], b[PATH_MAX_ENTRY];
-
-	if (pathf(a, sizeof(a), ENTRY_DIR "/%s", from) < 0 ||
-	    pathf(b, sizeof(b), ENTRY_DIR "/%s", to) < 0)
-		return -ENAMETOOLONG;
-	if (rename(a, b) < 0) {
-		complain("cannot rename %s to %s: %s", from, to, strerror(errno));
-		return -errno;
-	}
-	int r = sync_dir(ENTRY_DIR);
-	if (r < 0)
-		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
-	return r;
-}
-
 static int mark_good(void)
 {
 	char counted[ENTRY_FILE_MAX], good[ENTRY_FILE_MAX], path[PATH_MAX_ENTRY];
@@ -208,7 +190,8 @@ static int mark_good(void)
 		return EXIT_REFUSED;
 	}
 	n.left = n.done = -1;
-	if (entry_format(&n, good, sizeof(good)) < 0 || boot_probe(&b) < 0 ||
+	/* The floor first: a release is never good without its epoch counted. */
+	if (entry_format(&n, good, sizeof(good)) < 0 || boot_probe(&b) < 0 || floor_raise(&b) < 0 ||
 	    disk_probe(&b, &d) < 0 || esp_mount(d.esp, true) < 0)
 		return EXIT_REFUSED;
 	if (pathf(path, sizeof(path), ENTRY_DIR "/%s", counted) == 0 && access(path, F_OK) < 0 &&
@@ -217,7 +200,7 @@ static int mark_good(void)
 		printf("already good\n");
 		r = 0;
 	} else {
-		r = rename_entry(counted, good);
+		r = esp_rename(counted, good);
 		if (r == 0)
 			printf("marked %s good\n", good);
 	}
@@ -238,9 +221,19 @@ static int rollback(void)
 	char other = other_slot(b.slot);
 	const struct esp_entry *o = slot_entry(&l, other);
 	int r = -EPERM;
-	if (!o || entry_state(&o->n) == ENTRY_BAD) {
-		complain("refused: slot %c has no good or pending boot entry to roll back to",
-			 other);
+	/*
+	 * Only to a release that has booted good: were the other slot's entry
+	 * pending and failed its tries, no good entry would be left, and
+	 * systemd-boot would go on starting a broken release.
+	 */
+	if (o && entry_state(&o->n) == ENTRY_PENDING) {
+		complain("refused: slot %c's entry %s has never booted good; should it fail, no "
+			 "good entry would be left to fall back to",
+			 other, o->file);
+		goto out;
+	}
+	if (!o || entry_state(&o->n) != ENTRY_GOOD) {
+		complain("refused: slot %c has no good boot entry to roll back to", other);
 		goto out;
 	}
 	if (booted < 0) {
@@ -251,7 +244,7 @@ static int rollback(void)
 	n.left = 0;
 	if ((r = entry_format(&n, bad, sizeof(bad))) < 0)
 		goto out;
-	r = strcmp(bad, l.e[booted].file) ? rename_entry(l.e[booted].file, bad) : 0;
+	r = strcmp(bad, l.e[booted].file) ? esp_rename(l.e[booted].file, bad) : 0;
 out:
 	if (esp_umount() < 0 && r == 0)
 		r = -EIO;

@@ -9,6 +9,7 @@
 
 #include "contract.h"
 #include "entry.h"
+#include "epoch.h"
 #include "fileio.h"
 #include "trust.h"
 #include "updateconf.h"
@@ -34,8 +35,9 @@ int load_keys(struct trusted_key keys[TRUSTED_KEYS_MAX], size_t *n);
 struct boot {
 	char slot; /* 'a' or 'b' */
 	char version[65];
+	char roothash[65]; /* the booted root's, lower-case hex */
 };
-/* The booted slot (/proc/cmdline) and version (/etc/os-release); logs. */
+/* The booted slot and root hash (/proc/cmdline) and version (/etc/os-release); logs. */
 int boot_probe(struct boot *b);
 /* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
 int secure_boot_on(void);
@@ -44,6 +46,17 @@ int secure_boot_on(void);
  * the variable is absent (the booted entry has no counter); logs others.
  */
 int booted_counted_entry(char *file, size_t len);
+/* The security floor (EFIVAR_EPOCH_FLOOR): 0 when unset; logs. */
+int floor_read(unsigned *floor);
+/* Records P as the release installed last (EFIVAR_EPOCH_PENDING), before its entry appears; logs.
+ */
+int floor_pending_write(const struct epoch_pending *p);
+/*
+ * Raises the floor to the pending epoch when B is the release installed
+ * last and its epoch is above the floor: the booted entry is being marked
+ * good; logs.
+ */
+int floor_raise(const struct boot *b);
 
 /* disk.c: /dev nodes of the partitions an update touches, on the disk holding the booted root. */
 struct disk {
@@ -84,6 +97,12 @@ int esp_scan(struct esp_entries *l);
  * entry (of the booted version, when it has several); -ENOENT.
  */
 int esp_booted(const struct esp_entries *l, const struct boot *b, const char *counted);
+/*
+ * Renames FROM to TO in ENTRY_DIR and syncs the folder, never onto an
+ * existing file: -EEXIST when TO (in any letter case: FAT ignores it)
+ * exists; logs.
+ */
+int esp_rename(const char *from, const char *to);
 
 /* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
 struct source {

@@ -130,6 +130,7 @@ struct manifest {
 		struct manifest_key keys[UPDATE_KEYS_MAX];
 		char signing_key[1024];	  /* secret key file, relative; "" = write no bundle */
 		unsigned health_deadline; /* seconds, health_deadline_parse: the boot health gate */
+		unsigned security_epoch;  /* security_epoch_parse; in the bundle (lib/bundle.h) */
 	} update;
 };
 

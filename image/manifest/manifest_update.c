@@ -1,8 +1,9 @@
 /*
  * The manifest's update: section: what the image accepts from berth-update
  * (its compatible string and the public keys bundles must be signed with),
- * the key `berth build` signs this release's bundle with, and how long
- * berth-init gives a new release to come up healthy. Key files are read
+ * the key `berth build` signs this release's bundle with, how long
+ * berth-init gives a new release to come up healthy, and the release's
+ * security epoch (bundles of a lower one are refused once it ran good). Key files are read
  * here, at load time, so a missing or malformed one is reported at its
  * line; a secret key is only checked (its mode, and that its public half
  * is among the keys), never kept.
@@ -22,6 +23,14 @@ static int take_key(struct ctx *c, const char *path, const yaml_node_t *seq, siz
 static int take_signing_key(struct ctx *c, const char *path, const yaml_node_t *k,
 			    const yaml_node_t *v);
 
+static const char *parse_epoch(const char *s, void *dst)
+{
+	if (security_epoch_parse(s, strlen(s), dst))
+		return "expected a whole number from 0 to 65535";
+	return NULL;
+}
+_Static_assert(SECURITY_EPOCH_MAX == 65535, "parse_epoch's message names the limit");
+
 static const struct field update_fields[] = {
     MF_TEXT(struct manifest, "compatible", false, update.compatible, "compatible string",
 	    mf_check_compatible),
@@ -29,6 +38,8 @@ static const struct field update_fields[] = {
     MF_FUNC("signing_key", false, take_signing_key),
     MF_NUMBER(struct manifest, "health_deadline", false, update.health_deadline, "deadline",
 	      mf_parse_deadline),
+    MF_NUMBER(struct manifest, "security_epoch", false, update.security_epoch, "epoch",
+	      parse_epoch),
     {0},
 };
 

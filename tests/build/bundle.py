@@ -3,7 +3,8 @@
 build: its payloads are the work folder's root image, verity tree and
 per-slot UKIs, its root hash is the one veritysetup reported
 (work/veritysetup.txt), its signature verifies with
-the given public key, and the image holds update.conf and that key.
+the given public key, and the image holds update.conf and that key. A
+bundle with a security epoch is format 2, one without format 1.
 
 usage: bundle.py OUT_DIR PUBLIC_KEY_FILE
 """
@@ -59,16 +60,23 @@ def main(out, pub_file):
     verity = dict(re.findall(r"^([\w ]+):\s+(\S+)$", open(os.path.join(work, "veritysetup.txt")).read(), re.M))
     with open(bundles[0], "rb") as f:
         magic, fmt, mlen, nsig, zero = struct.unpack("<8sIIII", f.read(24))
-        check(magic == b"BERTHBDL" and fmt == 1 and zero == 0, "header: magic, format 1, zero")
+        check(magic == b"BERTHBDL" and fmt in (1, 2) and zero == 0, f"header: magic, format {fmt}, zero")
         check(nsig == 1, "header: one signature", str(nsig))
         text = f.read(mlen)
         lines = text.decode().split("\n")
-        check(lines[-1] == "" and len(lines) == 10, "manifest: nine lines, each ending in a newline")
+        check(lines[-1] == "" and len(lines) == 9 + fmt,
+              f"manifest: {8 + fmt} lines, each ending in a newline")
         fields = {}  # "name": ["berth"], "payload root": [SIZE, SHA256], ...
         for line in lines[:-1]:
             w = line.split(" ")
             n = 2 if w[0] == "payload" else 1
             fields[" ".join(w[:n])] = w[n:]
+        check(fields["format"] == [str(fmt)], "manifest: the header's format")
+        if fmt == 2:
+            check(re.fullmatch("epoch [1-9][0-9]*", lines[4]),
+                  "manifest: a security epoch, on the line after compatible", lines[4])
+        else:
+            check("epoch" not in fields, "manifest: no security epoch (format 1)")
         name = os.path.basename(bundles[0])[:-len(".berth")]
         check(f"{fields['name'][0]}_{fields['version'][0]}" == name, "manifest: name and version as the file's", name)
         check(fields["roothash"] == [verity["Root hash"]], "manifest: the root hash veritysetup reported")
@@ -79,7 +87,7 @@ def main(out, pub_file):
         check(sigs[:32] == pub, "signature: by the given public key")
         ok, why = verify(pub, sigs[32:96], text)
         check(ok, "signature: verifies over the manifest bytes (OpenSSL)", why)
-        ok, _ = verify(pub, sigs[32:96], text.replace(b"format 1", b"format 2"))
+        ok, _ = verify(pub, sigs[32:96], text.replace(b"format %d" % fmt, b"format 3"))
         check(not ok, "signature: does not verify over other bytes")
         for label, file in PAYLOADS:
             size, digest = fields[f"payload {label}"]

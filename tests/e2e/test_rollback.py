@@ -76,23 +76,11 @@ def check_base_up(vm, when):
     return doc
 
 
-def wait_network(vm, timeout=120):
-    """Polls /run/berth/boot.json until the network milestone (the DHCP
-    lease) is in: the shell answers before that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        doc = vm.json("cat /run/berth/boot.json")
-        names = [x.get("name") for x in doc.get("milestones", [])] if doc else []
-        if "network" in names:
-            return True
-        if time.monotonic() > deadline:
-            return r.check(False, "the network milestone is reached", str(doc))
-        time.sleep(1)  # poll interval
-
-
 def install(vm, port, bundle, version):
     """Installs BUNDLE (out/ relative) from the host; returns the seconds it took."""
-    wait_network(vm)
+    # The shell answers before the DHCP lease is in.
+    if not vm.wait_network():
+        r.check(False, "the network milestone is reached")
     t0 = time.monotonic()
     st, out = vm.sh(f"berth-update install http://10.0.2.2:{port}/{bundle}", timeout=900)
     took = time.monotonic() - t0

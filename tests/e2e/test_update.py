@@ -1,8 +1,11 @@
 """berth-update with the real build outputs: out/test/disk.raw (0.1.0, slot a) boots, refuses
-damaged, foreign, unsigned, truncated, older and incompatible bundles (served by the host over
-HTTP) without touching the ESP or slot b, installs the real 0.2.0 bundle
-(out/test-v2/berth_0.2.0.berth) into slot b, boots it on trial, has berth-init mark it good, and
-rolls back to slot a with `berth-update rollback`. One VM; the reboots happen inside it.
+damaged, foreign, unsigned, truncated, older, incompatible, oversized and colliding bundles
+(served by the host over HTTP) without touching the ESP or slot b, and one whose UKIs are swapped
+without adding an entry; installs the real 0.2.0 bundle (out/test-v2/berth_0.2.0.berth, security
+epoch 1) into slot b, refuses to roll back to it before it booted, boots it on trial, has
+berth-init mark it good (which raises the security floor to 1), and rolls back to slot a with
+`berth-update rollback`; after that reboot the floor is still 1 and an epoch-0 bundle is refused,
+--allow-downgrade or not. One VM; the reboots happen inside it.
 
 Bundles that are not the build's own are made here from the real ones: a bit flipped, parts cut,
 or the real manifest changed and signed again (Ed25519 through libsodium, with the published test
@@ -26,6 +29,9 @@ KEYS = "tests/manifests/keys"
 HEADER = 24
 SIG = 96
 ESP = 1  # its partition number, from the disk's GPT in main()
+# berth-update's security floor (lib/efivar.h): 4 bytes of attributes, then a u32 LE epoch.
+FLOOR_VAR = "/sys/firmware/efi/efivars/BerthEpochFloor-0d5b12a0-bae3-47f9-be42-65ee3b85f4c9"
+NV_BS_RT = 7  # non-volatile, boot-service and run-time access
 
 sodium = ctypes.CDLL(ctypes.util.find_library("sodium"))
 assert sodium.sodium_init() >= 0
@@ -65,9 +71,11 @@ class Bundle:
         assert self.payloads + sum(self.sizes) == self.size, path
 
     def header(self, manifest=None, nsig=None):
+        """The header of MANIFEST, whose first line ("format N") gives the format."""
         manifest = self.manifest if manifest is None else manifest
         nsig = len(self.sigs) // SIG if nsig is None else nsig
-        return b"BERTHBDL" + struct.pack("<IIII", 1, len(manifest), nsig, 0)
+        fmt = int(manifest.split(b"\n", 1)[0].split(b" ")[1])
+        return b"BERTHBDL" + struct.pack("<IIII", fmt, len(manifest), nsig, 0)
 
     def head(self):
         return self.header() + self.manifest + self.sigs
@@ -83,16 +91,37 @@ class Bundle:
             f.seek(offset)
             return f.read(n)
 
+    def line_of(self, key):
+        """The number of the manifest's line that starts with KEY ("payload uki-b")."""
+        lines = self.manifest.decode().splitlines()
+        (i,) = [n for n, line in enumerate(lines) if line.startswith(key + " ")]
+        return i + 1
+
+    def signed(self, key, lines):
+        """Header, manifest LINES signed with KEY."""
+        manifest = "".join(line + "\n" for line in lines).encode()
+        return self.header(manifest, 1) + manifest + sign(manifest, key)
+
     def resigned(self, key, **fields):
         """Header, manifest with FIELDS replaced ("version", "compatible", "payload root"...),
         signed with KEY, and the real payloads."""
         lines = self.manifest.decode().splitlines()
         for k, v in fields.items():
             k = k.replace("_", " ")
-            (i,) = [n for n, line in enumerate(lines) if line.startswith(k + " ")]
-            lines[i] = f"{k} {v}"
-        manifest = "".join(line + "\n" for line in lines).encode()
-        return [self.header(manifest, 1) + manifest + sign(manifest, key), self.rest()]
+            lines[self.line_of(k) - 1] = f"{k} {v}"
+        return [self.signed(key, lines), self.rest()]
+
+    def swapped_ukis(self, key):
+        """A validly signed bundle whose uki-a is the real uki-b and the other way round: the
+        manifest's two UKI lines trade sizes and hashes, the payloads trade places."""
+        lines = self.manifest.decode().splitlines()
+        a, b = self.line_of("payload uki-a") - 1, self.line_of("payload uki-b") - 1
+        lines[a], lines[b] = (lines[b].replace("uki-b", "uki-a", 1),
+                              lines[a].replace("uki-a", "uki-b", 1))
+        root, verity, uki_a, uki_b = self.sizes
+        at_a = self.payloads + root + verity
+        return [self.signed(key, lines), self.rest(self.payloads, at_a),
+                self.rest(at_a + uki_a, at_a + uki_a + uki_b), self.rest(at_a, at_a + uki_a)]
 
 
 def flipped(data, offset, bit=0x01):
@@ -124,6 +153,11 @@ def serve_bundles(srv, v1, v2):
     srv.add("older", *v2.resigned(test, version="0.0.9"))
     srv.add("incompatible", *v2.resigned(test, compatible="other-machine"))
     srv.add("too-big", *v2.resigned(test, payload_root=f"999999999999 {'0' * 64}"))
+    # Rounded up to the ESP's clusters, 2^64 - 616 bytes would wrap to a few.
+    srv.add("uki-wraps", *v2.resigned(test, **{"payload uki-b": f"18446744073709551000 {'0' * 64}"}))
+    srv.add("swapped-ukis", *v2.swapped_ukis(test))
+    # The real 0.1.0 as 0.1.1: of security epoch 0 (format 1), newer than 0.1.0.
+    srv.add("epoch-0", *v1.resigned(test, version="0.1.1"))
     srv.add("garbage", b"\x7fELF" + bytes(4092))
     sig = "refused: no valid signature by a trusted key"
     return [
@@ -142,16 +176,22 @@ def serve_bundles(srv, v1, v2):
          '"berth-x86_64"', "another compatible (signed)"),
         ("too-big", "refused: the root payload (999999999999 bytes) does not fit",
          "a root payload bigger than the slot (signed)"),
+        ("uki-wraps", f"refused: bad manifest: line {v2.line_of('payload uki-b')}: bad size: a "
+         "UKI is at most 1073741824 bytes", "a UKI of 2^64 - 616 bytes (signed)"),
+        ("v1", "refused: berth_0.1.0.efi (slot a) on the ESP is the same release as "
+         "berth_0.1.0", "the booted release again, with --allow-downgrade",
+         "--allow-downgrade"),
         ("garbage", "refused: not a berth bundle", "not a bundle"),
         ("no-such-bundle", f"download of {srv.url('no-such-bundle')} failed",
          "a failed download (HTTP 404)"),
     ]
 
 
-def refused(vm, source, reason, what, stdin=None):
-    """berth-update install SOURCE (or `STDIN | berth-update install -`) exits 1 with
+def refused(vm, source, reason, what, stdin=None, args=""):
+    """berth-update install SOURCE [ARGS] (or `STDIN | berth-update install -`) exits 1 with
     REASON on stderr (stdout is dropped)."""
     cmd = f"{stdin} | berth-update install -" if stdin else f"berth-update install {source}"
+    cmd += f" {args}" if args else ""
     st, err = vm.sh(f"{cmd} 2>&1 >/dev/null", timeout=300)
     r.check(st == 1 and reason in err,
             f"refused, exit status 1, reason on stderr: {what}", f"{st}: {err.strip()}")
@@ -191,6 +231,16 @@ def slot_untouched(vm, what):
     r.check(out.strip() == "0", f"{what}: nothing left mounted", out)
 
 
+def security_floor(vm):
+    """berth-update's security floor as the guest's efivarfs has it: (attributes, epoch), or
+    None when it is not set."""
+    st, out = vm.sh(f"xxd -p {FLOOR_VAR} 2>/dev/null")
+    if st != 0:
+        return None
+    var = bytes.fromhex("".join(out.split()))
+    return struct.unpack("<II", var) if len(var) == 8 else var
+
+
 def disk_sums(vm, parts):
     """SHA-256 of the guest's /dev/vdaN for each N in PARTS."""
     st, out = vm.sh("sha256sum " + " ".join(f"/dev/vda{n}" for n in parts), timeout=600)
@@ -213,8 +263,10 @@ def factory(vm):
             "other:  slot b, empty" in out, "status in words", out)
     st, out = vm.sh("berth-update mark-good")
     r.check(st == 0 and "already good" in out, "mark-good on the factory entry: already good", out)
+    floor = security_floor(vm)
+    r.check(floor is None, "a fresh machine has no security floor", str(floor))
     st, out = vm.sh("berth-update rollback 2>&1 >/dev/null")
-    r.check(st == 1 and "slot b has no good or pending" in out,
+    r.check(st == 1 and "slot b has no good boot entry to roll back to" in out,
             "rollback refused: nothing in slot b", f"{st}: {out}")
     for cmd in ["berth-update", "berth-update frobnicate", "berth-update install",
                 "berth-update status --yaml", "berth-update install x --force"]:
@@ -226,8 +278,8 @@ def refusals(vm, srv, cases, parts):
     before = disk_sums(vm, parts)
     r.check(before is not None and len(before) == 6, "the guest hashes the ESP and slot b",
             str(before))
-    for name, reason, what in cases:
-        refused(vm, srv.url(name), reason, what)
+    for name, reason, what, *args in cases:
+        refused(vm, srv.url(name), reason, what, args=" ".join(args))
     refused(vm, None, "refused: no valid signature by a trusted key (1 signature)",
             "unknown-key from standard input (wget -O - | berth-update install -)",
             stdin=f"wget -q -O - {srv.url('unknown-key')}")
@@ -248,11 +300,16 @@ def streaming_refusals(vm, srv, esp):
     refused(vm, srv.url("truncated"), "refused: the bundle ends inside the root",
             "truncated in the middle of the root payload")
     slot_untouched(vm, "truncated bundle")
+    # Signed as it is: only the UKI's command line (berth.slot=a) tells, after streaming.
+    refused(vm, srv.url("swapped-ukis"), "refused: the bundle's UKI for slot b does not boot its "
+            "root: its command line boots slot a, not b", "the two UKIs swapped (signed)")
+    slot_untouched(vm, "swapped UKIs")
     r.check(before is not None and disk_sums(vm, [esp]) == before,
-            "the flipped payload and the truncated bundle leave the ESP byte for byte unchanged")
+            "the flipped payload, the truncated bundle and the swapped UKIs leave the ESP byte "
+            "for byte unchanged")
 
 
-def update(vm, srv):
+def update(vm, srv, v2_epoch):
     st, out = vm.sh(f"berth-update install {srv.url('v2')}", timeout=900)
     r.check(st == 0 and "installed berth_0.2.0+3.efi" in out,
             "install of the real 0.2.0 bundle over http://: installed berth_0.2.0+3.efi",
@@ -265,6 +322,17 @@ def update(vm, srv):
                                               "version": "0.2.0", "state": "pending",
                                               "tries_left": 3},
             "status: slot b pending with 3 tries", str(s and s["other"]))
+    # Rolling back to a release that never booted: should it fail its tries, no good entry
+    # would be left to fall back to.
+    st, out = vm.sh("berth-update rollback 2>&1 >/dev/null")
+    r.check(st == 1 and "slot b's entry berth_0.2.0+3.efi has never booted good" in out,
+            "rollback to the pending 0.2.0 refused: it has never booted good", f"{st}: {out}")
+    s = vm.status()
+    r.check(s is not None and s["booted"]["entry"] == "berth_0.1.0.efi" and
+            [(e["file"], e["state"]) for e in s["entries"]] ==
+            [("berth_0.2.0+3.efi", "pending"), ("berth_0.1.0.efi", "good")],
+            "after the refused rollback 0.1.0's entry is still good, 0.2.0 still pending",
+            str(s))
 
     since = vm.mark()
     vm.send("reboot")
@@ -286,6 +354,9 @@ def update(vm, srv):
             "the ESP's entries: berth_0.1.0.efi and berth_0.2.0.efi", str(files))
     st, out = vm.sh("berth-update mark-good")
     r.check(st == 0 and "already good" in out, "mark-good after berth-init's: already good", out)
+    r.check(v2_epoch == 1 and security_floor(vm) == (NV_BS_RT, 1),
+            "marking 0.2.0 (security epoch 1) good raised the security floor to 1, in a "
+            "non-volatile EFI variable", str(security_floor(vm)))
 
 
 def rollback(vm):
@@ -309,12 +380,31 @@ def rollback(vm):
             "status after rollback: slot b's entry is bad", str(s and s["other"]))
 
 
+def floor_holds(vm, srv):
+    """After the rollback's reboot, the floor 0.2.0 raised is still there, and it keeps out a
+    bundle of a lower security epoch, newer version or not, --allow-downgrade or not."""
+    floor = security_floor(vm)
+    r.check(floor == (NV_BS_RT, 1), "the security floor survived the reboot: epoch 1",
+            str(floor))
+    before = vm.status()
+    for args in ("", " --allow-downgrade"):
+        refused(vm, srv.url("epoch-0"), "refused: 0.1.1 is of security epoch 0, below this "
+                "machine's floor 1", f"0.1.1 of security epoch 0 on floor 1{args}",
+                args=args.strip())
+    r.check(before is not None and vm.status() == before,
+            "the epoch-0 refusals change nothing berth-update status shows", str(before))
+
+
 def main():
     start = time.monotonic()
     v1, v2 = Bundle(V1), Bundle(V2)
     r.check(v1.manifest.startswith(b"format 1\nname berth\nversion 0.1.0\n") and
-            v2.manifest.startswith(b"format 1\nname berth\nversion 0.2.0\n"),
-            "the builds' bundles are berth 0.1.0 and 0.2.0")
+            v2.manifest.startswith(b"format 2\nname berth\nversion 0.2.0\n"),
+            "the builds' bundles are berth 0.1.0 (format 1) and 0.2.0 (format 2)")
+    v2_epoch = int(dict(line.split(" ", 1) for line in v2.manifest.decode().splitlines())
+                   .get("epoch", "0"))
+    r.check(v2_epoch == 1, "the 0.2.0 bundle has security epoch 1 (test-v2.yaml's)",
+            str(v2_epoch))
     global ESP
     parts = [partition_number(DISK, n) for n in ("esp", "root-b", "root-b-verity")]
     ESP = parts[0]
@@ -333,8 +423,9 @@ def main():
         factory(vm)
         refusals(vm, srv, cases, parts)
         streaming_refusals(vm, srv, parts[0])
-        update(vm, srv)
+        update(vm, srv, v2_epoch)
         rollback(vm)
+        floor_holds(vm, srv)
     except Timeout as e:
         r.check(False, "update test", str(e))
     finally:

@@ -22,8 +22,12 @@
 #define L6 "payload root 67108864 " A64 "\n"
 #define L7 "payload verity 540672 " H64 "\n"
 #define L8 "payload uki-a 0 " A64 "\n"
-#define L9 "payload uki-b 18446744073709551615 " H64 "\n"
+#define L9 "payload uki-b 1073741824 " H64 "\n"
 #define GOOD L1 L2 L3 L4 L5 L6 L7 L8 L9
+/* Format 2: the epoch after compatible. */
+#define F2 "format 2\n"
+#define E7 "epoch 7\n"
+#define GOOD2 F2 L2 L3 L4 E7 L5 L6 L7 L8 L9
 
 static char err[256];
 
@@ -37,7 +41,7 @@ static void sample(struct bundle_manifest *m)
 	m->payload[PAYLOAD_ROOT].size = 67108864;
 	m->payload[PAYLOAD_VERITY].size = 540672;
 	m->payload[PAYLOAD_UKI_A].size = 0;
-	m->payload[PAYLOAD_UKI_B].size = UINT64_MAX;
+	m->payload[PAYLOAD_UKI_B].size = BUNDLE_UKI_MAX;
 	for (int i = 0; i < 32; i++) {
 		m->payload[PAYLOAD_ROOT].sha256[i] = m->payload[PAYLOAD_UKI_A].sha256[i] = 0xaa;
 		m->payload[PAYLOAD_VERITY].sha256[i] = m->payload[PAYLOAD_UKI_B].sha256[i] =
@@ -79,7 +83,7 @@ static void refused(const char *name, const char *text, const char *want)
 static void test_header(void)
 {
 	uint8_t buf[BUNDLE_HEADER_SIZE];
-	struct bundle_header h = {.manifest_len = 700, .sig_count = 2}, got = {0};
+	struct bundle_header h = {.format = 1, .manifest_len = 700, .sig_count = 2}, got = {0};
 	static const uint8_t want[BUNDLE_HEADER_SIZE] = {'B', 'E', 'R', 'T', 'H',  'B', 'D', 'L',
 							 1,   0,   0,	0,   0xbc, 2,	0,   0,
 							 2,   0,   0,	0,   0,	   0,	0,   0};
@@ -87,8 +91,13 @@ static void test_header(void)
 	bundle_header_write(buf, &h);
 	CHECK(!memcmp(buf, want, sizeof(want)), "header: written little-endian, as bundle.h says");
 	CHECK(bundle_header_parse(buf, &got, err, sizeof(err)) == 0 && got.manifest_len == 700 &&
-		  got.sig_count == 2,
+		  got.sig_count == 2 && got.format == 1,
 	      "header: round trip");
+	h.format = 2;
+	bundle_header_write(buf, &h);
+	CHECK(buf[8] == 2 && bundle_header_parse(buf, &got, err, sizeof(err)) == 0 &&
+		  got.format == 2,
+	      "header: format 2 (a security epoch in the manifest) round trip");
 
 	struct {
 		const char *name;
@@ -97,14 +106,14 @@ static void test_header(void)
 		const char *want;
 	} bad[] = {
 	    {"header: bad magic", 7, 'X', "not a berth update bundle"},
-	    {"header: format 2", 8, 2, "bundle format 2, this reader knows 1"},
+	    {"header: format 3", 8, 3, "bundle format 3, this reader knows 1 to 2"},
 	    {"header: format 0", 8, 0, "bundle format 0"},
 	    {"header: format 257", 9, 1, "bundle format 257"},
 	    {"header: manifest length 0", 12, 0, "manifest length 0, not 1 to 4096"},
 	    {"header: reserved byte 23", 23, 1, "header bytes 20-23 are not zero"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		h = (struct bundle_header){.manifest_len = bad[i].at == 12 ? 0 : 700};
+		h = (struct bundle_header){.format = 1, .manifest_len = bad[i].at == 12 ? 0 : 700};
 		bundle_header_write(buf, &h);
 		if (bad[i].at != 12)
 			buf[bad[i].at] = bad[i].byte;
@@ -115,8 +124,8 @@ static void test_header(void)
 			printf("# %s: r=%d err=\"%s\"\n", bad[i].name, r, err);
 		CHECK(ok, bad[i].name);
 	}
-	h = (struct bundle_header){.manifest_len = BUNDLE_MANIFEST_MAX,
-				   .sig_count = BUNDLE_SIGS_MAX};
+	h = (struct bundle_header){
+	    .format = 1, .manifest_len = BUNDLE_MANIFEST_MAX, .sig_count = BUNDLE_SIGS_MAX};
 	bundle_header_write(buf, &h);
 	CHECK(bundle_header_parse(buf, &got, err, sizeof(err)) == 0 && got.sig_count == 8 &&
 		  got.manifest_len == 4096,
@@ -126,7 +135,8 @@ static void test_header(void)
 	CHECK(bundle_header_parse(buf, &got, err, sizeof(err)) == -EINVAL &&
 		  strstr(err, "manifest length 4097"),
 	      "header: 4097-byte manifest refused");
-	h = (struct bundle_header){.manifest_len = 1, .sig_count = BUNDLE_SIGS_MAX + 1};
+	h = (struct bundle_header){
+	    .format = 1, .manifest_len = 1, .sig_count = BUNDLE_SIGS_MAX + 1};
 	bundle_header_write(buf, &h);
 	CHECK(bundle_header_parse(buf, &got, err, sizeof(err)) == -EINVAL &&
 		  strstr(err, "9 signatures, at most 8"),
@@ -158,6 +168,21 @@ static void test_round_trip(void)
 		  !strcmp(got.name, "a") && !strcmp(got.version, "0.0.0") &&
 		  !strcmp(got.compatible, "._-"),
 	      "parse: shortest name, version and compatible");
+	CHECK(bundle_manifest_format(&m) == 1, "format 1 without a security epoch");
+	m.epoch = 7;
+	n = bundle_manifest_write(&m, text, sizeof(text));
+	CHECK(bundle_manifest_format(&m) == 2 && n == (int)strlen(GOOD2) && !strcmp(text, GOOD2),
+	      "write: a security epoch makes format 2, its line after compatible");
+	memset(&got, 0x5a, sizeof(got));
+	CHECK(parse_len(text, (size_t)n, &got) == 0 && !memcmp(&got, &m, sizeof(m)),
+	      "parse: format 2 gives back every field and the epoch");
+	m.epoch = SECURITY_EPOCH_MAX;
+	n = bundle_manifest_write(&m, text, sizeof(text));
+	CHECK(n > 0 && parse_len(text, (size_t)n, &got) == 0 && got.epoch == 65535,
+	      "parse: epoch 65535, the most");
+	CHECK(parse(L1 L2 L3 L4 L5 "payload root 1099511627776 " A64 "\n" L7 L8 L9, &got) == 0 &&
+		  got.payload[PAYLOAD_ROOT].size == BUNDLE_IMAGE_MAX,
+	      "parse: a root image of 1 TiB, the most");
 	CHECK(!strcmp(bundle_payload_name(PAYLOAD_ROOT), "root") &&
 		  !strcmp(bundle_payload_name(PAYLOAD_VERITY), "verity") &&
 		  !strcmp(bundle_payload_name(PAYLOAD_UKI_A), "uki-a") &&
@@ -173,7 +198,23 @@ static void test_malformed(void)
 		const char *name, *text, *want;
 	} cases[] = {
 	    {"empty", "", "line 1: missing; expected \"format 1\""},
-	    {"format 2", "format 2\n" L2 L3 L4 L5 L6 L7 L8 L9, "line 1: expected \"format 1\""},
+	    {"format 3", "format 3\n" L2 L3 L4 L5 L6 L7 L8 L9,
+	     "line 1: expected \"format 1\" or \"format 2\""},
+	    {"format 2 without its epoch", F2 L2 L3 L4 L5 L6 L7 L8 L9,
+	     "line 5: expected \"epoch EPOCH\""},
+	    {"format 1 with an epoch", L1 L2 L3 L4 E7 L5 L6 L7 L8 L9,
+	     "line 5: expected \"roothash HEX\""},
+	    {"epoch 0 in format 2", F2 L2 L3 L4 "epoch 0\n" L5 L6 L7 L8 L9,
+	     "line 5: bad epoch: 1 to 65535 (epoch 0 is format 1)"},
+	    {"epoch 65536", F2 L2 L3 L4 "epoch 65536\n" L5 L6 L7 L8 L9, "line 5: bad epoch"},
+	    {"epoch 07", F2 L2 L3 L4 "epoch 07\n" L5 L6 L7 L8 L9, "line 5: bad epoch"},
+	    {"epoch -1", F2 L2 L3 L4 "epoch -1\n" L5 L6 L7 L8 L9, "line 5: bad epoch"},
+	    {"epoch 2^32+7", F2 L2 L3 L4 "epoch 4294967303\n" L5 L6 L7 L8 L9, "line 5: bad epoch"},
+	    {"epoch before compatible", F2 L2 L3 E7 L4 L5 L6 L7 L8 L9,
+	     "line 4: expected \"compatible"},
+	    {"format 2, nine lines", F2 L2 L3 L4 E7 L5 L6 L7 L8,
+	     "line 10: missing; expected \"payload uki-b"},
+	    {"format 2, an eleventh line", GOOD2 "\n", "line 11: text after the last"},
 	    {"format 01", "format 01\n" L2 L3 L4 L5 L6 L7 L8 L9, "line 1: expected \"format 1\""},
 	    {"two spaces", "format  1\n" L2 L3 L4 L5 L6 L7 L8 L9, "line 1: expected"},
 	    {"trailing space", "format 1 \n" L2 L3 L4 L5 L6 L7 L8 L9, "line 1: expected"},
@@ -238,6 +279,19 @@ static void test_malformed(void)
 	     "line 6: bad size: more than 64 bits"},
 	    {"size 10^20", L1 L2 L3 L4 L5 "payload root 100000000000000000000 " H64 "\n" L7 L8 L9,
 	     "line 6: bad size: more than 64 bits"},
+	    {"root of 1 TiB and a byte",
+	     L1 L2 L3 L4 L5 "payload root 1099511627777 " H64 "\n" L7 L8 L9,
+	     "line 6: bad size: an image is at most 1099511627776 bytes (1 TiB)"},
+	    {"verity of 2^64-1",
+	     L1 L2 L3 L4 L5 L6 "payload verity 18446744073709551615 " H64 "\n" L8 L9,
+	     "line 7: bad size: an image is at most"},
+	    {"uki-a of 1 GiB and a byte",
+	     L1 L2 L3 L4 L5 L6 L7 "payload uki-a 1073741825 " A64 "\n" L9,
+	     "line 8: bad size: a UKI is at most 1073741824 bytes (1 GiB)"},
+	    /* Rounded up to the ESP's clusters, this size wraps to a few bytes. */
+	    {"uki-b near 2^64",
+	     L1 L2 L3 L4 L5 L6 L7 L8 "payload uki-b 18446744073709551000 " H64 "\n",
+	     "line 9: bad size: a UKI is at most"},
 	    {"sha256 upper case", L1 L2 L3 L4 L5 L6 "payload verity 1 " U64 "\n" L8 L9,
 	     "line 7: bad sha256"},
 	    {"sha256 of 65", L1 L2 L3 L4 L5 L6 "payload verity 1 " H64 "0\n" L8 L9,

@@ -175,11 +175,40 @@ static void test_boot_count_path(void)
 	CHECK(boot_count_path(buf, n, out, sizeof(out)) == -EINVAL, "control characters refused");
 }
 
+/* Files that FAT, ignoring letter case, would give one name once their counters are dropped. */
+static void test_same_release(void)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} cases[] = {
+	    {"berth_0.2.0.efi", "berth_0.2.0+3.efi", true},
+	    {"berth_0.2.0+0-3.efi", "berth_0.2.0+2-1.efi", true},
+	    {"berth_1.0.0-rc.efi", "berth_1.0.0-RC+3.efi", true},
+	    {"Berth_1.0.0.efi", "berth_1.0.0+3.efi", true},
+	    {"berth_0.2.0.efi", "berth_0.2.1+3.efi", false},
+	    {"berth_1.0.0-rc.efi", "berth_1.0.0-rc.1+3.efi", false},
+	    {"berth_1.0.0.efi", "berth2_1.0.0+3.efi", false},
+	    {"my_os_1.0.0.efi", "my_1.0.0+3.efi", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct entry_name a, b;
+		char name[96];
+		snprintf(name, sizeof(name), "same release: %s and %s: %s", cases[i].a, cases[i].b,
+			 cases[i].same ? "yes" : "no");
+		CHECK(entry_parse(cases[i].a, &a) == 0 && entry_parse(cases[i].b, &b) == 0 &&
+			  entry_same_release(&a, &b) == cases[i].same &&
+			  entry_same_release(&b, &a) == cases[i].same,
+		      name);
+	}
+}
+
 int main(void)
 {
 	test_parse();
 	test_format();
 	test_order();
+	test_same_release();
 	test_boot_count_path();
 	return CHECK_DONE();
 }

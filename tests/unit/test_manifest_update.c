@@ -62,8 +62,8 @@ static void test_update(void)
 {
 	CHECK(fx_load("") == 0 && !strcmp(m.update.compatible, "berth-x86_64") &&
 		  m.update.health_deadline == 300 && m.update.n_keys == 0 &&
-		  !m.update.signing_key[0],
-	      "no update: section: the defaults, no keys, no signing key");
+		  !m.update.signing_key[0] && m.update.security_epoch == 0,
+	      "no update: section: the defaults, no keys, no signing key, epoch 0");
 	CHECK(fx_load("update:\n  keys: [keys/a.pub]\n") == 0 &&
 		  !strcmp(m.update.compatible, "berth-x86_64") && m.update.health_deadline == 300 &&
 		  m.update.n_keys == 1 && !strcmp(m.update.keys[0].path, "keys/a.pub") &&
@@ -75,15 +75,19 @@ static void test_update(void)
 		      "    - keys/a.pub\n"
 		      "    - keys/b.pub\n"
 		      "  signing_key: keys/release.key\n"
-		      "  health_deadline: 3600\n") == 0 &&
+		      "  health_deadline: 3600\n"
+		      "  security_epoch: 65535\n") == 0 &&
 		  !strcmp(m.update.compatible, "berth.edge_x86-64") && m.update.n_keys == 2 &&
 		  key_is(0, PUB_A) && key_is(1, PUB_B) &&
 		  !strcmp(m.update.signing_key, "keys/release.key") &&
-		  m.update.health_deadline == 3600,
+		  m.update.health_deadline == 3600 && m.update.security_epoch == 65535,
 	      "every key of update:");
 	CHECK(fx_load("update: {keys: [keys/a.pub], health_deadline: 10, signing_key: }\n") == 0 &&
 		  m.update.health_deadline == 10 && !m.update.signing_key[0],
 	      "deadline 10; an empty signing_key is none");
+	CHECK(fx_load("update: {keys: [keys/a.pub], security_epoch: 0}\n") == 0 &&
+		  m.update.security_epoch == 0,
+	      "security epoch 0");
 	CHECK(fx_load("update: {keys: [keys/a.pub], compatible: " // 64 characters
 		      "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01}\n") == 0 &&
 		  strlen(m.update.compatible) == 64,
@@ -150,6 +154,18 @@ static void test_update_errors(void)
 		   "bad deadline '0300'");
 	EXPECT_ERR("deadline 5m", "update: {keys: [keys/a.pub], health_deadline: 5m}\n", "6:47",
 		   "bad deadline '5m'");
+	static const char *const epochs[] = {"65536", "-1", "07", "1.5", "4294967297"};
+	for (size_t i = 0; i < sizeof(epochs) / sizeof(epochs[0]); i++) {
+		char name[32], yaml[96], want[128];
+		snprintf(name, sizeof(name), "epoch %s", epochs[i]);
+		snprintf(yaml, sizeof(yaml), "update: {keys: [keys/a.pub], security_epoch: %s}\n",
+			 epochs[i]);
+		snprintf(want, sizeof(want),
+			 "update.security_epoch: bad epoch '%s': expected a whole number from 0 to "
+			 "65535",
+			 epochs[i]);
+		EXPECT_ERR(name, yaml, "6:46", want);
+	}
 	EXPECT_ERR("signing key missing",
 		   "update:\n  keys: [keys/a.pub]\n  signing_key: keys/nope.key\n", "8:16",
 		   "update.signing_key: 'keys/nope.key' (relative to the manifest's folder): No "

@@ -1,5 +1,6 @@
 /* unit: image/mkbundle.c lib/[a-z]*.c -Iimage -lsodium */
 /* Writing a signed bundle (image/mkbundle.c) and reading key files (lib/keyfile.c). */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -175,8 +176,20 @@ static void test_write(void)
 	CHECK(run(&mb, log, sizeof(log)) == 0, "an existing bundle is replaced");
 	uint8_t *two = read_all(at("b.berth"), &n2);
 	CHECK(one && two && n1 == n2 && !memcmp(one, two, n1), "the same inputs, the same bytes");
+	CHECK(one && n1 > 12 && one[8] == 1 && !memmem(one, n1, "\nepoch ", 7),
+	      "without a security epoch: format 1, no epoch line");
 	free(one);
 	free(two);
+
+	init(&mb, "test.key", "e2.berth");
+	mb.m.epoch = 3;
+	CHECK(run(&mb, log, sizeof(log)) == 0 && strstr(log, "format 2\n") &&
+		  strstr(log, "\ncompatible berth-x86_64\nepoch 3\nroothash "),
+	      "a security epoch: format 2, its line after compatible");
+	check_bundle(at("e2.berth"));
+	one = read_all(at("e2.berth"), &n1);
+	CHECK(one && n1 > 12 && one[8] == 2, "a security epoch: the header says format 2");
+	free(one);
 }
 
 static void test_errors(void)
@@ -249,9 +262,10 @@ static void test_keyfile(void)
 
 static void cleanup(void)
 {
-	static const char *const files[] = {"test.key",	  "damaged.key", "b.berth",   "root.erofs",
-					    "verity.img", "uki-a.efi",	 "uki-b.efi", "good.pub",
-					    "nonl.pub",	  "crlf.pub",	 "two.pub",   "upper.pub"};
+	static const char *const files[] = {"test.key",	  "damaged.key", "b.berth",   "e2.berth",
+					    "root.erofs", "verity.img",	 "uki-a.efi", "uki-b.efi",
+					    "good.pub",	  "nonl.pub",	 "crlf.pub",  "two.pub",
+					    "upper.pub"};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		unlink(at(files[i]));
