@@ -32,6 +32,8 @@ suite tests/fuzz/run.sh
 suite tests/build/layout.sh
 suite tests/build/keygen.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
+# Format 2: it carries a security epoch (update.security_epoch).
+suite python3 tests/build/bundle.py out/test-v2 tests/manifests/keys/test.pub
 # Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
 suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
 suite tests/history.sh
