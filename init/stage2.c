@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -17,8 +18,6 @@
 #include "booted.h"
 #include "efivar.h"
 #include "init.h"
-
-#define VAR_TIMEOUT_MS 5000
 
 static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
 			 const char *data)
@@ -41,21 +40,17 @@ static void mount_api(void)
 		mount_logged("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-static void mount_var(const struct boot_params *p, bool have_params)
+/* The data partition stage 1 found on the boot disk it took the root from, and no other. */
+static void mount_var(void)
 {
-	const char *const uuids[1] = {p->data_uuid};
-	struct part data;
+	const char *data = getenv(DATA_PART_ENV);
 
-	if (!have_params) {
-		say("/var: no berth.data= on the kernel command line; /var stays empty");
-		return;
-	}
-	if (part_wait(uuids, &data, 1, VAR_TIMEOUT_MS) < 0) {
-		say("/var: data partition PARTUUID=%s not found; /var stays empty", p->data_uuid);
+	if (!data || !*data) {
+		say("/var: no data partition (berth.data=) on the boot disk; /var stays empty");
 		return;
 	}
 	char node[80];
-	int r = blockdev_node(data.name, node, sizeof(node));
+	int r = blockdev_node(data, node, sizeof(node));
 	if (r == 0)
 		r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
 	if (r < 0)
@@ -131,7 +126,7 @@ noreturn void stage2(void)
 	bool have_params = booted_params(&p, err, sizeof(err)) == 0;
 	if (!have_params)
 		say("kernel command line: %s", err);
-	mount_var(&p, have_params);
+	mount_var();
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
 	hostname_setup();
