@@ -218,7 +218,8 @@ static void tell_ambiguous(const struct scan *s)
 {
 	char buf[32];
 
-	say("boot disk: refused: cannot tell which of these disks (or more) the firmware booted:");
+	say("boot disk: refused: cannot tell which disk the firmware booted; these (and maybe "
+	    "more) hold this image's PARTUUIDs:");
 	for (size_t i = 0; i < s->n; i++)
 		say("  disk %s: %s%s", s->disk[i].name, held(&s->disk[i], buf, sizeof(buf)),
 		    s->facts[i].booted ? " (where the boot entry points)" : "");
