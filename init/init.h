@@ -41,13 +41,22 @@ void sleep_ms(unsigned ms);
 /* modules.c */
 void modules_load(const char *list);
 
-/* partition.c: block devices found by GPT partition GUID. */
+/* partition.c: partitions found by GPT partition GUID, on the boot disk only (bootdisk.h). */
 struct part {
 	char name[64];	 /* kernel name, e.g. "vda2" */
 	char devnum[24]; /* "major:minor" */
 	dev_t dev;
 };
-int part_wait(const char *const uuids[], struct part parts[], size_t n, unsigned timeout_ms);
+/* Stage 1 hands the data partition's kernel name to stage 2 in this environment variable. */
+#define DATA_PART_ENV "BERTH_DATA_PART"
+/*
+ * Stage 1: the boot disk's root, verity and data partitions named by P
+ * into PARTS (PARTS[2] is "" when the boot disk has no data partition),
+ * polling up to TIMEOUT_MS. Says which disk and why, and every other disk
+ * holding this image's PARTUUIDs. 0, -EEXIST when the boot disk cannot be
+ * told, -ETIMEDOUT.
+ */
+int boot_disk_wait(const struct boot_params *p, struct part parts[3], unsigned timeout_ms);
 
 /* dm.c */
 int dm_verity_create(const struct boot_params *p, const struct part *data, const struct part *hash,

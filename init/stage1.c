@@ -76,11 +76,12 @@ static void move_api(const char *name)
 
 /*
  * PID1_MS: when stage 1 started; stage 2 puts both times on the boot
- * timeline. WATCHDOG_ENV (may be NULL) hands over the armed watchdog.
+ * timeline. WATCHDOG_ENV (may be NULL) hands over the armed watchdog,
+ * DATA (may be "") the boot disk's data partition stage 2 mounts on /var.
  */
-static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env)
+static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env, const char *data)
 {
-	char reason[128], t_pid1[40], t_root[40];
+	char reason[128], t_pid1[40], t_root[40], data_env[96];
 	struct stat st;
 	int fd;
 
@@ -99,8 +100,9 @@ static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env)
 	}
 	snprintf(t_pid1, sizeof(t_pid1), "BERTH_T_PID1=%llu", (unsigned long long)pid1_ms);
 	snprintf(t_root, sizeof(t_root), "BERTH_T_ROOT=%llu", (unsigned long long)boottime_ms());
+	snprintf(data_env, sizeof(data_env), DATA_PART_ENV "=%s", data);
 	char *const argv[] = {"/sbin/init", NULL};
-	char *const envp[] = {t_pid1, t_root, (char *)watchdog_env, NULL};
+	char *const envp[] = {t_pid1, t_root, data_env, (char *)watchdog_env, NULL};
 	execve(argv[0], argv, envp);
 	snprintf(reason, sizeof(reason), "exec /sbin/init on the new root: %s", strerror(errno));
 	fail(reason);
@@ -110,7 +112,7 @@ noreturn void stage1(void)
 {
 	static char reason[300];
 	struct boot_params p;
-	struct part parts[2];
+	struct part parts[3];
 	char node[64];
 	int r;
 	uint64_t pid1_ms = boottime_ms();
@@ -124,12 +126,14 @@ noreturn void stage1(void)
 	if (booted_params(&p, err, sizeof(err)) < 0)
 		fail(err);
 
-	const char *const uuids[2] = {p.root_uuid, p.verity_uuid};
-	if (part_wait(uuids, parts, 2, PART_TIMEOUT_MS) < 0) {
-		snprintf(
-		    reason, sizeof(reason),
-		    "root partitions (root PARTUUID=%s, verity PARTUUID=%s) not found within %d s",
-		    p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
+	r = boot_disk_wait(&p, parts, PART_TIMEOUT_MS);
+	if (r == -EEXIST)
+		fail("the boot disk cannot be told from other disks holding this image");
+	if (r < 0) {
+		snprintf(reason, sizeof(reason),
+			 "root partitions (root PARTUUID=%s, verity PARTUUID=%s) not found on the "
+			 "boot disk within %d s",
+			 p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
 		fail(reason);
 	}
 	r = dm_verity_create(&p, &parts[0], &parts[1], node, sizeof(node));
@@ -147,5 +151,5 @@ noreturn void stage1(void)
 	}
 	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
 	    parts[0].name, p.slot);
-	switch_root(pid1_ms, watchdog_env);
+	switch_root(pid1_ms, watchdog_env, parts[2].name);
 }

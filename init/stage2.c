@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -17,8 +18,6 @@
 #include "booted.h"
 #include "efivar.h"
 #include "init.h"
-
-#define VAR_TIMEOUT_MS 5000
 
 static void mount_logged(const char *src, const char *dir, const char *type, unsigned long flags,
 			 const char *data)
@@ -41,25 +40,26 @@ static void mount_api(void)
 		mount_logged("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-static void mount_var(const struct boot_params *p, bool have_params)
+/*
+ * The data partition stage 1 found on the boot disk it took the root from,
+ * and no other. The variable goes from the environment: services get theirs.
+ */
+static void mount_var(void)
 {
-	const char *const uuids[1] = {p->data_uuid};
-	struct part data;
+	const char *env = getenv(DATA_PART_ENV);
+	char data[64], node[80];
 
-	if (!have_params) {
-		say("/var: no berth.data= on the kernel command line; /var stays empty");
+	snprintf(data, sizeof(data), "%s", env ? env : "");
+	unsetenv(DATA_PART_ENV);
+	if (!data[0]) {
+		say("/var: no data partition (berth.data=) on the boot disk; /var stays empty");
 		return;
 	}
-	if (part_wait(uuids, &data, 1, VAR_TIMEOUT_MS) < 0) {
-		say("/var: data partition PARTUUID=%s not found; /var stays empty", p->data_uuid);
-		return;
-	}
-	char node[80];
-	int r = blockdev_node(data.name, node, sizeof(node));
+	int r = blockdev_node(data, node, sizeof(node));
 	if (r == 0)
 		r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
 	if (r < 0)
-		say("/var: mount %s as ext4: %s%s; /var stays empty", node, strerror(-r),
+		say("/var: mount %s as ext4: %s%s; /var stays empty", data, strerror(-r),
 		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
 }
 
@@ -131,7 +131,7 @@ noreturn void stage2(void)
 	bool have_params = booted_params(&p, err, sizeof(err)) == 0;
 	if (!have_params)
 		say("kernel command line: %s", err);
-	mount_var(&p, have_params);
+	mount_var();
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
 	hostname_setup();

@@ -2,6 +2,7 @@
 #include "efivar.h"
 #include "fileio.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -116,4 +117,30 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+int efivar_guid_decode(const uint8_t *var, size_t len, char out[GUID_TEXT_LEN + 1])
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	/* Attributes, 36 characters, and a NUL or not. */
+	if (!var || (len != 4 + 2 * GUID_TEXT_LEN &&
+		     (len != 4 + 2 * GUID_TEXT_LEN + 2 || var[len - 2] || var[len - 1])))
+		return -EINVAL;
+	for (size_t i = 0; i < GUID_TEXT_LEN; i++) {
+		unsigned c = var[4 + 2 * i] | (unsigned)var[5 + 2 * i] << 8;
+		if (c > 0x7f || (form[i] == '-' ? c != '-' : !isxdigit((int)c)))
+			return -EINVAL;
+		out[i] = (char)tolower((int)c);
+	}
+	out[GUID_TEXT_LEN] = '\0';
+	return 0;
+}
+
+int efivar_guid(const char *name, char out[GUID_TEXT_LEN + 1])
+{
+	uint8_t var[4 + 2 * (GUID_TEXT_LEN + 2)];
+	ssize_t n = efivar_read(name, var, sizeof(var));
+
+	return n < 0 ? (int)n : efivar_guid_decode(var, (size_t)n, out);
 }

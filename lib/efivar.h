@@ -1,8 +1,8 @@
 /*
  * The UEFI variables berth reads, through efivarfs: firmware's Secure Boot
- * state and systemd-boot's boot counting (Boot Loader Interface); and the
- * ones berth-update keeps under berth's own vendor GUID. Plain system
- * calls, no logging.
+ * state and boot entry, systemd-boot's boot counting and the ESP it was
+ * started from (Boot Loader Interface); and the ones berth-update keeps
+ * under berth's own vendor GUID. Plain system calls, no logging.
  */
 #ifndef BERTH_EFIVAR_H
 #define BERTH_EFIVAR_H
@@ -21,6 +21,10 @@
 #define EFIVAR_SETUP_MODE "SetupMode-" EFI_GLOBAL_GUID	 /* no platform key enrolled */
 /* Set when the entry systemd-boot started has a boot counter: its path on the ESP. */
 #define EFIVAR_BOOT_COUNT_PATH "LoaderBootCountPath-" EFI_LOADER_GUID
+/* The PARTUUID of the ESP systemd-boot (or systemd-stub) was read from: a UTF-16 GUID. */
+#define EFIVAR_DEVICE_PART_UUID "LoaderDevicePartUUID-" EFI_LOADER_GUID
+/* The number of the Boot#### load option the firmware started (UINT16). */
+#define EFIVAR_BOOT_CURRENT "BootCurrent-" EFI_GLOBAL_GUID
 
 /*
  * efivarfs on EFIVARS_DIR with mount FLAGS, unless it is mounted there
@@ -68,5 +72,19 @@ int efivar_bool(const char *name);
  * EFIVAR_VALUE_MAX, or -errno.
  */
 int efivar_write(const char *name, uint32_t attrs, const void *data, size_t len);
+
+/* A GUID's text form: 36 characters and a NUL. */
+#define GUID_TEXT_LEN 36
+
+/*
+ * VAR (LEN bytes as efivarfs gives them) as a GUID in text form, UTF-16LE,
+ * NUL-terminated or not, as systemd-boot writes LoaderDevicePartUUID (in
+ * upper case), into OUT in lower case, as berth writes PARTUUIDs: 0 or
+ * -EINVAL.
+ */
+int efivar_guid_decode(const uint8_t *var, size_t len, char out[GUID_TEXT_LEN + 1]);
+
+/* Variable NAME read and decoded as efivar_guid_decode does: 0, -ENOENT, -EINVAL or -errno. */
+int efivar_guid(const char *name, char out[GUID_TEXT_LEN + 1]);
 
 #endif

@@ -37,12 +37,17 @@ def free_port():
 
 class VM:
     def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
-                 vars=None):
+                 vars=None, more_disks=()):
         """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay.
         FORWARD: guest TCP ports reachable from the host; self.ports maps each
         to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
         (which needs SMM and a flash only SMM may write). VARS: a copy of this
-        firmware variables file (self.vars) instead of fresh, empty ones."""
+        firmware variables file (self.vars) instead of fresh, empty ones.
+        MORE_DISKS: qcow2 files, used as they are, attached as further virtio
+        disks with the serial numbers disk1, disk2, ... (the guest's
+        /sys/block/NAME/serial) at PCI slots 0x11, 0x12, ...: after DISK and
+        every other device, so the firmware boots DISK (it tries disks in PCI
+        order) and the kernel names DISK vda."""
         self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
         self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -64,6 +69,11 @@ class VM:
             + (OVMF_CODE_SECBOOT if secure_boot else OVMF_CODE),
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
             "-drive", f"file={self.disk},format={fmt},if=virtio",
+        ]
+        for i, extra in enumerate(more_disks, 1):
+            self.cmd += ["-drive", f"file={extra},format=qcow2,if=none,id=disk{i}",
+                         "-device", f"virtio-blk-pci,drive=disk{i},serial=disk{i},addr={0x10 + i:#x}"]
+        self.cmd += [
             "-serial", "stdio",
             # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
             "-netdev", "user,id=n0" + "".join(
