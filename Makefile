@@ -73,6 +73,11 @@ build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
 
+# A power cut part-way through the data partition's growth (tests/e2e/test_grow.py).
+build/growcut: tests/e2e/growcut.c init/gptgrow.c init/gptgrow.h lib/gpt.c lib/gpt.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iinit -o $@ tests/e2e/growcut.c init/gptgrow.c lib/gpt.c $(HOST_LDFLAGS)
+
 # git keeps no modes but the executable bit, and berth refuses a secret key
 # that group or others can read: the test keys are made their owner's alone.
 test-keys:
@@ -91,7 +96,7 @@ tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 
 unit: $(UNIT_TESTS)
 
-test: deps programs unit out/default/disk.raw out/test/disk.raw out/network/disk.raw \
+test: deps programs unit build/growcut out/default/disk.raw out/test/disk.raw out/network/disk.raw \
 	out/containerd/disk.raw out/test-v2/disk.raw out/rollback-base/disk.raw \
 	out/rollback-unhealthy/disk.raw out/rollback-noinit/disk.raw out/secureboot/disk.raw \
 	out/small-kernel/disk.raw out/minimal/disk.raw

@@ -58,6 +58,13 @@ struct part {
  */
 int boot_disk_wait(const struct boot_params *p, struct part parts[3], unsigned timeout_ms);
 
+/* grow.c: the data partition fills its disk. */
+/* Stage 1: grows partition DATA (a kernel name; "" for none) to its disk's end. Logs; never fails.
+ */
+void disk_grow(const char *data);
+/* Stage 2: grows the ext4 mounted on /var from NODE to its partition's size. Logs; never fails. */
+void var_grow(const char *node);
+
 /* dm.c */
 int dm_verity_create(const struct boot_params *p, const struct part *data, const struct part *hash,
 		     char *node, size_t nodelen);

@@ -151,5 +151,6 @@ noreturn void stage1(void)
 	}
 	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
 	    parts[0].name, p.slot);
+	disk_grow(parts[2].name);
 	switch_root(pid1_ms, watchdog_env, parts[2].name);
 }

@@ -58,9 +58,12 @@ static void mount_var(void)
 	int r = blockdev_node(data, node, sizeof(node));
 	if (r == 0)
 		r = mount_on(node, "/var", "ext4", MS_NOSUID | MS_NODEV, NULL);
-	if (r < 0)
+	if (r < 0) {
 		say("/var: mount %s as ext4: %s%s; /var stays empty", data, strerror(-r),
 		    r == -ENODEV ? " (ext4 not in this kernel or module list)" : "");
+		return;
+	}
+	var_grow(node);
 }
 
 /* The health gate reads boot counting's variable there; secure_boot_tell the firmware's state. */

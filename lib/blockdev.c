@@ -69,6 +69,25 @@ int blockdev_partition(const char *disk, int number, char *name, size_t len)
 	return r > 0 ? 0 : r < 0 ? r : -ENOENT;
 }
 
+int blockdev_parent(const char *part, char *disk, size_t len)
+{
+	char path[256], link[1024];
+
+	if (pathf(path, sizeof(path), SYS_BLOCK "/%s", part) < 0)
+		return -ENAMETOOLONG;
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	/* ".../block/DISK/PART": the folder above the partition's own. */
+	char *own = strrchr(link, '/');
+	if (!own)
+		return -EINVAL;
+	*own = '\0';
+	char *parent = strrchr(link, '/');
+	return pathf(disk, len, "%s", parent ? parent + 1 : link) < 0 ? -ENAMETOOLONG : 0;
+}
+
 /* LEN bytes of anonymous memory into H, filled from FD as far as it goes. */
 static int head_fill(int fd, struct disk_head *h, size_t len)
 {

@@ -30,6 +30,9 @@ int blockdev_sector_size(const char *disk, size_t *sector);
  */
 int blockdev_partition(const char *disk, int number, char *name, size_t len);
 
+/* The kernel name of the disk that holds partition PART into DISK: 0 or -errno. */
+int blockdev_parent(const char *part, char *disk, size_t len);
+
 /* The first bytes of a disk, enough to hold its GPT (lib/gpt.h). */
 struct disk_head {
 	uint8_t *buf; /* anonymous memory of SIZE bytes, LEN of them read */

@@ -37,8 +37,7 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-/* IEEE 802.3 CRC-32, reflected, bit at a time: a GPT is a few KiB, a lookup table would buy
- * nothing. */
+/* Bit at a time: a GPT is a few KiB, a lookup table would buy nothing. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
 	while (n--) {
@@ -47,6 +46,11 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 			crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
 	}
 	return crc;
+}
+
+uint32_t gpt_crc32(const uint8_t *p, size_t n)
+{
+	return ~crc32_update(~0u, p, n);
 }
 
 static int hexval(char c)

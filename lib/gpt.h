@@ -1,9 +1,12 @@
-/* Finding a partition by its unique GUID or its name in a GPT read from a disk. */
+/* Finding a partition by its unique GUID or its name in a GPT read from a disk; its CRC. */
 #ifndef BERTH_GPT_H
 #define BERTH_GPT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The CRC-32 GPT headers and entry arrays carry (IEEE 802.3, reflected). */
+uint32_t gpt_crc32(const uint8_t *p, size_t n);
 
 /*
  * Whether DISK, the first LEN bytes of a disk, holds its whole primary GPT

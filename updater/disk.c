@@ -4,7 +4,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +43,6 @@ static int root_slaves(char names[SLAVES_MAX][64])
 	return n;
 }
 
-/* The whole disk a partition is on: its sysfs folder's parent. */
-static int parent_disk(const char *part, char *disk, size_t len)
-{
-	char path[PATH_MAX], real[PATH_MAX];
-
-	if (pathf(path, sizeof(path), SYS_BLOCK "/%s/..", part) < 0)
-		return -ENAMETOOLONG;
-	if (!realpath(path, real))
-		return -errno;
-	return pathf(disk, len, "%s", strrchr(real, '/') + 1);
-}
-
 /* The kernel name of the partition called NAME in DISK's GPT (H); logs. */
 static int find_partition(const char *disk, const struct disk_head *h, const char *name, char *out,
 			  size_t outlen)
@@ -93,7 +80,7 @@ static int root_disk(char slaves[][64], int n, char *disk, size_t len, struct di
 			 n < 0 ? strerror(-n) : "no slaves in sysfs");
 		return n < 0 ? n : -ENODEV;
 	}
-	int r = parent_disk(slaves[0], disk, len);
+	int r = blockdev_parent(slaves[0], disk, len);
 	if (r < 0) {
 		complain("cannot find the disk holding %s: %s", slaves[0], strerror(-r));
 		return r;

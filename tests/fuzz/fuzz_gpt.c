@@ -1,11 +1,14 @@
 /*
  * libFuzzer target for the GPT reader berth-init and berth-update run on
- * every disk they find (lib/gpt.c): a disk's first bytes are whatever the
- * disk holds. Input: one byte of options, then the disk's bytes. Unless the
+ * every disk they find (lib/gpt.c), and for the plan that grows the data
+ * partition (init/gptgrow.c): a disk's first bytes are whatever the disk
+ * holds. Input: one byte of options, then the disk's bytes. Unless the
  * options say otherwise the header's and the entry array's CRC32s are set
  * right first, so that the fuzzer reaches the entries instead of stopping
- * at a checksum. Besides not crashing, every answer must be one the header
- * documents.
+ * at a checksum; its upper bits pick the partition to grow and how much
+ * larger than its bytes the disk is. Besides not crashing, every answer
+ * must be one the headers document, and every planned write must fall
+ * inside the disk.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include <zlib.h>
 
 #include "gpt.h"
+#include "gptgrow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,6 +54,23 @@ static void check(int r)
 		abort();
 }
 
+static void check_grow(const uint8_t *disk, size_t len, size_t sector, uint8_t options)
+{
+	static uint8_t work[GROW_WORK_SIZE];
+	struct grow_plan p;
+	uint64_t sectors = len / sector + ((uint64_t)(options >> 5) << 20);
+	int r = gpt_grow_plan(disk, len, sector, sectors, (options >> 2) & 7, 1u << 20, work, &p);
+
+	if (r != 0 && r != -EINVAL && r != -ENOSPC && r != -E2BIG)
+		abort();
+	if (r != 0 && p.n)
+		abort();
+	for (size_t i = 0; i < p.n; i++)
+		if (p.w[i].off + p.w[i].len > sectors * sector || p.w[i].off % sector ||
+		    p.w[i].len % sector)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -63,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(gpt_find_partition(disk, len, sector, "2d7f46f1-3c52-4a5c-9e1e-0c3a5b7d9f10"));
 	check(gpt_find_name(disk, len, sector, "esp"));
 	check(gpt_find_name(disk, len, sector, "root-b-verity"));
+	check_grow(disk, len, sector, data[0]);
 	free(disk);
 	return 0;
 }
