@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "flash.h"
 #include "history.h"
 #include "keys.h"
 #include "manifest.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
 		   "       berth log NAME [--repo DIR]\n"
 		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
+		   "       berth flash IMAGE TARGET [--yes]\n"
 		   "       berth keygen PREFIX\n"
 		   "       berth keygen --secure-boot PREFIX\n"
 		   "       berth keygen --verity PREFIX\n");
@@ -232,6 +234,8 @@ int main(int argc, char **argv)
 		return cmd_log(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "diff"))
 		return cmd_diff(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "flash"))
+		return cmd_flash(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

@@ -51,20 +51,12 @@ static int is_cached(const struct build_ctx *b, int s, const char *key)
 /* The key is written (atomically) only after the stage succeeded. */
 static int record_key(const struct build_ctx *b, int s, const char *key)
 {
-	char path[4200], tmp[4300];
-	FILE *f;
+	char path[4200];
+	int r;
 
 	stage_file(b, s, "key", path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fputs(key, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		say("%s: %s", tmp, strerror(errno));
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		say("%s: %s", path, strerror(errno));
+	if ((r = write_file_atomic(path, key, strlen(key), 0644, true)) < 0) {
+		say("%s: %s", path, strerror(-r));
 		return -1;
 	}
 	return 0;

@@ -135,11 +135,11 @@ void disk_grow(const char *data)
 static int ext4_size(int fd, uint64_t *blocks, uint64_t *block_size)
 {
 	uint8_t sb[1024];
-	int r = pread_full(fd, sb, sizeof(sb), EXT4_SB_OFFSET);
+	ssize_t n = pread_full(fd, sb, sizeof(sb), EXT4_SB_OFFSET);
 
-	if (r < 0)
-		return r;
-	if (le(sb + SB_MAGIC, 2) != 0xef53 || le(sb + SB_LOG_BLOCK_SIZE, 4) > 6)
+	if (n < 0)
+		return (int)n;
+	if (n != sizeof(sb) || le(sb + SB_MAGIC, 2) != 0xef53 || le(sb + SB_LOG_BLOCK_SIZE, 4) > 6)
 		return -EINVAL;
 	*block_size = 1024u << le(sb + SB_LOG_BLOCK_SIZE, 4);
 	*blocks = le(sb + SB_BLOCKS_LO, 4);

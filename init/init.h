@@ -23,13 +23,6 @@ int make_dir(const char *path, mode_t mode);
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
 	     const char *data);
 /*
- * Replaces PATH with LEN bytes of DATA through PATH.tmp and rename(2), so
- * a reader sees the old file or the new one, never part of one. DURABLE
- * also fsyncs the file and its folder, so the new one outlives a power cut.
- * Returns 0 or -errno.
- */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
-/*
  * Removes what is under DIRFD and on device DEV (never entering a mount),
  * but the top-level names KEEP (may be NULL) says to keep. Errors are ignored.
  */

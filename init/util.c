@@ -31,31 +31,6 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable)
-{
-	char tmp[256];
-	int r = pathf(tmp, sizeof(tmp), "%s.tmp", path);
-
-	if (r < 0)
-		return r;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (r == 0 && durable && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		goto fail;
-	return durable ? sync_parent(path) : 0;
-fail:
-	unlink(tmp);
-	return r;
-}
-
 struct tree {
 	dev_t dev;
 	bool (*keep)(const char *name);

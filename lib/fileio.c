@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -171,4 +172,29 @@ int dir_each(int dirfd, int (*fn)(void *ctx, int dirfd, const char *name), void 
 				return r;
 		}
 	}
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable)
+{
+	char tmp[PATH_MAX];
+	int r = pathf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	if (r < 0)
+		return r;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && durable && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		goto fail;
+	return durable ? sync_parent(path) : 0;
+fail:
+	unlink(tmp);
+	return r;
 }

@@ -5,6 +5,7 @@
 #ifndef BERTH_FILEIO_H
 #define BERTH_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,13 @@ int write_all(int fd, const void *buf, size_t len);
 ssize_t pread_full(int fd, void *buf, size_t len, off_t offset);
 /* All of LEN bytes at OFFSET: 0 or -errno. */
 int pwrite_all(int fd, const void *buf, size_t len, off_t offset);
+/*
+ * Replaces PATH with LEN bytes of DATA through PATH.tmp and rename(2), so
+ * a reader sees the old file or the new one, never part of one. DURABLE
+ * also fsyncs the file and its folder, so the new one outlives a power cut.
+ * Returns 0 or -errno.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable);
 /* fsync of folder DIR, or of the folder holding PATH: 0 or -errno. */
 int sync_dir(const char *dir);
 int sync_parent(const char *path);

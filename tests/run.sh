@@ -31,6 +31,7 @@ suite tests/bad-manifests.sh
 suite tests/fuzz/run.sh
 suite tests/build/layout.sh
 suite tests/build/keygen.sh
+suite tests/build/flash.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
 # Format 2: it carries a security epoch (update.security_epoch).
 suite python3 tests/build/bundle.py out/test-v2 tests/manifests/keys/test.pub

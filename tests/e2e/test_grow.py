@@ -1,6 +1,6 @@
 """The data partition fills the disk it is written to. out/test's image goes
-onto a 4 GiB disk (a sparse copy of disk.raw, its /var holding a marker
-file): the first boot grows the partition in the GPT and its ext4 online,
+onto a 4 GiB disk with berth flash (a sparse file; a marker file is then put
+in /var): the first boot grows the partition in the GPT and its ext4 online,
 the next changes nothing. Power cuts part-way through the growth are made
 on the host with build/growcut (the same plan berth-init follows, its first
 K writes): after each, the machine boots with /var's files intact and
@@ -37,12 +37,14 @@ def run(*cmd):
 
 
 def disk_copy(raw, folder, name):
-    """A SIZE-byte sparse copy of RAW with the file /MARKER in its data partition."""
+    """RAW written by berth flash onto a disk of SIZE bytes (a sparse file), then
+    the file /MARKER put in its data partition."""
     disk, marker = os.path.join(folder, f"{name}.raw"), os.path.join(folder, "marker")
     with open(marker, "w") as f:
         f.write("written before the first boot\n")
-    run("cp", "--sparse=always", raw, disk)
-    os.truncate(disk, SIZE)
+    with open(disk, "wb") as f:
+        f.truncate(SIZE)
+    run("build/berth", "flash", raw, disk)
     run("debugfs", "-w", "-R", f"write {marker} {MARKER}",
         f"{disk}?offset={partition(raw, 'data')[0]}")
     return disk
