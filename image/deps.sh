@@ -23,9 +23,8 @@ packages=(
 	openssl efitools sbsigntool faketime
 	# building without root: newuidmap and newgidmap map berth's user namespace
 	uidmap
-	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently;
-	# bmap-tools: bmaptool reads the .bmap next to disk.raw)
-	qemu-system-x86 qemu-utils ovmf python3 clang bmap-tools
+	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
+	qemu-system-x86 qemu-utils ovmf python3 clang
 	# make bench: the Debian baseline it measures berth against
 	mmdebstrap
 )

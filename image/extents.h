@@ -1,8 +1,8 @@
 /*
- * The parts of a disk image that hold data: what `berth flash` writes and
- * reads back, and what the .bmap file next to disk.raw lists. Decided by
- * content (a 4 KiB block of zeros is not data), with the file's holes
- * skipped unread, so the answer is the same on any file system.
+ * The parts of a disk image that hold data: what `berth flash` copies and
+ * reads back. Decided by content (a 4 KiB block of zeros is not data),
+ * with the file's holes skipped unread, so the answer is the same on any
+ * file system.
  */
 #ifndef BERTH_EXTENTS_H
 #define BERTH_EXTENTS_H

@@ -1,8 +1,12 @@
 /*
  * berth flash IMAGE TARGET [--yes]: a built disk image onto a drive, or
- * into a file. Only the image's data is written (extents.h: its holes and
- * blocks of zeros are skipped on a drive, punched in a file), then flushed,
- * dropped from the page cache and read back against the image. A drive
+ * into a file. Only the image's data is copied (extents.h); the rest, its
+ * holes and blocks of zeros, is zeroed by the kernel on a drive
+ * (BLKZEROOUT: write-zeroes where the drive offers it) and punched in a
+ * file, so the target reads as the image does whatever it held: a file
+ * system's empty directory block or a root's zero block must not show
+ * the drive's old bytes. Then it is flushed, dropped from the page cache
+ * and its data read back against the image. A drive
  * that is mounted, swapped on or held by another device (device-mapper, md:
  * a running system's root) is refused, and one that holds a partition table
  * is overwritten only after a yes. Exit status: 0 written and checked,
@@ -36,9 +40,10 @@ struct flash {
 	const char *image, *target;
 	int in, out;
 	uint64_t size;	   /* the image's */
-	bool file;	   /* TARGET is a regular file: holes are punched */
+	bool file;	   /* TARGET is a regular file */
 	uint64_t written;  /* bytes of data */
-	uint64_t hole_end; /* with FILE: where the next hole to punch starts */
+	uint64_t zeroed;   /* bytes cleared between them */
+	uint64_t hole_end; /* where the next stretch without data starts */
 	int percent;	   /* last progress told */
 };
 
@@ -243,12 +248,18 @@ static void progress(struct flash *f, uint64_t at)
 		isatty(STDERR_FILENO) && percent != 100 ? "" : "\n");
 }
 
-/* In a file target, [F->hole_end, TO) is one of the image's holes: made a hole there too. */
-static int punch(struct flash *f, uint64_t to)
+/* [F->hole_end, TO) holds no data in the image: zeros on a drive, a hole in a file. */
+static int clear_gap(struct flash *f, uint64_t to)
 {
-	if (to > f->hole_end && fallocate(f->out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-					  (off_t)f->hole_end, (off_t)(to - f->hole_end)) < 0)
+	uint64_t range[2] = {f->hole_end, to - f->hole_end};
+
+	if (to <= f->hole_end)
+		return 0;
+	if (f->file ? fallocate(f->out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)range[0],
+				(off_t)range[1]) < 0
+		    : ioctl(f->out, BLKZEROOUT, range) < 0)
 		return -errno;
+	f->zeroed += range[1];
 	return 0;
 }
 
@@ -256,7 +267,7 @@ static int copy_run(void *ctx, uint64_t off, uint64_t len)
 {
 	static uint8_t buf[CHUNK];
 	struct flash *f = ctx;
-	int r = f->file ? punch(f, off) : 0;
+	int r = clear_gap(f, off);
 
 	for (uint64_t at = off; r == 0 && at < off + len;) {
 		size_t n = off + len - at < CHUNK ? (size_t)(off + len - at) : CHUNK;
@@ -295,8 +306,8 @@ static int write_image(struct flash *f)
 {
 	int r = extents_each(f->in, f->size, copy_run, f);
 
-	if (r == 0 && f->file)
-		r = punch(f, f->size);
+	if (r == 0)
+		r = clear_gap(f, f->size);
 	if (r == 0 && fsync(f->out) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -344,10 +355,10 @@ int cmd_flash(int argc, char **argv)
 	f.size = (uint64_t)st.st_size;
 	time_t start = time(NULL);
 	if ((r = open_target(&f, yes)) == 0 && (r = write_image(&f)) == 0)
-		say("flash: %s: %llu MiB of data of the image's %llu MiB written, flushed, read "
-		    "back "
-		    "and checked in %lld s",
-		    f.target, MIB(f.written), MIB(f.size), (long long)(time(NULL) - start));
+		say("flash: %s: the image's %llu MiB: %llu MiB of data written, read back and "
+		    "checked, %llu MiB %s, in %lld s",
+		    f.target, MIB(f.size), MIB(f.written), MIB(f.zeroed),
+		    f.file ? "left as holes" : "zeroed", (long long)(time(NULL) - start));
 out:
 	if (f.in >= 0)
 		close(f.in);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bmap.h"
 #include "fileio.h"
 #include "inputs.h"
 #include "mkbundle.h"
@@ -72,7 +71,6 @@ const struct stage stages[N_STAGES] = {
 	      .in = {V_ESP_SIZE, V_ROOT_SIZE, V_VERITY_SIZE, V_DATA_SIZE, V_UUID_DISK, V_UUID_ESP,
 		     V_UUID_ROOT_A, V_UUID_ROOT_A_VERITY, V_UUID_ROOT_B, V_UUID_ROOT_B_VERITY,
 		     V_UUID_DATA, V_UUID_DATA_FS, V_UUID_DATA_HASH}},
-    [BMAP] = {.name = "bmap", .run = bmap_stage, .output = "../disk.raw.bmap", .deps = DEP(DISK)},
     /* Without a signing key its payloads are "": it reads nothing then. */
     [BUNDLE] = {.name = "bundle",
 		.run = mkbundle_stage,

@@ -13,19 +13,7 @@
 #include "stages.h"
 #include "values.h"
 
-enum stage_id {
-	KERNEL,
-	ROOTFS,
-	OSTREE,
-	INITRAMFS,
-	ROOTIMG,
-	UKI,
-	ESP,
-	DISK,
-	BMAP,
-	BUNDLE,
-	N_STAGES
-};
+enum stage_id { KERNEL, ROOTFS, OSTREE, INITRAMFS, ROOTIMG, UKI, ESP, DISK, BUNDLE, N_STAGES };
 
 #define STAGE_SRC_MAX 4
 #define STAGE_IN_MAX 16
