@@ -18,6 +18,10 @@ limit=${BERTH_BAD_MANIFEST_TIMEOUT:-60}
 chmod 600 tests/manifests/keys/*.key
 chmod 644 tests/manifests/bad/signing-keys/open.key
 
+# The fixtures' good keys link to the published test keys, as an operator
+# names the build machine's key folder; bad/host leads elsewhere.
+export BERTH_KEYS=$PWD/tests/manifests/keys
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

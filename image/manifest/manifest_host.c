@@ -2,15 +2,18 @@
  * What a manifest makes the build read on the build host, which also holds
  * the signing keys: a file copied whole into the image (rootfs.files, an
  * image archive) must be under the manifest's folder once every symlink is
- * resolved, and nothing copied may hold a secret key; a secret key the
- * build signs with must be its owner's alone. Key files may be anywhere
- * (a symlinked keys folder is usual): they are read only in their formats.
+ * resolved, and nothing copied may hold a secret key; a key file must be
+ * under the manifest's folder or under the folder BERTH_KEYS names (the
+ * operator's choice, never the manifest's: a manifest that could name any
+ * key on the host could sign its own bundles with the fleet's key), and a
+ * secret key the build signs with must be its owner's alone.
  */
 #define _GNU_SOURCE /* memmem */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +24,19 @@
 #include "keyfile.h"
 #include "manifest_schema.h"
 
+/* Whether the resolved path P is the resolved folder DIR or below it. */
+static bool under(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(p, dir, n) && (n == 1 || p[n] == '/' || p[n] == '\0');
+}
+
 int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
 	       char resolved[PATH_MAX])
 {
 	char folder[PATH_MAX], joined[PATH_MAX + 1024], buf[SHOW_MAX + 4], shown[SHOW_MAX + 4];
 	int r = mf_folder(c, folder);
-	size_t n = strlen(folder);
 
 	if (r)
 		return r;
@@ -35,13 +45,36 @@ int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
 	if (!realpath(joined, resolved))
 		return mf_fail_at(c, at, "%s: '%s' (relative to the manifest's folder): %s", path,
 				  buf, strerror(errno));
-	if (strncmp(resolved, folder, n) || (n > 1 && resolved[n] != '/' && resolved[n] != '\0'))
+	if (!under(resolved, folder))
 		return mf_fail_at(
 		    c, at,
 		    "%s: '%s' leads to '%s', outside the manifest's folder; the build "
 		    "copies nothing else of the build host",
 		    path, buf, mf_show(resolved, strlen(resolved), shown));
 	return 0;
+}
+
+int mf_check_key_place(struct ctx *c, const char *path, yaml_mark_t at, const char *rel)
+{
+	char folder[PATH_MAX], joined[PATH_MAX + 1024], resolved[PATH_MAX], keys[PATH_MAX];
+	char buf[SHOW_MAX + 4], shown[SHOW_MAX + 4];
+	const char *env = getenv("BERTH_KEYS");
+	int r = mf_folder(c, folder);
+
+	if (r)
+		return r;
+	snprintf(joined, sizeof(joined), "%s/%s", folder, rel);
+	/* A missing file is for its reader to report. */
+	if (!realpath(joined, resolved) || under(resolved, folder) ||
+	    (env && *env && realpath(env, keys) && under(resolved, keys)))
+		return 0;
+	return mf_fail_at(c, at,
+			  "%s: '%s' leads to '%s', outside the manifest's folder%s; a manifest "
+			  "cannot make the build read keys it was not given (BERTH_KEYS names "
+			  "the build machine's key folder)",
+			  path, mf_show(rel, strlen(rel), buf),
+			  mf_show(resolved, strlen(resolved), shown),
+			  env && *env ? " and BERTH_KEYS" : "");
 }
 
 /* Whether the LEN bytes at P hold the start of a PEM (or PGP) private key: "-----BEGIN ...". */

@@ -134,6 +134,9 @@ int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, co
 		return dir;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && r == 0; i++) {
 		snprintf(name, sizeof(name), "%s%s", prefix, files[i].ext);
+		r = mf_check_key_place(c, path, v->start_mark, name);
+		if (r)
+			break;
 		r = pem_starts(dir, name, files[i].begin);
 		mf_show(name, strlen(name), buf);
 		if (r == -EINVAL)

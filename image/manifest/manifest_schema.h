@@ -44,14 +44,17 @@ int mf_check_kernel(struct ctx *c, const yaml_node_t *root);
  * every symlink resolved, into RESOLVED; it must stay under the folder.
  * mf_take_source: that, for a file or folder copied whole into the image,
  * which must also hold no secret key, nor anything but regular files,
- * folders and symlinks (copied as symlinks). mf_check_private: the secret
- * key file NAME in DIR must be its owner's alone. Each fails at AT:
- * 0 or -EINVAL.
+ * folders and symlinks (copied as symlinks). mf_check_key_place: the key
+ * file REL must resolve under the manifest's folder or under $BERTH_KEYS
+ * (one that does not exist is left for its reader to report).
+ * mf_check_private: the secret key file NAME in DIR must be its owner's
+ * alone. Each fails at AT: 0 or -EINVAL.
  */
 int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
 	       char resolved[PATH_MAX]);
 int mf_take_source(struct ctx *c, const char *path, yaml_mark_t at, const char *src,
 		   char resolved[PATH_MAX]);
+int mf_check_key_place(struct ctx *c, const char *path, yaml_mark_t at, const char *rel);
 int mf_check_private(struct ctx *c, const char *path, yaml_mark_t at, int dir, const char *name);
 
 #endif

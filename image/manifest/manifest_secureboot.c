@@ -57,6 +57,8 @@ int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k, c
 		return dir;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]) && r == 0; i++) {
 		r = check_file(dir, prefix, needed[i], file, sizeof(file));
+		if (r == 0 && (r = mf_check_key_place(c, path, v->start_mark, file)))
+			break;
 		mf_show(file, strlen(file), buf);
 		if (r == -EINVAL)
 			r = mf_fail_at(c, v->start_mark, "%s: '%s' is not a regular file", path,

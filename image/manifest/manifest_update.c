@@ -56,9 +56,11 @@ static int read_key(struct ctx *c, const char *field, const yaml_node_t *v, cons
 {
 	char buf[SHOW_MAX + 4];
 	const char *why;
-	int r, dir = mf_open_dir(c);
+	int r = mf_check_key_place(c, field, v->start_mark, path), dir;
 
-	if (dir < 0)
+	if (r)
+		return r;
+	if ((dir = mf_open_dir(c)) < 0)
 		return dir;
 	r = keyfile_read(dir, path, key, len, &why);
 	close(dir);

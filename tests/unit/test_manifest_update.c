@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "manifest_fixture.h"
@@ -199,6 +201,40 @@ static void test_signing_key_errors(void)
 		   "'keys/damaged.key' do not belong together");
 }
 
+/*
+ * A key the manifest reaches through a symlink out of its folder: only from
+ * the folder BERTH_KEYS names (the operator's), else a manifest could sign
+ * its bundles with any key of the build machine.
+ */
+static void test_key_place(void)
+{
+	char elsewhere[] = "/tmp/berth-test-keys-XXXXXX", file[64];
+	FILE *f;
+
+	if (!mkdtemp(elsewhere) || snprintf(file, sizeof(file), "%s/a.pub", elsewhere) < 0 ||
+	    !(f = fopen(file, "w")) || fputs(PUB_A, f) < 0 || fclose(f) != 0)
+		fx_die(elsewhere);
+	fx_symlink(elsewhere, "elsewhere");
+	unsetenv("BERTH_KEYS");
+	EXPECT_ERR("a key through a symlink out, no BERTH_KEYS",
+		   "update:\n  keys: [elsewhere/a.pub]\n", "7:10",
+		   "update.keys[0]: 'elsewhere/a.pub' leads to '/tmp/berth-test-keys-");
+	EXPECT_ERR("and the message says who chooses the folder",
+		   "update:\n  keys: [elsewhere/a.pub]\n", "7:10",
+		   "outside the manifest's folder; a manifest cannot make the build read keys it "
+		   "was not given");
+	setenv("BERTH_KEYS", elsewhere, 1);
+	CHECK(fx_load("update:\n  keys: [elsewhere/a.pub]\n") == 0 && key_is(0, HEX_A),
+	      "a key through a symlink into BERTH_KEYS");
+	setenv("BERTH_KEYS", "/usr", 1);
+	EXPECT_ERR("a key through a symlink out, BERTH_KEYS another folder",
+		   "update:\n  keys: [elsewhere/a.pub]\n", "7:10",
+		   "outside the manifest's folder and BERTH_KEYS");
+	unsetenv("BERTH_KEYS");
+	unlink(file);
+	rmdir(elsewhere);
+}
+
 int main(void)
 {
 	fx_setup("test_manifest_update", BASE);
@@ -206,6 +242,7 @@ int main(void)
 	test_update();
 	test_update_errors();
 	test_signing_key_errors();
+	test_key_place();
 	fx_cleanup();
 	return CHECK_DONE();
 }
