@@ -97,7 +97,7 @@ static void grow_on(int fd, const char *disk, const char *data, int number)
 		goto out;
 	}
 	if (p.last == p.old_last) {
-		/* A growth cut short after the table took the new size, or a disk a little larger. */
+		/* A growth cut after the table took the new size, or a disk a little larger. */
 		say("data partition: %s: /dev/%s's GPT completed at the disk's end", data, disk);
 		goto out;
 	}
