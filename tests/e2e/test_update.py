@@ -386,6 +386,8 @@ def floor_holds(vm, srv):
     floor = security_floor(vm)
     r.check(floor == (NV_BS_RT, 1), "the security floor survived the reboot: epoch 1",
             str(floor))
+    # The bundles come over HTTP: the reboot's DHCP lease first.
+    r.check(vm.wait_network(), "network up after the rollback's reboot")
     before = vm.status()
     for args in ("", " --allow-downgrade"):
         refused(vm, srv.url("epoch-0"), "refused: 0.1.1 is of security epoch 0, below this "
