@@ -1,5 +1,6 @@
 /* Telling the boot disk (see bootdisk.h). */
 #include "bootdisk.h"
+#include "le.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,11 +17,6 @@
 #define LO_PATH_LEN 8
 #define LO_DESCRIPTION 10
 
-static unsigned le16(const uint8_t *p)
-{
-	return p[0] | (unsigned)p[1] << 8;
-}
-
 /* Appends device DEV, function FN to OUT: 0, or -EINVAL when OUT is full. */
 static int pci_push(struct pci_path *out, unsigned dev, unsigned fn)
 {
@@ -36,7 +32,7 @@ static int device_path_pci(const uint8_t *dp, size_t len, struct pci_path *out)
 {
 	for (size_t at = 0; at + DP_NODE_HEAD <= len;) {
 		const uint8_t *node = dp + at;
-		size_t nlen = le16(node + 2);
+		size_t nlen = (size_t)le_get(node + 2, 2);
 		if (nlen < DP_NODE_HEAD || nlen > len - at)
 			return -EINVAL;
 		if (at == 0 && node[0] != DP_ACPI)
@@ -61,7 +57,7 @@ int load_option_pci_path(const uint8_t *var, size_t len, struct pci_path *out)
 	while (at + 1 < len && (var[at] || var[at + 1]))
 		at += 2;
 	at += 2;
-	size_t path_len = le16(var + LO_PATH_LEN);
+	size_t path_len = (size_t)le_get(var + LO_PATH_LEN, 2);
 	if (at > len || path_len > len - at)
 		return -EINVAL;
 	return device_path_pci(var + at, path_len, out);

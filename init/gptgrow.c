@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gpt.h"
+#include "le.h"
 
 /* Header fields (UEFI spec, "GPT Header"). */
 #define H_SIZE 12
@@ -28,21 +29,6 @@
 #define MBR_TYPE (446 + 4)
 #define MBR_SIZE_LBA (446 + 12)
 
-static uint64_t get_le(const uint8_t *p, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = bytes - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static bool empty(const uint8_t *entry)
 {
 	static const uint8_t zero[16];
@@ -53,25 +39,25 @@ static bool empty(const uint8_t *entry)
 /* Header H (SIZE bytes) pointing at its array at ENTRY_LBA, with its CRC. */
 static void seal(uint8_t *h, uint32_t size, uint64_t my_lba, uint64_t alternate, uint64_t entry_lba)
 {
-	put_le(h + H_MY_LBA, my_lba, 8);
-	put_le(h + H_ALTERNATE_LBA, alternate, 8);
-	put_le(h + H_ENTRY_LBA, entry_lba, 8);
-	put_le(h + H_CRC, 0, 4);
-	put_le(h + H_CRC, gpt_crc32(h, size), 4);
+	le_put(h + H_MY_LBA, my_lba, 8);
+	le_put(h + H_ALTERNATE_LBA, alternate, 8);
+	le_put(h + H_ENTRY_LBA, entry_lba, 8);
+	le_put(h + H_CRC, 0, 4);
+	le_put(h + H_CRC, gpt_crc32(h, size), 4);
 }
 
 /* Whether partition entry E may grow: attribute 59, and no partition among COUNT starts after it.
  */
 static bool growable(const uint8_t *entries, uint32_t count, uint32_t esize, const uint8_t *e)
 {
-	uint64_t last = get_le(e + E_LAST, 8);
+	uint64_t last = le_get(e + E_LAST, 8);
 
-	if (empty(e) || !(get_le(e + E_ATTRS, 8) & GPT_ATTR_GROWFS) ||
-	    get_le(e + E_FIRST, 8) > last)
+	if (empty(e) || !(le_get(e + E_ATTRS, 8) & GPT_ATTR_GROWFS) ||
+	    le_get(e + E_FIRST, 8) > last)
 		return false;
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *o = entries + (size_t)i * esize;
-		if (o != e && !empty(o) && get_le(o + E_LAST, 8) > last)
+		if (o != e && !empty(o) && le_get(o + E_LAST, 8) > last)
 			return false;
 	}
 	return true;
@@ -87,7 +73,7 @@ static uint32_t mbr_size(const uint8_t *mbr, uint64_t last)
 {
 	uint32_t want = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
 
-	if (mbr[MBR_TYPE] != 0xee || get_le(mbr + MBR_SIZE_LBA, 4) == want)
+	if (mbr[MBR_TYPE] != 0xee || le_get(mbr + MBR_SIZE_LBA, 4) == want)
 		return 0;
 	return want;
 }
@@ -100,10 +86,10 @@ int gpt_grow_plan(const uint8_t *head, size_t len, size_t sector, uint64_t disk_
 	if (r < 0)
 		return r == -ENOSPC ? -EINVAL : r;
 	const uint8_t *h = head + sector;
-	uint32_t hsize = (uint32_t)get_le(h + H_SIZE, 4);
-	uint64_t entry_lba = get_le(h + H_ENTRY_LBA, 8);
-	uint32_t count = (uint32_t)get_le(h + H_ENTRY_COUNT, 4);
-	uint32_t esize = (uint32_t)get_le(h + H_ENTRY_SIZE, 4);
+	uint32_t hsize = (uint32_t)le_get(h + H_SIZE, 4);
+	uint64_t entry_lba = le_get(h + H_ENTRY_LBA, 8);
+	uint32_t count = (uint32_t)le_get(h + H_ENTRY_COUNT, 4);
+	uint32_t esize = (uint32_t)le_get(h + H_ENTRY_SIZE, 4);
 	size_t bytes = (size_t)count * esize;
 	uint64_t array_lbas = (bytes + sector - 1) / sector;
 
@@ -114,16 +100,16 @@ int gpt_grow_plan(const uint8_t *head, size_t len, size_t sector, uint64_t disk_
 	/* The array's other place: after LBA 2's, before the first usable LBA; and not the current
 	 * one. */
 	uint64_t gap_lba = 2 + array_lbas;
-	if (gap_lba + array_lbas > get_le(h + H_FIRST_USABLE, 8) ||
+	if (gap_lba + array_lbas > le_get(h + H_FIRST_USABLE, 8) ||
 	    (entry_lba != 2 && entry_lba < gap_lba))
 		return -ENOSPC;
 	const uint8_t *entries = head + entry_lba * sector;
 	const uint8_t *e = entries + (size_t)(number - 1) * esize;
 	if (!growable(entries, count, esize, e))
 		return -EINVAL;
-	p->first = get_le(e + E_FIRST, 8);
-	p->old_last = p->last = get_le(e + E_LAST, 8);
-	if (disk_sectors < 2 * array_lbas + 3 || get_le(h + H_ALTERNATE_LBA, 8) >= disk_sectors)
+	p->first = le_get(e + E_FIRST, 8);
+	p->old_last = p->last = le_get(e + E_LAST, 8);
+	if (disk_sectors < 2 * array_lbas + 3 || le_get(h + H_ALTERNATE_LBA, 8) >= disk_sectors)
 		return -ENOSPC;
 	uint64_t last_lba = disk_sectors - 1, last_usable = last_lba - array_lbas - 1;
 	if (p->old_last > last_usable)
@@ -132,7 +118,7 @@ int gpt_grow_plan(const uint8_t *head, size_t len, size_t sector, uint64_t disk_
 	if (end > p->old_last + 1)
 		p->last = end - 1;
 	uint32_t mbr_want = mbr_size(head, last_lba);
-	if (p->last == p->old_last && get_le(h + H_ALTERNATE_LBA, 8) == last_lba &&
+	if (p->last == p->old_last && le_get(h + H_ALTERNATE_LBA, 8) == last_lba &&
 	    entry_lba == 2 && !mbr_want)
 		return 0;
 
@@ -141,10 +127,10 @@ int gpt_grow_plan(const uint8_t *head, size_t len, size_t sector, uint64_t disk_
 		*at_two = at_gap + sector, *mbr = at_two + sector;
 	memset(array, 0, array_lbas * sector);
 	memcpy(array, entries, bytes);
-	put_le(array + (size_t)(number - 1) * esize + E_LAST, p->last, 8);
+	le_put(array + (size_t)(number - 1) * esize + E_LAST, p->last, 8);
 	memcpy(backup, h, sector);
-	put_le(backup + H_LAST_USABLE, last_usable, 8);
-	put_le(backup + H_ENTRY_CRC, gpt_crc32(array, bytes), 4);
+	le_put(backup + H_LAST_USABLE, last_usable, 8);
+	le_put(backup + H_ENTRY_CRC, gpt_crc32(array, bytes), 4);
 	memcpy(at_gap, backup, sector);
 	memcpy(at_two, backup, sector);
 	seal(backup, hsize, last_lba, 1, last_lba - array_lbas);
@@ -160,7 +146,7 @@ int gpt_grow_plan(const uint8_t *head, size_t len, size_t sector, uint64_t disk_
 	add(p, 1, sector, at_two, sector);
 	if (mbr_want) {
 		memcpy(mbr, head, sector);
-		put_le(mbr + MBR_SIZE_LBA, mbr_want, 4);
+		le_put(mbr + MBR_SIZE_LBA, mbr_want, 4);
 		add(p, 0, sector, mbr, sector);
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include "blockdev.h"
 #include "gptgrow.h"
 #include "init.h"
+#include "le.h"
 
 /* The partition ends on a whole MiB, as image/mkdisk.sh lays the others out. */
 #define ALIGN (1u << 20)
@@ -33,15 +34,6 @@
 #define SB_INCOMPAT 0x60
 #define SB_BLOCKS_HI 0x150
 #define EXT4_INCOMPAT_64BIT 0x80
-
-static uint64_t le(const uint8_t *p, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = bytes - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* The writes of plan P on FD, each flushed to the disk before the next. */
 static int plan_write(int fd, const struct grow_plan *p)
@@ -139,12 +131,13 @@ static int ext4_size(int fd, uint64_t *blocks, uint64_t *block_size)
 
 	if (n < 0)
 		return (int)n;
-	if (n != sizeof(sb) || le(sb + SB_MAGIC, 2) != 0xef53 || le(sb + SB_LOG_BLOCK_SIZE, 4) > 6)
+	if (n != sizeof(sb) || le_get(sb + SB_MAGIC, 2) != 0xef53 ||
+	    le_get(sb + SB_LOG_BLOCK_SIZE, 4) > 6)
 		return -EINVAL;
-	*block_size = 1024u << le(sb + SB_LOG_BLOCK_SIZE, 4);
-	*blocks = le(sb + SB_BLOCKS_LO, 4);
-	if (le(sb + SB_INCOMPAT, 4) & EXT4_INCOMPAT_64BIT)
-		*blocks |= le(sb + SB_BLOCKS_HI, 4) << 32;
+	*block_size = 1024u << le_get(sb + SB_LOG_BLOCK_SIZE, 4);
+	*blocks = le_get(sb + SB_BLOCKS_LO, 4);
+	if (le_get(sb + SB_INCOMPAT, 4) & EXT4_INCOMPAT_64BIT)
+		*blocks |= le_get(sb + SB_BLOCKS_HI, 4) << 32;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "contract.h"
 #include "errf.h"
+#include "le.h"
 #include "version.h"
 
 #include <errno.h>
@@ -31,23 +32,11 @@ const char *bundle_payload_name(enum bundle_payload p)
 
 /* ---- header ---- */
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_header *h, char *err,
 			size_t errlen)
 {
-	uint32_t format = get_le32(buf + 8), len = get_le32(buf + 12), sigs = get_le32(buf + 16);
+	uint32_t format = (uint32_t)le_get(buf + 8, 4), len = (uint32_t)le_get(buf + 12, 4),
+		 sigs = (uint32_t)le_get(buf + 16, 4);
 
 	if (memcmp(buf, BUNDLE_MAGIC, 8))
 		return errf(err, errlen, "not a berth update bundle (no %s magic)", BUNDLE_MAGIC);
@@ -59,7 +48,7 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 			    BUNDLE_MANIFEST_MAX);
 	if (sigs > BUNDLE_SIGS_MAX)
 		return errf(err, errlen, "%u signatures, at most %d", sigs, BUNDLE_SIGS_MAX);
-	if (get_le32(buf + 20))
+	if ((uint32_t)le_get(buf + 20, 4))
 		return errf(err, errlen, "header bytes 20-23 are not zero");
 	h->format = format;
 	h->manifest_len = len;
@@ -70,10 +59,10 @@ int bundle_header_parse(const uint8_t buf[BUNDLE_HEADER_SIZE], struct bundle_hea
 void bundle_header_write(uint8_t buf[BUNDLE_HEADER_SIZE], const struct bundle_header *h)
 {
 	memcpy(buf, BUNDLE_MAGIC, 8);
-	put_le32(buf + 8, h->format);
-	put_le32(buf + 12, h->manifest_len);
-	put_le32(buf + 16, h->sig_count);
-	put_le32(buf + 20, 0);
+	le_put(buf + 8, h->format, 4);
+	le_put(buf + 12, h->manifest_len, 4);
+	le_put(buf + 16, h->sig_count, 4);
+	le_put(buf + 20, 0, 4);
 }
 
 /* ---- values: each check says why the N bytes at S are bad, or NULL ---- */

@@ -1,5 +1,6 @@
 /* Finding a partition by unique GUID or by name in the primary GPT (UEFI spec, chapter 5). */
 #include "gpt.h"
+#include "le.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,16 +27,6 @@
 #define E_UNIQUE 16
 #define E_NAME 56
 #define E_NAME_UNITS 36 /* UTF-16 code units */
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 /* Bit at a time: a GPT is a few KiB, a lookup table would buy nothing. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
@@ -108,7 +99,7 @@ static bool header_crc_ok(const uint8_t *h, uint32_t size)
 	crc = crc32_update(crc, h, H_CRC);
 	crc = crc32_update(crc, zero, sizeof(zero));
 	crc = crc32_update(crc, h + H_CRC + 4, size - H_CRC - 4);
-	return ~crc == le32(h + H_CRC);
+	return ~crc == (uint32_t)le_get(h + H_CRC, 4);
 }
 
 /*
@@ -124,17 +115,17 @@ static int gpt_entries(const uint8_t *disk, size_t len, size_t sector, const uin
 		return -ENOSPC;
 
 	const uint8_t *h = disk + sector;
-	uint32_t hsize = le32(h + H_SIZE);
+	uint32_t hsize = (uint32_t)le_get(h + H_SIZE, 4);
 	if (memcmp(h + H_SIGNATURE, "EFI PART", 8) != 0)
 		return -EINVAL;
 	if (hsize < GPT_HEADER_MIN || hsize > sector || !header_crc_ok(h, hsize))
 		return -EINVAL;
-	if (le64(h + H_MY_LBA) != 1)
+	if (le_get(h + H_MY_LBA, 8) != 1)
 		return -EINVAL;
 
-	uint64_t lba = le64(h + H_ENTRY_LBA);
-	*count = le32(h + H_ENTRY_COUNT);
-	*esize = le32(h + H_ENTRY_SIZE);
+	uint64_t lba = le_get(h + H_ENTRY_LBA, 8);
+	*count = (uint32_t)le_get(h + H_ENTRY_COUNT, 4);
+	*esize = (uint32_t)le_get(h + H_ENTRY_SIZE, 4);
 	if (lba < 2 || *esize < GPT_ENTRY_MIN || *esize % 8)
 		return -EINVAL;
 	uint64_t bytes = (uint64_t)*count * *esize;
@@ -145,7 +136,7 @@ static int gpt_entries(const uint8_t *disk, size_t len, size_t sector, const uin
 		return -ENOSPC;
 
 	*entries = disk + off;
-	if (~crc32_update(~0u, *entries, (size_t)bytes) != le32(h + H_ENTRY_CRC))
+	if (~crc32_update(~0u, *entries, (size_t)bytes) != (uint32_t)le_get(h + H_ENTRY_CRC, 4))
 		return -EINVAL;
 	return 0;
 }

@@ -32,19 +32,36 @@ static bool under(const char *p, const char *dir)
 	return !strncmp(p, dir, n) && (n == 1 || p[n] == '/' || p[n] == '\0');
 }
 
-int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
-	       char resolved[PATH_MAX])
+/*
+ * REL, relative to the manifest's folder (into FOLDER), with every symlink
+ * resolved into RESOLVED; *ERR: realpath's errno, or 0. Returns mf_folder's
+ * error, or 0.
+ */
+static int resolve_rel(struct ctx *c, const char *rel, char folder[PATH_MAX],
+		       char resolved[PATH_MAX], int *err)
 {
-	char folder[PATH_MAX], joined[PATH_MAX + 1024], buf[SHOW_MAX + 4], shown[SHOW_MAX + 4];
+	char joined[PATH_MAX + 1024];
 	int r = mf_folder(c, folder);
 
 	if (r)
 		return r;
 	snprintf(joined, sizeof(joined), "%s/%s", folder, rel);
+	*err = realpath(joined, resolved) ? 0 : errno;
+	return 0;
+}
+
+int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
+	       char resolved[PATH_MAX])
+{
+	char folder[PATH_MAX], buf[SHOW_MAX + 4], shown[SHOW_MAX + 4];
+	int err, r = resolve_rel(c, rel, folder, resolved, &err);
+
+	if (r)
+		return r;
 	mf_show(rel, strlen(rel), buf);
-	if (!realpath(joined, resolved))
+	if (err)
 		return mf_fail_at(c, at, "%s: '%s' (relative to the manifest's folder): %s", path,
-				  buf, strerror(errno));
+				  buf, strerror(err));
 	if (!under(resolved, folder))
 		return mf_fail_at(
 		    c, at,
@@ -56,16 +73,15 @@ int mf_resolve(struct ctx *c, const char *path, yaml_mark_t at, const char *rel,
 
 int mf_check_key_place(struct ctx *c, const char *path, yaml_mark_t at, const char *rel)
 {
-	char folder[PATH_MAX], joined[PATH_MAX + 1024], resolved[PATH_MAX], keys[PATH_MAX];
+	char folder[PATH_MAX], resolved[PATH_MAX], keys[PATH_MAX];
 	char buf[SHOW_MAX + 4], shown[SHOW_MAX + 4];
 	const char *env = getenv("BERTH_KEYS");
-	int r = mf_folder(c, folder);
+	int err, r = resolve_rel(c, rel, folder, resolved, &err);
 
 	if (r)
 		return r;
-	snprintf(joined, sizeof(joined), "%s/%s", folder, rel);
 	/* A missing file is for its reader to report. */
-	if (!realpath(joined, resolved) || under(resolved, folder) ||
+	if (err || under(resolved, folder) ||
 	    (env && *env && realpath(env, keys) && under(resolved, keys)))
 		return 0;
 	return mf_fail_at(c, at,
