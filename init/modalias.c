@@ -106,3 +106,23 @@ int moddep_files(const char *dep, const char *name, const char *files[MODDEP_MAX
 	}
 	return -ENOENT;
 }
+
+int uevent_parse(const char *msg, size_t len, struct uevent *e)
+{
+	*e = (struct uevent){"", "", "", ""};
+	/* The kernel NUL-terminates every string; a message that is not is not the kernel's. */
+	if (len == 0 || msg[len - 1] != '\0' || !strchr(msg, '@'))
+		return -EINVAL;
+	for (size_t at = strlen(msg) + 1; at < len; at += strlen(msg + at) + 1) {
+		const char *kv = msg + at;
+		if (!strncmp(kv, "ACTION=", 7))
+			e->action = kv + 7;
+		else if (!strncmp(kv, "SUBSYSTEM=", 10))
+			e->subsystem = kv + 10;
+		else if (!strncmp(kv, "MODALIAS=", 9))
+			e->modalias = kv + 9;
+		else if (!strncmp(kv, "INTERFACE=", 10))
+			e->ifname = kv + 10;
+	}
+	return *e->action ? 0 : -EINVAL;
+}

@@ -33,4 +33,19 @@ int modalias_each(const char *aliases, const char *modalias, int (*fn)(void *ctx
 int moddep_files(const char *dep, const char *name, const char *files[MODDEP_MAX],
 		 size_t lens[MODDEP_MAX]);
 
+/* What berth-init takes from a kernel uevent (NETLINK_KOBJECT_UEVENT). */
+struct uevent {
+	const char *action;    /* "add", "remove", ... */
+	const char *subsystem; /* "pci", "net", ... ; "" when absent */
+	const char *modalias;  /* "" when absent */
+	const char *ifname;    /* INTERFACE= of a network device; "" when absent */
+};
+
+/*
+ * MSG, LEN bytes of one kernel uevent ("ACTION@DEVPATH", then KEY=VALUE
+ * strings, each NUL-terminated), into E: pointers into MSG. 0, or -EINVAL
+ * when it is not one (udev's own messages start "libudev").
+ */
+int uevent_parse(const char *msg, size_t len, struct uevent *e);
+
 #endif

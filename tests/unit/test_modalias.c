@@ -116,9 +116,37 @@ static void test_deps(void)
 	CHECK(moddep_files(deep, "top", files, lens) == -E2BIG, "deeper than MODDEP_MAX: refused");
 }
 
+static void test_uevents(void)
+{
+	static const char add[] =
+	    "add@/devices/pci0000:00/0000:00:05.0\0ACTION=add\0"
+	    "DEVPATH=/devices/pci0000:00/0000:00:05.0\0SUBSYSTEM=pci\0"
+	    "MODALIAS=pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\0SEQNUM="
+	    "1234\0";
+	static const char net[] = "add@/devices/pci0000:00/0000:00:05.0/net/eth1\0ACTION=add\0"
+				  "SUBSYSTEM=net\0INTERFACE=eth1\0IFINDEX=3\0";
+	static const char udev[] = "libudev\0\xfe\xed\xca\xfe";
+	struct uevent e;
+
+	CHECK(uevent_parse(add, sizeof(add), &e) == 0 && !strcmp(e.action, "add") &&
+		  !strcmp(e.subsystem, "pci") &&
+		  !strcmp(e.modalias, "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00") &&
+		  !*e.ifname,
+	      "a PCI device added: its modalias");
+	CHECK(uevent_parse(net, sizeof(net), &e) == 0 && !strcmp(e.subsystem, "net") &&
+		  !strcmp(e.ifname, "eth1") && !*e.modalias,
+	      "a network interface added: its name");
+	CHECK(uevent_parse(udev, sizeof(udev), &e) == -EINVAL,
+	      "udev's own message: not the kernel's");
+	CHECK(uevent_parse(add, sizeof(add) - 2, &e) == -EINVAL, "a last string without its NUL");
+	CHECK(uevent_parse("add@/x\0SUBSYSTEM=pci", 21, &e) == -EINVAL, "no ACTION=");
+	CHECK(uevent_parse("", 0, &e) == -EINVAL, "empty");
+}
+
 int main(void)
 {
 	test_aliases();
 	test_deps();
+	test_uevents();
 	return CHECK_DONE();
 }
