@@ -13,6 +13,8 @@
 #define MANIFEST_MAX_PACKAGES 256
 #define MANIFEST_MAX_FILES 64
 #define MANIFEST_MAX_REMOVE 64
+#define MANIFEST_MAX_MODULES 128
+#define MODULE_GLOB_MAX 128 /* a kernel.modules glob's bytes */
 
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
@@ -86,6 +88,15 @@ struct manifest {
 		char cmdline[1025];
 		/* Debian's kernel package, or built from kernel-config/ (docs/kernel.md) */
 		enum { KERNEL_SOURCE_DEBIAN, KERNEL_SOURCE_CONFIG } source;
+		/*
+		 * kernel.modules: globs over module paths relative to
+		 * /lib/modules/<release>/kernel/ (mf_check_module_glob). Without
+		 * the key, the default set kernel-config/modules (image/modset.c);
+		 * an empty list: no module at all.
+		 */
+		bool modules_given;
+		size_t n_modules;
+		char modules[MANIFEST_MAX_MODULES][MODULE_GLOB_MAX + 1];
 	} kernel;
 	/* id_valid; OSTree ref berth/<name>/<arch>/<channel>; default "stable" */
 	char channel[NAME_MAX_LEN + 1];

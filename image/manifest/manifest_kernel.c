@@ -1,6 +1,6 @@
 /*
  * kernel.cmdline, which must leave alone what berth puts on the line after
- * it; kernel.source and signing.verity_key, and the rules that tie them: a
+ * it; kernel.modules; kernel.source and signing.verity_key, and the rules that tie them: a
  * kernel built from kernel-config/ (source: config) comes from a Debian
  * linux-source package and trusts only the image's verity certificate, so
  * it needs one; Debian's own kernel would not trust it, so it takes none.
@@ -80,6 +80,43 @@ int mf_take_cmdline(struct ctx *c, const char *path, const yaml_node_t *k, const
 	}
 	if (why)
 		return mf_fail_at(c, v->start_mark, "%s: '%s' %s", path, buf, why);
+	return r;
+}
+
+/*
+ * kernel.modules: a list of globs (an empty one: no module). A null value
+ * is refused rather than read as absent: "modules:" alone could mean the
+ * default set or none.
+ */
+int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
+{
+	static const struct field globs =
+	    MF_STRINGS(struct manifest, "modules", MANIFEST_MAX_MODULES, kernel.modules,
+		       kernel.n_modules, "module glob", mf_check_module_glob);
+	struct manifest *m = c->m;
+	const yaml_node_t *first;
+	int r;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return mf_fail_at(c, mf_value_mark(k, v),
+				  "%s must be a list of globs such as drivers/nvme/* ([] for no "
+				  "module; without the key, the default set)",
+				  path);
+	m->kernel.modules_given = true;
+	m->kernel.n_modules = 0;
+	r = mf_take_list(c, &globs, path, k, v);
+	for (size_t i = 1; r == 0 && i < m->kernel.n_modules; i++)
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(m->kernel.modules[i], m->kernel.modules[j]))
+				continue;
+			first = yaml_document_get_node(c->doc, v->data.sequence.items.start[j]);
+			return mf_fail_at(
+			    c,
+			    yaml_document_get_node(c->doc, v->data.sequence.items.start[i])
+				->start_mark,
+			    "%s[%zu]: duplicate glob '%s' (first on line %zu)", path, i,
+			    m->kernel.modules[i], first->start_mark.line + 1);
+		}
 	return r;
 }
 

@@ -253,6 +253,37 @@ const char *mf_check_dst(const char *s)
 	return NULL;
 }
 
+/*
+ * A glob over module paths relative to /lib/modules/<release>/kernel/: the
+ * build matches it with bash's [[ == ]], fnmatch without FNM_PATHNAME, so
+ * only characters that read the same there and to fnmatch are allowed (no
+ * '\\', no space: the build passes the globs one per line).
+ */
+const char *mf_check_module_glob(const char *s)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_-.+,/*?[]!";
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return "must not be empty";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	if (s[0] == '/')
+		return "must be relative to /lib/modules/RELEASE/kernel/, such as drivers/nvme/*";
+	if (has_dotdot(s))
+		return "must not contain '..'";
+	if (strspn(s, allowed) != n)
+		return "only letters, digits, '_-.+,/' and the wildcards '*', '?', '[...]' are "
+		       "allowed";
+	if (strstr(s, "//") || !strcmp(s, ".") || !strncmp(s, "./", 2) || strstr(s, "/./") ||
+	    (n >= 2 && !strcmp(s + n - 2, "/.")))
+		return "must not contain '//' or '.' components";
+	if (s[n - 1] == '/')
+		return "must not end with '/' (DIR/* names the modules under DIR)";
+	return NULL;
+}
+
 /* ---- numbers ---- */
 
 /* The scalar's text read as octal, however YAML would type it: "0644" and 0644 alike. */

@@ -26,6 +26,8 @@ const char *mf_check_relative(const char *s); /* relative to the manifest's fold
 const char *mf_check_src(const char *s);      /* relative, and no ".." */
 const char *mf_check_absolute(const char *s); /* absolute, no "..": a glob of paths in the image */
 const char *mf_check_dst(const char *s);      /* absolute, no "..", "//", trailing '/' */
+/* kernel.modules: a glob over module paths relative to the kernel's modules folder */
+const char *mf_check_module_glob(const char *s);
 bool mf_has_control(const char *s);
 
 const char *mf_parse_deadline(const char *s, void *dst); /* health_deadline_parse: unsigned */

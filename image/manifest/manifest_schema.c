@@ -26,6 +26,7 @@ static const struct field kernel_fields[] = {
     MF_FUNC("cmdline", false, mf_take_cmdline),
     MF_NUMBER(struct manifest, "source", false, kernel.source, "kernel source",
 	      mf_parse_kernel_source),
+    MF_FUNC("modules", false, mf_take_modules),
     {0},
 };
 

@@ -31,8 +31,9 @@ int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 			const yaml_node_t *v);
 /* manifest_update.c */
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
-/* manifest_kernel.c: kernel.cmdline, kernel.source, signing.verity_key */
+/* manifest_kernel.c: kernel.cmdline, kernel.modules, kernel.source, signing.verity_key */
 int mf_take_cmdline(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 const char *mf_parse_kernel_source(const char *s, void *dst);
 int mf_take_verity_key(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* Once the document is walked: what kernel.source asks of the rest. 0 or -EINVAL. */

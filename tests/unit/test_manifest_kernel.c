@@ -1,5 +1,8 @@
 /* unit: tests/unit/manifest_fixture.c image/manifest/m*.c lib/[a-z]*.c -lyaml -larchive -lsodium */
-/* The manifest's kernel.cmdline, kernel.source and signing.verity_key, and the rules tying them. */
+/*
+ * The manifest's kernel.cmdline, kernel.modules, kernel.source and
+ * signing.verity_key, and the rules tying them.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,15 +30,17 @@ static const char *const files[][2] = {
     {"keys/open.crt", CRT},
 };
 
-/* kernel.cmdline LINE, on line 6 from column 12. */
-static const char *cmdline(const char *line)
+/* Debian's kernel with kernel.KEY (7 letters) VALUE, on line 6 from column 12. */
+static const char *kernel_with(const char *key, const char *value)
 {
 	static char yaml[512];
 
-	snprintf(yaml, sizeof(yaml),
-		 "kernel:\n  package: linux-image-amd64\n  cmdline: %s\n" ROOTFS, line);
+	snprintf(yaml, sizeof(yaml), "kernel:\n  package: linux-image-amd64\n  %s: %s\n" ROOTFS,
+		 key, value);
 	return yaml;
 }
+#define cmdline(line) kernel_with("cmdline", line)
+#define modules(list) kernel_with("modules", list)
 
 static void test_cmdline(void)
 {
@@ -128,6 +133,73 @@ static void test_kernel_errors(void)
 		   "(mode 0644)");
 }
 
+static void test_modules(void)
+{
+	CHECK(fx_load("kernel: {package: linux-image-amd64}\n" ROOTFS) == 0 &&
+		  !m.kernel.modules_given && m.kernel.n_modules == 0,
+	      "modules: without the key, the default set");
+	CHECK(fx_load(modules("[]")) == 0 && m.kernel.modules_given && m.kernel.n_modules == 0,
+	      "modules: [] is no module at all");
+	CHECK(fx_load(modules("[drivers/nvme/*, 'drivers/net/ethernet/intel/e1000e/*', "
+			      "fs/overlayfs/overlay.ko, drivers/scsi/sd_mod, "
+			      "'drivers/ata/[as]ata_?*', 'drivers/md/dm-[!z]*', "
+			      "drivers/net/ethernet/mellanox/mlx5/core/mlx5_core]")) == 0 &&
+		  m.kernel.modules_given && m.kernel.n_modules == 7 &&
+		  !strcmp(m.kernel.modules[0], "drivers/nvme/*") &&
+		  !strcmp(m.kernel.modules[1], "drivers/net/ethernet/intel/e1000e/*") &&
+		  !strcmp(m.kernel.modules[6], "drivers/net/ethernet/mellanox/mlx5/core/mlx5_core"),
+	      "modules: globs, in order");
+	CHECK(fx_load("kernel:\n  package: linux-image-amd64\n  modules:\n    - drivers/nvme/*\n"
+		      "    - '*'\n" ROOTFS) == 0 &&
+		  m.kernel.n_modules == 2 && !strcmp(m.kernel.modules[1], "*"),
+	      "modules: a block list; '*' is every module");
+
+	/* Each refused at the list (6:12; its key, 6:3, when it is null) or an item. */
+	static const char *const refused[][4] = {
+	    {"modules: a glob, not a list", "drivers/nvme/*", "6:12",
+	     "kernel.modules must be a list of globs such as drivers/nvme/*"},
+	    {"modules: null is neither default nor none", "", "6:3",
+	     "kernel.modules must be a list"},
+	    {"modules: a mapping", "{nvme: yes}", "6:12", "kernel.modules must be a list"},
+	    {"modules: an empty glob", "['']", "6:13",
+	     "kernel.modules[0]: bad module glob '': must not be empty"},
+	    {"modules: absolute", "[/lib/modules/6.1/kernel/drivers/nvme/*]", "6:13",
+	     "must be relative to /lib/modules/RELEASE/kernel/"},
+	    {"modules: a '..' component", "[drivers/../../../etc/*]", "6:13",
+	     "must not contain '..'"},
+	    {"modules: '..' alone", "['..']", "6:13", "must not contain '..'"},
+	    {"modules: a '.' component", "[drivers/./nvme/*]", "6:13",
+	     "must not contain '//' or '.' components"},
+	    {"modules: '//'", "[drivers//nvme/*]", "6:13", "must not contain '//'"},
+	    {"modules: a folder", "[drivers/nvme/]", "6:13",
+	     "must not end with '/' (DIR/* names the modules under DIR)"},
+	    {"modules: a space", "['drivers/nvme/* fs/*']", "6:13",
+	     "only letters, digits, '_-.+,/' and the wildcards"},
+	    {"modules: a backslash", "['drivers/nvme/\\*']", "6:13", "only letters"},
+	    {"modules: a shell expansion", "['$(reboot)']", "6:13", "only letters"},
+	    {"modules: a control character", "[\"drivers/\\tnvme\"]", "6:13",
+	     "control characters are not allowed"},
+	    {"modules: an item that is a list", "[[drivers/nvme/*]]", "6:13",
+	     "kernel.modules[0] must be a scalar"},
+	    {"modules: the same glob twice", "[drivers/nvme/*, fs/overlayfs/*, drivers/nvme/*]",
+	     "6:45", "kernel.modules[2]: duplicate glob 'drivers/nvme/*' (first on line 6)"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		EXPECT_ERR(refused[i][0], modules(refused[i][1]), refused[i][2], refused[i][3]);
+
+	char yaml[8192], *p = yaml;
+	p += sprintf(p, "kernel:\n  package: linux-image-amd64\n  modules:\n");
+	for (int i = 0; i <= MANIFEST_MAX_MODULES; i++)
+		p += sprintf(p, "    - d/%d\n", i);
+	strcpy(p, ROOTFS);
+	EXPECT_ERR("modules: too many", yaml, "135:7", "kernel.modules has more than 128 items");
+	char glob[MODULE_GLOB_MAX + 4] = "[";
+	memset(glob + 1, 'a', MODULE_GLOB_MAX + 1);
+	strcpy(glob + MODULE_GLOB_MAX + 2, "]");
+	EXPECT_ERR("modules: a glob too long", modules(glob), "6:13",
+		   "kernel.modules[0] is too long (129 bytes, at most 128)");
+}
+
 int main(void)
 {
 	fx_setup("test_manifest_kernel", BASE);
@@ -139,6 +211,7 @@ int main(void)
 			fx_chmod(files[i][0], 0600);
 	fx_chmod("keys/open.key", 0644);
 	test_kernel();
+	test_modules();
 	test_cmdline();
 	test_kernel_errors();
 	fx_cleanup();
