@@ -1,8 +1,10 @@
 #!/bin/bash
-# Stage "ostree": records the rootfs tree as a commit in the release history,
+# Stage "ostree": records the rootfs tree, with the modules stage's tree
+# layered over it (ostree commit --tree=dir= twice: the kernel's modules in
+# usr/lib/modules/), as a commit in the release history,
 # an OSTree repository in archive mode shared by every output folder beside
 # this one ($(dirname $BERTH_OUT)/repo), then checks that commit out again:
-# the checkout, not the rootfs stage's tree, is what the root image is made
+# the checkout, not the stages' trees, is what the root image is made
 # from, so the image holds exactly what the history says it holds.
 #
 #   ref       berth/<name>/x86_64/<channel>
@@ -28,6 +30,7 @@ channel=${BERTH_CHANNEL:-stable}
 epoch=${SOURCE_DATE_EPOCH:-0}
 work=${BERTH_WORK:?}
 tree=$work/rootfs
+modules=$work/modules
 checkout=$work/root-tree
 repo=$(dirname "${BERTH_OUT:?}")/repo
 ref=berth/$name/$arch/$channel
@@ -43,6 +46,7 @@ die() {
 [[ $version =~ ^[0-9A-Za-z.-]+$ ]] || die "bad version '$version'"
 [[ $epoch =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH must be a number of seconds, not '$epoch'"
 [ -d "$tree" ] || die "no tree at $tree (the rootfs stage makes it)"
+[ -d "$modules" ] || die "no tree at $modules (the modules stage makes it)"
 
 sign=()
 if [ -n "${BERTH_GPG_KEY:-}" ]; then
@@ -72,7 +76,7 @@ commit=$(ostree commit --repo="$repo" --branch="$ref" \
 	--subject="$name $version" \
 	--add-metadata-string=version="$version" \
 	--add-metadata-string=berth.name="$name" \
-	--timestamp="@$epoch" --no-xattrs "${sign[@]}" "$tree")
+	--timestamp="@$epoch" --no-xattrs "${sign[@]}" --tree=dir="$tree" --tree=dir="$modules")
 [[ $commit =~ ^[0-9a-f]{64}$ ]] || die "ostree commit printed '$commit', not a checksum"
 
 # The same version of the same tree again: keep the existing commit.
@@ -98,14 +102,16 @@ ostree checkout --repo="$repo" --force-copy "$commit" "$checkout"
 find "$checkout" -depth -exec touch --no-dereference --date=@0 {} +
 
 # Nothing may get lost or changed on the way: type, mode, owner, size and
-# link target of every path in the checkout are those of the tree.
+# link target of every path in the checkout are those of the trees (a
+# folder both have, such as usr/lib, is listed once when the two agree on
+# it, and twice, so differing from the checkout, when they do not).
 listing() {
-	(cd "$1" && find . -printf '%p\t%y\t%m\t%U:%G\t%s\t%l\n') |
-		awk -F '\t' -v OFS='\t' '$2 != "f" { $5 = "-" } { print }' | LC_ALL=C sort
+	(for t in "$@"; do (cd "$t" && find . -printf '%p\t%y\t%m\t%U:%G\t%s\t%l\n'); done) |
+		awk -F '\t' -v OFS='\t' '$2 != "f" { $5 = "-" } { print }' | LC_ALL=C sort -u
 }
-if ! diff <(listing "$tree") <(listing "$checkout") >"$work/ostree.diff"; then
+if ! diff <(listing "$tree" "$modules") <(listing "$checkout") >"$work/ostree.diff"; then
 	head -n 20 "$work/ostree.diff" >&2
-	die "the checkout of $commit differs from $tree (see $work/ostree.diff)"
+	die "the checkout of $commit differs from $tree and $modules (see $work/ostree.diff)"
 fi
 rm -f "$work/ostree.diff"
 

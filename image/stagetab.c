@@ -34,10 +34,21 @@ const struct stage stages[N_STAGES] = {
 		.src = {"rootfs", "image/lib"},
 		.in = {V_NAME, V_VERSION, V_HOSTNAME, V_PACKAGES, V_LOCK_IN, V_INIT, V_UPDATE,
 		       V_INSTALL_LIST, V_REMOVE_LIST}},
+    /*
+     * The modules kernel.modules names, as a tree of their own beside the
+     * rootfs's: another kernel or module set re-runs this, not the rootfs.
+     */
+    [MODULES] = {.name = "modules",
+		 .script = "image/mkmodules.sh",
+		 .output = "modules.list",
+		 .deps = DEP(KERNEL),
+		 .src = {"image/lib"},
+		 .in = {V_KERNEL_MODULES}},
+    /* It commits the rootfs and modules trees together. */
     [OSTREE] = {.name = "ostree",
 		.script = "image/ostree.sh",
 		.output = "ostree.commit",
-		.deps = DEP(ROOTFS),
+		.deps = DEP(ROOTFS) | DEP(MODULES),
 		.in = {V_NAME, V_VERSION, V_CHANNEL, V_GPG_KEY, V_GPG_HOMEDIR}},
     [INITRAMFS] = {.name = "initramfs",
 		   .script = "initramfs/mkinitramfs.sh",

@@ -13,7 +13,19 @@
 #include "stages.h"
 #include "values.h"
 
-enum stage_id { KERNEL, ROOTFS, OSTREE, INITRAMFS, ROOTIMG, UKI, ESP, DISK, BUNDLE, N_STAGES };
+enum stage_id {
+	KERNEL,
+	ROOTFS,
+	MODULES,
+	OSTREE,
+	INITRAMFS,
+	ROOTIMG,
+	UKI,
+	ESP,
+	DISK,
+	BUNDLE,
+	N_STAGES
+};
 
 #define STAGE_SRC_MAX 4
 #define STAGE_IN_MAX 16

@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "fileio.h"
 #include "gentree.h"
+#include "modset.h"
 #include "run.h"
 #include "util.h"
 #include "values.h"
@@ -88,6 +89,27 @@ static int packages(const struct build_ctx *b, const struct value *v, FILE *out)
 	(void)v;
 	for (size_t i = 0; i < M->rootfs.n_packages; i++)
 		fprintf(out, "%s%s", i ? " " : "", M->rootfs.packages[i]);
+	return 0;
+}
+
+/* kernel.modules, one glob a line; without the key, the default set's (V->arg). */
+static int modules(const struct build_ctx *b, const struct value *v, FILE *out)
+{
+	char path[PATH_MAX], err[PATH_MAX + 256];
+
+	if (M->kernel.modules_given) {
+		for (size_t i = 0; i < M->kernel.n_modules; i++)
+			fprintf(out, "%s\n", M->kernel.modules[i]);
+		return 0;
+	}
+	if (pathf(path, sizeof(path), "%s/%s", b->src, v->arg) < 0) {
+		say("%s: %s", b->src, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if (modset_read(path, out, err, sizeof(err)) < 0) {
+		say("the default kernel.modules set: %s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -268,6 +290,7 @@ const struct value values[N_VALUES] = {
     [V_INSTALL_LIST] = {"BERTH_INSTALL_LIST", IN_LIST, install_list, NULL, 0},
     [V_REMOVE_LIST] = {"BERTH_REMOVE_LIST", IN_PATH, remove_list, NULL, 0},
     [V_MODULE_LIST] = {"BERTH_MODULE_LIST", IN_VALUE, constant, MODULE_LIST, 0},
+    [V_KERNEL_MODULES] = {"BERTH_KERNEL_MODULES", IN_VALUE, modules, MODSET_DEFAULT, 0},
     [V_VERITY_CERT] = {"BERTH_VERITY_CERT", IN_PATH, manifest_path, ".crt",
 		       FIELD(signing.verity_key)},
     [V_ESP_SIZE] = {"BERTH_ESP_SIZE", IN_VALUE, size, NULL, FIELD(disk.esp)},

@@ -1,4 +1,4 @@
-/* unit: image/[cdguv]*.c init/[a-z]*conf.c lib/[a-z]*.c -lsodium */
+/* unit: image/[cdgmuv]*.c image/manifest/m*rules.c init/[a-z]*conf.c lib/[a-z]*.c -lsodium */
 /*
  * The contract, both sides at once: what `berth build` writes for a
  * manifest (the generated files at their paths in the image, the UKIs'
