@@ -2,9 +2,16 @@
 # Stage "initramfs": dracut with only the berth module (initramfs/90berth),
 # run against a private sysroot so that nothing of the build host (its
 # dracut.conf, ld.so.conf, modules) ends up in the image.
-# The modules stage 1 loads are listed at BERTH_MODULE_LIST in the image.
-# In: $BERTH_WORK/kernel, $BERTH_INIT. Out: $BERTH_WORK/initrd.img.
+# Its kernel modules: those of initramfs/drivers, which stage 1 loads
+# whatever the hardware, listed in load order at BERTH_MODULE_LIST in the
+# image; and the disk controllers' and watchdogs' of the modules stage's
+# set (initramfs/storage), which berth-init loads by modalias. dracut's
+# depmod writes modules.dep, modules.alias (text and .bin) for exactly
+# those in lib/modules/RELEASE/.
+# In: $BERTH_WORK/kernel, $BERTH_WORK/modules.list, $BERTH_INIT.
+# Out: $BERTH_WORK/initrd.img.
 set -euo pipefail
+. "$BERTH_SRC/image/lib/modules.sh"
 
 kroot=$(realpath "$BERTH_WORK/kernel/root")
 release=$(cat "$BERTH_WORK/kernel/release")
@@ -26,13 +33,18 @@ tmpdir="$work/tmp"
 systemdutildir=/usr/lib/systemd
 CONF
 
-drivers=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BERTH_SRC/initramfs/drivers")
+lines() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1"; }
+drivers=$(lines "$BERTH_SRC/initramfs/drivers")
 
 # The load order berth-init follows: each module after its dependencies.
 # shellcheck disable=SC2086
 modprobe -a -d "$kroot" -S "$release" --show-depends $drivers |
 	awk -v root="$kroot" '$1 == "insmod" && !seen[$2]++ { print substr($2, length(root) + 1) }' \
 		>"$work/sysroot$BERTH_MODULE_LIST"
+# The storage and watchdog drivers of the set, and what they depend on.
+mapfile -t globs < <(lines "$BERTH_SRC/initramfs/storage")
+mapfile -t hardware < <(modules_match "${globs[@]}" <"$BERTH_WORK/modules.list" | cut -f2)
+modules_closure "$kroot" "$release" ${hardware[@]+"${hardware[@]}"} >"$work/hardware.list"
 install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
 
 # dracut's own files, but a modules.d that holds only berth's module.
@@ -48,7 +60,7 @@ touch -d "@$SOURCE_DATE_EPOCH" "$work/base/dracut-functions.sh"
 
 cd "$work"
 # berth-init is static: no loader cache, and no /bin/sh to probe libraries with.
-BERTH_INITRD_DRIVERS=$drivers dracutbasedir=$work/base DRACUT_LDCONFIG=true \
+BERTH_INITRD_DRIVERS="$drivers $(sed -e 's|.*/||' -e 's/\.ko.*$//' "$work/hardware.list")" dracutbasedir=$work/base DRACUT_LDCONFIG=true \
 	DRACUT_TESTBIN=/usr/lib/berth/berth-init dracut \
 	--quiet --force --reproducible --no-hostonly --no-hostonly-cmdline \
 	--conf /dev/null --confdir conf.d --kver "$release" \
@@ -56,7 +68,10 @@ BERTH_INITRD_DRIVERS=$drivers dracutbasedir=$work/base DRACUT_LDCONFIG=true \
 	"$BERTH_WORK/initrd.img.tmp"
 # dracut carries on when a module's install fails; berth does not.
 listing=$(lsinitrd "$BERTH_WORK/initrd.img.tmp")
-for f in init "${BERTH_MODULE_LIST#/}" $(sed 's|^/||' "$work/sysroot$BERTH_MODULE_LIST"); do
+for f in init "${BERTH_MODULE_LIST#/}" $(sed 's|^/||' "$work/sysroot$BERTH_MODULE_LIST") \
+	$(sed "s|^|lib/modules/$release/|" "$work/hardware.list") \
+	"lib/modules/$release/modules.dep" "lib/modules/$release/modules.alias"; do
 	grep -q " $f\$" <<<"$listing" || { echo "berth: initramfs lacks /$f" >&2; exit 1; }
 done
+echo "initramfs: $(grep -c '\.ko' <<<"$listing") modules, $(wc -l <"$work/hardware.list") of them for disks and watchdogs"
 mv "$BERTH_WORK/initrd.img.tmp" "$BERTH_WORK/initrd.img"

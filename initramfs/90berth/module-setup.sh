@@ -1,8 +1,9 @@
 #!/bin/bash
 # dracut module "berth": the initramfs holds berth-init as /init and the
-# kernel modules listed in initramfs/drivers (in load order, in the file
-# BERTH_MODULE_LIST), nothing else. mkinitramfs.sh lays out a sysroot with
-# the files this module installs.
+# kernel modules BERTH_INITRD_DRIVERS names (with those they depend on):
+# initramfs/drivers' (in load order, in the file BERTH_MODULE_LIST) and the
+# disks' and watchdogs' of the manifest's set; nothing else.
+# mkinitramfs.sh lays out a sysroot with the files this module installs.
 
 check() {
 	# Only when asked for by name.

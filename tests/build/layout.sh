@@ -1,7 +1,8 @@
 #!/bin/bash
 # What the default image is made of: the GPT (Discoverable Partitions
-# Specification types, both slots, the data partition), the ESP's files and
-# an initramfs that holds berth-init and the listed kernel modules only.
+# Specification types, both slots, the data partition), the ESP's files, an
+# initramfs that holds berth-init and the kernel modules stage 1 needs only,
+# and the kernel modules of the default set in the root.
 # Another build of a manifest named berth, version 0.1.0, may be given.
 set -u
 cd "$(dirname "$0")/../.."
@@ -56,6 +57,31 @@ check $? "the initramfs runs berth-init as /init"
 ! grep -Eq 'ld\.so|bin/sh$|busybox|systemd' <<<"$listing"
 check $? "the initramfs holds nothing from the build host (no loader config, shell or systemd)"
 kos=$(grep -o 'lib/modules/.*\.ko$' <<<"$listing" | sort)
+release=$(cat "$out/work/kernel/release")
+dir=lib/modules/$release
 listed=$(lsinitrd -f etc/berth/modules "$out/work/initrd.img" | sed 's|^/||' | sort)
-[ -n "$kos" ] && [ "$kos" = "$listed" ]
-check $? "the initramfs holds exactly the kernel modules stage 1 loads ($(wc -l <<<"$kos"))"
+[ -n "$listed" ] && [ -z "$(comm -13 <(echo "$kos") <(echo "$listed"))" ]
+check $? "the initramfs holds the kernel modules stage 1 loads whatever the hardware ($(wc -l <<<"$listed"))"
+# Text files, as berth-init reads them.
+dep=$(lsinitrd -f "$dir/modules.dep" "$out/work/initrd.img")
+alias=$(lsinitrd -f "$dir/modules.alias" "$out/work/initrd.img")
+[ "$kos" = "$(cut -d: -f1 <<<"$dep" | sed "s|^|$dir/|" | sort)" ]
+check $? "the initramfs's modules.dep names exactly the modules it holds ($(wc -l <<<"$kos"))"
+for m in nvme ahci virtio_blk virtio_pci sd_mod usb_storage i6300esb; do
+	grep -q " $m\$" <<<"$alias"
+	check $? "the initramfs's modules.alias knows $m"
+done
+! grep -q ' e1000e$' <<<"$alias"
+check $? "the initramfs holds no NIC driver"
+
+# The verified root: the modules of the set and depmod's files for them.
+root=$out/work/root-tree/usr/lib/modules/$release
+[ "$(readlink "$out/work/root-tree/lib")" = usr/lib ] && [ -f "$root/modules.dep" ] &&
+	file -b "$root/modules.alias" | grep -q text
+check $? "the root holds /lib/modules/$release/modules.dep and modules.alias (text)"
+[ "$(cd "$root" && find kernel -name '*.ko*' | sort)" = "$(cut -d: -f1 "$root/modules.dep" | sort)" ]
+check $? "the root's modules.dep names exactly the modules it holds ($(wc -l <"$root/modules.dep"))"
+for m in e1000e igb ixgbe nvme ahci i6300esb usb_storage virtio_net overlay; do
+	grep -q " $m\$" "$root/modules.alias"
+	check $? "the root's modules.alias knows $m"
+done
