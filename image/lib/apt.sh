@@ -22,15 +22,25 @@ _apt_lock() {
 	flock "$1" "$_apt_fd"
 }
 
-# The configuration files, each printed by a function of its name.
+# The configuration files, each printed by a function of its name. Both
+# kinds of sources get Debian's non-free-firmware component (Debian 12 and
+# later), where rootfs.packages finds the firmware packages
+# (firmware-misc-nonfree, firmware-bnx2x...; docs/bare-metal.md).
 _apt_sources() { # the host's deb822 sources, with source packages too
 	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		sed 's/^Types:.*/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
+		sed -e 's/^Types:.*/Types: deb deb-src/' \
+			-e '/^Components:/{/[[:space:]]non-free-firmware\([[:space:]]\|$\)/!s/[[:space:]]*$/ non-free-firmware/}' \
+			/etc/apt/sources.list.d/debian.sources
 	fi
 }
 _apt_list() { # the host's one-line sources, each also as deb-src
 	if [ -f /etc/apt/sources.list ]; then
-		awk '$1 == "deb" { print; $1 = "deb-src"; print }' /etc/apt/sources.list
+		awk '$1 == "deb" {
+			firmware = 0
+			for (i = 4; i <= NF; i++) if ($i == "non-free-firmware") firmware = 1
+			if (!firmware) $0 = $0 " non-free-firmware"
+			print; $1 = "deb-src"; print
+		}' /etc/apt/sources.list
 	fi
 }
 _apt_conf() {
@@ -66,21 +76,28 @@ _apt_current() {
 # a reader never sees half of one) and the lists refreshed, where either is
 # out of date; then as apt_setup. Exclusive only while it writes.
 apt_refresh() {
-	local a=$BERTH_CACHE/apt f new
+	local a=$BERTH_CACHE/apt f new changed
 	_apt_lock -s
 	if ! _apt_current; then
 		_apt_lock -x
 		mkdir -p "$a/etc/sources.list.d" "$a/etc/preferences.d" "$a/etc/apt.conf.d" \
 			"$a/state/lists/partial" "$a/cache" "$BERTH_CACHE/debs/partial"
 		[ -e "$a/status" ] || : >"$a/status"
+		changed=
 		for f in "${_apt_files[@]}"; do
 			new=$a/${f%%:*}.new
 			"${f#*:}" >"$new"
-			mv -f "$new" "$a/${f%%:*}"
+			if cmp -s "$new" "$a/${f%%:*}"; then
+				rm -f "$new"
+			else
+				mv -f "$new" "$a/${f%%:*}"
+				changed=1
+			fi
 		done
 		export APT_CONFIG=$a/apt.conf
-		# The lockfile pins versions between refreshes.
-		if [ -z "$(find "$a/state/updated" -mmin -1440 2>/dev/null)" ]; then
+		# The lockfile pins versions between refreshes; other sources (or
+		# components) need their lists now, whatever their age.
+		if [ -n "$changed" ] || [ -z "$(find "$a/state/updated" -mmin -1440 2>/dev/null)" ]; then
 			apt-get update -q >&2
 			touch "$a/state/updated"
 		fi
