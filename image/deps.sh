@@ -23,8 +23,9 @@ packages=(
 	openssl efitools sbsigntool faketime
 	# building without root: newuidmap and newgidmap map berth's user namespace
 	uidmap
-	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently)
-	qemu-system-x86 qemu-utils ovmf python3 clang
+	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently;
+	# bmap-tools: bmaptool copies disk.raw with its disk.raw.bmap)
+	qemu-system-x86 qemu-utils ovmf python3 clang bmap-tools
 	# make bench: the Debian baseline it measures berth against
 	mmdebstrap
 )

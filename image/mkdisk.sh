@@ -3,7 +3,10 @@
 # with Discoverable Partitions Specification type GUIDs:
 #   esp, root-a, root-a-verity, root-b, root-b-verity (empty), data.
 # Every UUID is berth's, derived from the manifest (BERTH_UUID_*).
-# Out: $BERTH_OUT/disk.raw.
+# Out: $BERTH_OUT/disk.raw, and disk.raw.bmap, its block map for bmaptool
+# (image/mkbmap.sh): the GPT, the ESP's used clusters, root-a's erofs image
+# and hash tree, /var's blocks in use; not slot B, which nothing reads
+# before an update writes it whole (docs/bare-metal.md).
 set -euo pipefail
 . "$BERTH_SRC/image/lib/clock.sh"
 
@@ -19,14 +22,14 @@ rm -f "$w/data.img"
 at_epoch mkfs.ext4 -q -F -L data -U "$BERTH_UUID_DATA_FS" -E "hash_seed=$BERTH_UUID_DATA_HASH" \
 	"$w/data.img" $((BERTH_DATA_SIZE / 1024))k
 
-# name size type uuid attributes image
+# name size type uuid attributes image bmap (mkbmap.sh's HOW; "-": not mapped)
 parts=(
-	"esp $BERTH_ESP_SIZE $esp_type $BERTH_UUID_ESP - $w/esp.img"
-	"root-a $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_A 60 $w/root.erofs"
-	"root-a-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_A_VERITY 60 $w/verity.img"
-	"root-b $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_B 60 -"
-	"root-b-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_B_VERITY 60 -"
-	"data $BERTH_DATA_SIZE $var_type $BERTH_UUID_DATA 59 $w/data.img"
+	"esp $BERTH_ESP_SIZE $esp_type $BERTH_UUID_ESP - $w/esp.img fat"
+	"root-a $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_A 60 $w/root.erofs size"
+	"root-a-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_A_VERITY 60 $w/verity.img size"
+	"root-b $BERTH_ROOT_SIZE $root_type $BERTH_UUID_ROOT_B 60 - -"
+	"root-b-verity $BERTH_VERITY_SIZE $verity_type $BERTH_UUID_ROOT_B_VERITY 60 - -"
+	"data $BERTH_DATA_SIZE $var_type $BERTH_UUID_DATA 59 $w/data.img ext4"
 )
 total=$mib
 script="label: gpt
@@ -43,15 +46,29 @@ done
 total=$((total + mib)) # room for the backup GPT
 
 disk=$BERTH_OUT/disk.raw
-rm -f "$disk.tmp"
+rm -f "$disk.tmp" "$disk.bmap.tmp"
 truncate -s "$total" "$disk.tmp"
 sfdisk --quiet --no-reread --no-tell-kernel "$disk.tmp" <<<"$script"
 offset=$mib
 for p in "${parts[@]}"; do
-	read -r name size _ _ _ img <<<"$p"
+	read -r name size _ _ _ img _ <<<"$p"
 	[ "$img" = - ] || dd if="$img" of="$disk.tmp" bs=1M seek=$((offset / mib)) conv=notrunc,sparse status=none
 	offset=$((offset + size))
 done
 sync "$disk.tmp"
+
+# The erofs image and the hash tree are read up to their ends, which
+# dm-verity's data blocks and tree give; nothing reads the partitions' tails.
+how=()
+for p in "${parts[@]}"; do
+	read -r name _ _ _ _ img bmap <<<"$p"
+	[ "$bmap" != size ] || bmap=$(stat -c %s "$img")
+	[ "$bmap" = - ] || how+=("$name=$bmap")
+done
+"$BERTH_SRC/image/mkbmap.sh" "$disk.tmp" "${how[@]}" >"$disk.bmap.tmp"
+sync "$disk.bmap.tmp"
+# Never a disk.raw beside another disk's map: the old map goes first.
+rm -f "$disk.bmap"
 mv "$disk.tmp" "$disk"
+mv "$disk.bmap.tmp" "$disk.bmap"
 echo "disk $total bytes"

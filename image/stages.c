@@ -38,6 +38,11 @@ static int is_cached(const struct build_ctx *b, int s, const char *key)
 		return 0;
 	if (path[0] && access(path, F_OK) != 0)
 		return 0;
+	if (stages[s].output2) {
+		snprintf(path, sizeof(path), "%s/%s", b->work, stages[s].output2);
+		if (access(path, F_OK) != 0)
+			return 0;
+	}
 	stage_file(b, s, "key", path, sizeof(path));
 	f = fopen(path, "r");
 	if (!f)

@@ -37,7 +37,8 @@ struct stage {
 	const char *config_script; /* instead of script with `kernel.source: config` */
 	/* berth's own stage, given ENV as a script would be: 0, or -1 after saying why on LOG. */
 	int (*run)(const struct build_ctx *b, char *const env[], FILE *log);
-	const char *output; /* relative to out/work; must exist for a cache hit */
+	const char *output;  /* relative to out/work; must exist for a cache hit */
+	const char *output2; /* NULL, or a second output that must exist too */
 	/* Without OUTPUT: the output's path into PATH, "" for none; 0 or -ENAMETOOLONG. */
 	int (*output_of)(const struct build_ctx *b, char *path, size_t len);
 	unsigned deps;			/* upstream stages (bit per enum value) */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A rebuild with nothing changed runs no stage; changing one file of
 # rootfs.files, or a container's image archive, runs only the stages
-# downstream of the rootfs; another signing key only the bundle.
+# downstream of the rootfs; another signing key only the bundle; a removed
+# disk.raw.bmap only the disk stage.
 set -u
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
@@ -48,6 +49,16 @@ cp "$tmp/keys/other.key" "$tmp/keys/test.key"
 build
 for s in kernel rootfs ostree initramfs root-image uki esp disk; do expect "$s" cached "signing key changed"; done
 expect bundle ran "signing key changed"
+
+# A disk whose block map is gone is built again, with it.
+rm "$out/disk.raw.bmap"
+build
+for s in kernel rootfs ostree initramfs root-image uki esp bundle; do
+	expect "$s" cached "disk.raw.bmap removed"
+done
+expect disk ran "disk.raw.bmap removed"
+[ -s "$out/disk.raw.bmap" ] && echo "ok - incremental: disk.raw.bmap written again" ||
+	echo "FAIL - incremental: no disk.raw.bmap after the disk stage ran"
 
 # An onboot container (its image only needs oci-layout and index.json to be
 # taken), then the same archive with one more member: same digest, new bytes.

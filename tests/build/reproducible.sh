@@ -29,7 +29,7 @@ same() {
 	# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are deterministic).
 	for b in "$one"/*.berth; do [ -e "$b" ] && bundles+=("${b##*/}"); done
 	for f in work/root.erofs work/verity.img work/veritysetup.txt work/initrd.img work/uki-a.efi \
-		work/uki-b.efi work/esp.img disk.raw manifest.lock "${bundles[@]}"; do
+		work/uki-b.efi work/esp.img disk.raw disk.raw.bmap manifest.lock "${bundles[@]}"; do
 		x=$(sha256sum <"$one/$f" | cut -d' ' -f1)
 		y=$(sha256sum <"$two/$f" | cut -d' ' -f1)
 		if [ "$x" = "$y" ]; then
