@@ -33,6 +33,20 @@ void sleep_ms(unsigned ms);
 
 /* modules.c */
 void modules_load(const char *list);
+/* Loads the module file PATH (.ko, or compressed): 0 when loaded or it already was, else -errno. */
+int module_load_file(const char *path);
+
+/*
+ * drivers.c: drivers by modalias from /lib/modules/RELEASE (modalias.h).
+ * drivers_start loads those of the devices present and listens for more:
+ * returns the uevent socket to poll (drivers_events when readable) or
+ * -errno. NET_ADDED (may be NULL) is told of each network interface added.
+ */
+int drivers_start(void (*net_added)(const char *ifname));
+void drivers_events(void);
+/* Sleeps MS, serving the devices that appear meanwhile. */
+void drivers_wait(unsigned ms);
+void drivers_stop(void);
 
 /* partition.c: partitions found by GPT partition GUID, on the boot disk only (bootdisk.h). */
 struct part {
@@ -71,6 +85,8 @@ void hostname_setup(void);
 
 /* network.c */
 void network_start(void);
+/* After network_start: interface IFNAME appeared (drivers.c). */
+void network_added(const char *ifname);
 
 /*
  * netlink.c: a NETLINK_ROUTE socket (or -errno), and requests on it, each
@@ -110,7 +126,8 @@ pid_t supervise_pid(int id);
 void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void));
 /* The signals PID 1 takes: children, halt, poweroff, reboot. */
 void pid1_signals(sigset_t *set);
-noreturn void supervise(int milestone_fd);
+/* MILESTONE_FD: timeline_start's descriptor; UEVENT_FD: drivers_start's. Either may be -1. */
+noreturn void supervise(int milestone_fd, int uevent_fd);
 
 /* timeline.c: boot milestones in BOOT_JSON. */
 /* Starts the timeline (with stage 1's times); returns the fd to watch, or -errno. */

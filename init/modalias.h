@@ -7,12 +7,16 @@
 #ifndef BERTH_MODALIAS_H
 #define BERTH_MODALIAS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The longest module name; the kernel's MODULE_NAME_LEN is 56 with its NUL. */
 #define MODULE_NAME_MAX 55
 /* The deepest dependency chain followed, the module itself included. */
 #define MODDEP_MAX 32
+
+/* Whether S matches shell glob P, as fnmatch(P, S, 0) for ASCII without character classes. */
+bool glob_match(const char *p, const char *s);
 
 /*
  * Calls FN(CTX, NAME) for each module of ALIASES ("alias PATTERN MODULE"
@@ -32,6 +36,13 @@ int modalias_each(const char *aliases, const char *modalias, int (*fn)(void *ctx
  */
 int moddep_files(const char *dep, const char *name, const char *files[MODDEP_MAX],
 		 size_t lens[MODDEP_MAX]);
+
+/*
+ * The module that FILE (LEN bytes, a path as modules.dep gives it) holds:
+ * its base name without ".ko" and a compression suffix, '-' read as '_',
+ * into NAME. 0, or -EINVAL when FILE is no module's file.
+ */
+int module_name(const char *file, size_t len, char name[MODULE_NAME_MAX + 1]);
 
 /* What berth-init takes from a kernel uevent (NETLINK_KOBJECT_UEVENT). */
 struct uevent {

@@ -15,8 +15,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Returns 0 when the module is loaded (or already was), else -errno. */
-static int load_one(const char *path)
+int module_load_file(const char *path)
 {
 	int flags = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -57,7 +56,7 @@ void modules_load(const char *list)
 		line[strcspn(line, " \t\r")] = '\0';
 		if (!*line || *line == '#')
 			continue;
-		int r = line[0] == '/' ? load_one(line) : -EINVAL;
+		int r = line[0] == '/' ? module_load_file(line) : -EINVAL;
 		if (r < 0) {
 			say("modules: %s: %s", line,
 			    r == -EINVAL && line[0] != '/' ? "not an absolute path" : strerror(-r));

@@ -6,6 +6,8 @@
  * "dhcp yes". The script of udhcpc (rootfs/udhcpc.script) sets addresses,
  * the default route and, unless network.conf has dns lines, which berth-init
  * writes itself, /run/resolv.conf. PID 1 never waits for a lease.
+ * An interface that appears later (its driver loaded on hotplug,
+ * drivers.c) gets the same as if it had been there from the start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +71,23 @@ static void dhcp_exec(const char *ifname)
 	say("udhcpc on %s: exec " UDHCPC ": %s", ifname, strerror(errno));
 }
 
+/* The interfaces set up: hotplug's "add" of one found at start is not a second NIC. */
+static char started[IFACES_MAX * 2][IFNAMSIZ];
+static size_t n_started;
+static struct netconf conf;
+
+static bool first_time(const char *ifname)
+{
+	for (size_t i = 0; i < n_started; i++)
+		if (!strcmp(started[i], ifname))
+			return false;
+	if (n_started < sizeof(started) / sizeof(started[0]))
+		snprintf(started[n_started++], IFNAMSIZ, "%s", ifname);
+	else
+		say("network: more than %zu interfaces; %s may be set up twice", n_started, ifname);
+	return true;
+}
+
 static void dhcp_start(const char *ifname)
 {
 	char name[64];
@@ -129,9 +148,11 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 	int r;
 
 	if (!idx) {
-		say("network: %s is in " NETWORK_CONF " but not present", f->name);
+		say("network: %s is in " NETWORK_CONF " but not present (yet)", f->name);
 		return false;
 	}
+	if (!first_time(f->name))
+		return false;
 	if (!f->dhcp)
 		ra_off(f->name);
 	link_up(f->name);
@@ -177,11 +198,12 @@ static void resolv_write(const struct netconf *nc)
 }
 
 /* A NIC of /sys/class/net that network.conf leaves out: DHCP on it. */
-static int dhcp_other(void *nc, int dirfd, const char *name)
+static int dhcp_other(void *ctx, int dirfd, const char *name)
 {
+	(void)ctx;
 	(void)dirfd;
 	if (name[0] == '.' || strcmp(name, "lo") == 0 || strlen(name) >= IFNAMSIZ ||
-	    netconf_iface(nc, name) || !ethernet_nic(name))
+	    netconf_iface(&conf, name) || !ethernet_nic(name) || !first_time(name))
 		return 0;
 	link_up(name);
 	dhcp_start(name);
@@ -205,31 +227,45 @@ static void resolv_placeholder(void)
 
 void network_start(void)
 {
-	static struct netconf nc;
 	bool addressed = false;
 
 	resolv_placeholder();
-	conf_load(&nc);
+	conf_load(&conf);
 	link_up("lo");
-	if (nc.n_ifaces) {
+	if (conf.n_ifaces) {
 		int fd = nl_open();
 		if (fd < 0)
 			say("network: netlink socket: %s; no static addresses", strerror(-fd));
-		for (size_t i = 0; i < nc.n_ifaces; i++)
-			addressed |= iface_setup(fd, &nc.ifaces[i]);
+		for (size_t i = 0; i < conf.n_ifaces; i++)
+			addressed |= iface_setup(fd, &conf.ifaces[i]);
 		if (fd >= 0)
 			close(fd);
 	}
 	if (addressed)
 		milestone("network");
-	if (nc.n_dns)
-		resolv_write(&nc);
+	if (conf.n_dns)
+		resolv_write(&conf);
 
 	int d = open("/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0) {
 		say("network: /sys/class/net: %s", strerror(errno));
 		return;
 	}
-	dir_each(d, dhcp_other, &nc);
+	dir_each(d, dhcp_other, NULL);
 	close(d);
+}
+
+void network_added(const char *ifname)
+{
+	const struct netconf_iface *f = netconf_iface(&conf, ifname);
+
+	if (!f) {
+		dhcp_other(NULL, -1, ifname);
+		return;
+	}
+	int fd = f->n_addrs || f->n_routes ? nl_open() : -1;
+	if (iface_setup(fd, f))
+		milestone("network");
+	if (fd >= 0)
+		close(fd);
 }

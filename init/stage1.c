@@ -120,6 +120,8 @@ noreturn void stage1(void)
 	mount_api();
 	say("stage1: initramfs, %llu ms since boot", (unsigned long long)pid1_ms);
 	modules_load(MODULE_LIST);
+	/* Before arming: the watchdog is a device too. */
+	drivers_start(NULL);
 	const char *watchdog_env = watchdog_arm();
 
 	char err[200];
@@ -152,5 +154,6 @@ noreturn void stage1(void)
 	say("stage1: root %s (%s, slot %c) mounted read-only, verified by dm-verity", node,
 	    parts[0].name, p.slot);
 	disk_grow(parts[2].name);
+	drivers_stop(); /* stage 2 looks at every device again, with the root's drivers */
 	switch_root(pid1_ms, watchdog_env, parts[2].name);
 }

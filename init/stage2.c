@@ -1,6 +1,7 @@
 /*
  * Stage 2, /sbin/init on the verified root: mount the writable places,
- * name the machine, start networking (network.c) and containerd when the
+ * load the drivers of the devices present and of those that appear later
+ * (drivers.c), name the machine, start networking (network.c) and containerd when the
  * image has it (containerd.c), say "ready", then supervise.
  * Every failure here is logged and skipped: a half-working system the
  * operator can log in to beats a reboot loop.
@@ -130,6 +131,8 @@ noreturn void stage2(void)
 	int r = make_dir(RUN_DIR, 0755);
 	if (r < 0)
 		say("mkdir " RUN_DIR ": %s", strerror(-r));
+	/* The NICs' drivers before networking, the rest with them. */
+	int uevent_fd = drivers_start(network_added);
 
 	bool have_params = booted_params(&p, err, sizeof(err)) == 0;
 	if (!have_params)
@@ -150,5 +153,5 @@ noreturn void stage2(void)
 
 	say("ready version=%s slot=%c boot_ms=%llu", version, have_params ? p.slot : '?',
 	    (unsigned long long)boottime_ms());
-	supervise(milestones);
+	supervise(milestones, uevent_fd);
 }

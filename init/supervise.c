@@ -281,8 +281,7 @@ static void take_signal(int sfd)
 	}
 }
 
-/* MILESTONE_FD: the timeline's inotify descriptor, or -1. */
-noreturn void supervise(int milestone_fd)
+noreturn void supervise(int milestone_fd, int uevent_fd)
 {
 	sigset_t set;
 	char tty[40], name[64];
@@ -292,9 +291,10 @@ noreturn void supervise(int milestone_fd)
 		snprintf(name, sizeof(name), "console shell on %s", tty);
 		supervise_add(name, shell_exec, tty);
 	}
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 	    {.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .events = POLLIN},
-	    {.fd = milestone_fd, .events = POLLIN}};
+	    {.fd = milestone_fd, .events = POLLIN},
+	    {.fd = uevent_fd, .events = POLLIN}};
 	if (fds[0].fd < 0) /* cannot happen short of a broken kernel; reaping would stop */
 		say("signalfd: %s; children are not reaped", strerror(errno));
 	for (;;) {
@@ -303,11 +303,13 @@ noreturn void supervise(int milestone_fd)
 		for (size_t i = 0; i < nchildren; i++)
 			if (children[i].next && now >= children[i].next)
 				child_start(&children[i]);
-		if (poll(fds, 2, wait_time()) <= 0)
+		if (poll(fds, 3, wait_time()) <= 0)
 			continue; /* timeout or EINTR */
 		if (fds[0].revents & POLLIN)
 			take_signal(fds[0].fd);
 		if (fds[1].revents & POLLIN)
 			timeline_event();
+		if (fds[2].revents & POLLIN)
+			drivers_events();
 	}
 }

@@ -37,7 +37,7 @@ def free_port():
 
 class VM:
     def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
-                 vars=None, more_disks=()):
+                 vars=None, more_disks=(), server=None):
         """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay.
         FORWARD: guest TCP ports reachable from the host; self.ports maps each
         to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
@@ -47,7 +47,10 @@ class VM:
         disks with the serial numbers disk1, disk2, ... (the guest's
         /sys/block/NAME/serial) at PCI slots 0x11, 0x12, ...: after DISK and
         every other device, so the firmware boots DISK (it tries disks in PCI
-        order) and the kernel names DISK vda."""
+        order) and the kernel names DISK vda.
+        SERVER: "nvme" or "ahci", a machine with no virtio device at all, as a
+        server's: DISK on that controller, an e1000e NIC, and an empty PCIe
+        root port ("hotport") for a device added later through QMP (self.qmp)."""
         self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
         self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -68,8 +71,15 @@ class VM:
             "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
             + (OVMF_CODE_SECBOOT if secure_boot else OVMF_CODE),
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
-            "-drive", f"file={self.disk},format={fmt},if=virtio",
         ]
+        if server == "nvme":
+            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
+                         "-device", "nvme,drive=boot,serial=boot"]
+        elif server == "ahci":  # q35's own AHCI controller
+            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
+                         "-device", "ide-hd,drive=boot,bus=ide.0"]
+        else:
+            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=virtio"]
         for i, extra in enumerate(more_disks, 1):
             self.cmd += ["-drive", f"file={extra},format=qcow2,if=none,id=disk{i}",
                          "-device", f"virtio-blk-pci,drive=disk{i},serial=disk{i},addr={0x10 + i:#x}"]
@@ -78,10 +88,15 @@ class VM:
             # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
             "-netdev", "user,id=n0" + "".join(
                 f",hostfwd=tcp:127.0.0.1:{self.ports[p]}-:{p}" for p in forward),
-            "-device", "virtio-net-pci,netdev=n0",
+            "-device", "e1000e,netdev=n0" if server else "virtio-net-pci,netdev=n0",
             # The watchdog berth-init arms; when it fires, QEMU resets the machine.
             "-device", "i6300esb", "-action", "watchdog=reset",
         ]
+        self.qmp_path = None
+        if server:
+            self.qmp_path = os.path.join(self.dir, "qmp.sock")
+            self.cmd += ["-device", "pcie-root-port,id=hotport,chassis=1",
+                         "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if secure_boot:
             self.cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
         if not reboot:
@@ -111,6 +126,26 @@ class VM:
         self.log.write("\n=== power cut ===\n")
         self.log.close()
         return self.start("a")
+
+    def qmp(self, command, **arguments):
+        """One QMP command; returns its "return" value, raises on its "error"."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(self.qmp_path)
+            f = sock.makefile("rw")
+
+            def call(execute, args):
+                f.write(json.dumps({"execute": execute, "arguments": args}) + "\n")
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if "error" in reply:
+                        raise RuntimeError(f"QMP {execute}: {reply['error']}")
+                    if "return" in reply:  # not an asynchronous event
+                        return reply["return"]
+
+            json.loads(f.readline())  # the greeting
+            call("qmp_capabilities", {})
+            return call(command, arguments)
 
     def _reader(self):
         while True:

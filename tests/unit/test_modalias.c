@@ -4,6 +4,7 @@
  * them: QEMU's e1000e and NVMe controllers, virtio, a USB storage stick.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,83 @@ static void test_aliases(void)
 	CHECK(modalias_each("alias virtio:d00000002v* virtio_blk", "virtio:d00000002v00001AF4",
 			    collect, NULL) == 1,
 	      "a last line without a newline");
+}
+
+/* glob_match against the C library's fnmatch, on the shapes modules.alias uses and edge cases. */
+static void test_glob(void)
+{
+	static const char *const patterns[] = {"pci:v00008086d000010D3sv*sd*bc*sc*i*",
+					       "usb:v*p*d*dc*dsc*dp*ic08isc0[1-6]ip50in*",
+					       "*",
+					       "",
+					       "?",
+					       "a*b*c",
+					       "a*",
+					       "*a",
+					       "[!a]x",
+					       "[^a]x",
+					       "[]]",
+					       "[]a]x",
+					       "[a-]",
+					       "[",
+					       "a[",
+					       "[a-c-e]",
+					       "\\*",
+					       "a\\",
+					       "**b",
+					       "x?z*",
+					       "acpi*:PNP0C0C:*",
+					       "[z-a]"};
+	static const char *const strings[] = {
+	    "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00",
+	    "usb:v0781p5567d0100dc00dsc00dp00ic08isc06ip50in00",
+	    "usb:v0781p5567d0100dc00dsc00dp00ic08isc07ip50in00",
+	    "",
+	    "a",
+	    "b",
+	    "ax",
+	    "bx",
+	    "]",
+	    "ax-",
+	    "-",
+	    "[",
+	    "a[",
+	    "d",
+	    "*",
+	    "a\\",
+	    "abc",
+	    "aXbYc",
+	    "acb",
+	    "xyz",
+	    "xyzw",
+	    "acpi:PNP0C0C:",
+	    "z"};
+	int wrong = 0;
+
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		for (size_t j = 0; j < sizeof(strings) / sizeof(strings[0]); j++)
+			if (glob_match(patterns[i], strings[j]) !=
+			    (fnmatch(patterns[i], strings[j], 0) == 0)) {
+				printf("  glob_match(\"%s\", \"%s\") differs from fnmatch\n",
+				       patterns[i], strings[j]);
+				wrong++;
+			}
+	CHECK(wrong == 0, "glob_match agrees with fnmatch on every pattern and string");
+	CHECK(glob_match("usb:v*ic08isc0[1-6]ip50in*", "usb:v1ic08isc06ip50in00") &&
+		  !glob_match("usb:v*ic08isc0[1-6]ip50in*", "usb:v1ic08isc07ip50in00"),
+	      "a range in a set");
+}
+
+static void test_names(void)
+{
+	char name[MODULE_NAME_MAX + 1];
+	const char *f = "kernel/drivers/usb/storage/usb-storage.ko.xz";
+
+	CHECK(module_name(f, strlen(f), name) == 0 && !strcmp(name, "usb_storage"),
+	      "usb-storage.ko.xz holds usb_storage");
+	CHECK(module_name("a/b.o", 5, name) == -EINVAL, "not a .ko");
+	CHECK(module_name("a/.ko", 5, name) == -EINVAL, "no name before .ko");
+	CHECK(module_name("x.kox", 5, name) == -EINVAL, ".kox is not .ko");
 }
 
 static const char dep[] =
@@ -145,7 +223,9 @@ static void test_uevents(void)
 
 int main(void)
 {
+	test_glob();
 	test_aliases();
+	test_names();
 	test_deps();
 	test_uevents();
 	return CHECK_DONE();
