@@ -60,8 +60,10 @@ make_tree() {
 	touch -h -d @987654321 "$t/bin"
 }
 
-# run_stage OUT VERSION [CHANNEL [GPG_KEY GPG_HOMEDIR]]: the stage on OUT/work/rootfs.
+# run_stage OUT VERSION [CHANNEL [GPG_KEY GPG_HOMEDIR]]: the stage on OUT/work/rootfs,
+# with an empty modules tree (the modules stage's for a kernel without modules).
 run_stage() {
+	mkdir -p "$1/work/modules"
 	env BERTH_SRC="$src" BERTH_OUT="$1" BERTH_WORK="$1/work" BERTH_NAME=$name \
 		BERTH_VERSION="$2" BERTH_CHANNEL="${3:-stable}" BERTH_GPG_KEY="${4:-}" \
 		BERTH_GPG_HOMEDIR="${5:-}" SOURCE_DATE_EPOCH=1700000000 \
