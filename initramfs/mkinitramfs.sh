@@ -38,9 +38,8 @@ drivers=$(lines "$BERTH_SRC/initramfs/drivers")
 
 # The load order berth-init follows: each module after its dependencies.
 # shellcheck disable=SC2086
-modprobe -a -d "$kroot" -S "$release" --show-depends $drivers |
-	awk -v root="$kroot" '$1 == "insmod" && !seen[$2]++ { print substr($2, length(root) + 1) }' \
-		>"$work/sysroot$BERTH_MODULE_LIST"
+modules_closure "$kroot" "$release" $drivers | sed "s|^|/lib/modules/$release/|" \
+	>"$work/sysroot$BERTH_MODULE_LIST"
 # The storage and watchdog drivers of the set, and what they depend on.
 mapfile -t globs < <(lines "$BERTH_SRC/initramfs/storage")
 mapfile -t hardware < <(modules_match "${globs[@]}" <"$BERTH_WORK/modules.list" | cut -f2)
