@@ -94,7 +94,7 @@ int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const
 	    MF_STRINGS(struct manifest, "modules", MANIFEST_MAX_MODULES, kernel.modules,
 		       kernel.n_modules, "module glob", mf_check_module_glob);
 	struct manifest *m = c->m;
-	const yaml_node_t *first;
+	char item[96];
 	int r;
 
 	if (v->type != YAML_SEQUENCE_NODE)
@@ -105,18 +105,11 @@ int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const
 	m->kernel.modules_given = true;
 	m->kernel.n_modules = 0;
 	r = mf_take_list(c, &globs, path, k, v);
-	for (size_t i = 1; r == 0 && i < m->kernel.n_modules; i++)
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(m->kernel.modules[i], m->kernel.modules[j]))
-				continue;
-			first = yaml_document_get_node(c->doc, v->data.sequence.items.start[j]);
-			return mf_fail_at(
-			    c,
-			    yaml_document_get_node(c->doc, v->data.sequence.items.start[i])
-				->start_mark,
-			    "%s[%zu]: duplicate glob '%s' (first on line %zu)", path, i,
-			    m->kernel.modules[i], first->start_mark.line + 1);
-		}
+	for (size_t i = 1; r == 0 && i < m->kernel.n_modules; i++) {
+		snprintf(item, sizeof(item), "%s[%zu]", path, i);
+		r = mf_check_unique(c, item, v, m->kernel.modules[0], sizeof(m->kernel.modules[0]),
+				    i, "glob");
+	}
 	return r;
 }
 

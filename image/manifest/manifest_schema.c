@@ -100,17 +100,11 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 	int r = mf_take_text(c, path, v, v, mf_check_package, "package name", m->rootfs.packages[i],
 			     sizeof(m->rootfs.packages[i]));
 
+	if (!r)
+		r = mf_check_unique(c, path, seq, m->rootfs.packages[0],
+				    sizeof(m->rootfs.packages[0]), i, "package");
 	if (r)
 		return r;
-	for (size_t j = 0; j < i; j++) {
-		if (strcmp(m->rootfs.packages[j], m->rootfs.packages[i]))
-			continue;
-		const yaml_node_t *first =
-		    yaml_document_get_node(c->doc, seq->data.sequence.items.start[j]);
-		return mf_fail_at(c, v->start_mark,
-				  "%s: duplicate package '%s' (first on line %zu)", path,
-				  m->rootfs.packages[i], first->start_mark.line + 1);
-	}
 	m->rootfs.n_packages = i + 1;
 	return 0;
 }

@@ -249,6 +249,23 @@ static int take_string_item(struct ctx *c, const struct field *f, const char *pa
 	return r;
 }
 
+int mf_check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, const char *texts,
+		    size_t stride, size_t i, const char *what)
+{
+	const yaml_node_item_t *items = seq->data.sequence.items.start;
+	const char *text = texts + i * stride;
+
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(texts + j * stride, text))
+			continue;
+		size_t first = yaml_document_get_node(c->doc, items[j])->start_mark.line + 1;
+		return mf_fail_at(c, yaml_document_get_node(c->doc, items[i])->start_mark,
+				  "%s: duplicate %s '%s' (first on line %zu)", item, what, text,
+				  first);
+	}
+	return 0;
+}
+
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		 const yaml_node_t *v)
 {

@@ -121,6 +121,13 @@ int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const ya
 /* Walks mapping MAP against FIELDS, PREFIX naming it in messages: 0 or -EINVAL. */
 int mf_walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
 		const char *prefix);
+/*
+ * Fails, naming ITEM (its path) and the earlier one's line, when text I of
+ * list SEQ repeats one before it: TEXTS holds them STRIDE bytes apart.
+ * WHAT names them ("package"). 0 or -EINVAL.
+ */
+int mf_check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, const char *texts,
+		    size_t stride, size_t i, const char *what);
 /* Takes the items of sequence V (key K) with F's item(): 0 or -EINVAL. */
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		 const yaml_node_t *v);
