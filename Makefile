@@ -15,7 +15,7 @@ DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/
 	-fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 DEV_LDFLAGS := -static -Wl,--gc-sections -s
-SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -Iinstaller -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
@@ -25,6 +25,7 @@ LIB_SRC := $(wildcard lib/*.c)
 INIT_SRC := $(wildcard init/*.c) $(LIB_SRC)
 BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
+INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean test-keys
@@ -33,7 +34,7 @@ all: deps programs out/default/disk.raw
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init build/berth-update
+programs: build/berth build/berth-init build/berth-update build/berth-install
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -48,6 +49,11 @@ build/kernel-headers:
 build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
+
+# Stage 1 starts it for the ESP's "Install to disk" entry; only the initramfs carries it.
+build/berth-install: $(INSTALL_SRC) $(wildcard installer/*.h lib/*.h) | build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -Iinstaller -o $@ $(INSTALL_SRC) $(DEV_LDFLAGS)
 
 # libsodium built with musl for berth-update (updater/libsodium.sh): a link to
 # its prefix in $(BERTH_CACHE), with include/ and lib/libsodium.a. The touch
@@ -68,7 +74,7 @@ build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) build/libsodiu
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/cmdline.c lib/errf.c */
 build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
-		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h tests/unit/*.h \
+		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h installer/*.c installer/*.h tests/unit/*.h \
 		tests/unit/*.c)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
@@ -83,7 +89,7 @@ build/growcut: tests/e2e/growcut.c init/gptgrow.c init/gptgrow.h lib/gpt.c lib/g
 test-keys:
 	chmod 600 tests/manifests/keys/*.key
 
-out/%/disk.raw: build/berth build/berth-init build/berth-update FORCE | test-keys
+out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-install FORCE | test-keys
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # manifests/keys links to the published test keys, outside manifests/: a

@@ -7,19 +7,22 @@
 # only there (berth.slot and the root and verity PARTUUIDs, of equal
 # length, so the sections sit at the same addresses in both). The disk's
 # ESP gets slot A's; an update bundle carries both, as an update may land
-# in either slot. With signing.secure_boot both are signed with the db key
+# in either slot. A third, uki-install.efi, is slot A's with berth.install=
+# after its line (BERTH_CMDLINE_INSTALL): the ESP's "Install to disk"
+# entry. With signing.secure_boot all are signed with the db key
 # (after uki's PE fixups: the signature covers them). Out:
-# $BERTH_WORK/uki-a.efi, uki-b.efi (and their cmdline-a, cmdline-b).
+# $BERTH_WORK/uki-a.efi, uki-b.efi, uki-install.efi (and their cmdline-*).
 set -euo pipefail
 . "$BERTH_SRC/image/lib/uki.sh"
 . "$BERTH_SRC/image/lib/secureboot.sh"
 
 w=$BERTH_WORK
-rm -f "$w"/uki-[ab].efi "$w"/uki-[ab].efi.tmp "$w"/uki-[ab].efi.signed "$w"/cmdline-[ab]
+rm -f "$w"/uki-{a,b,install}.efi{,.tmp,.signed} "$w"/cmdline-{a,b,install}
 
 printf '%s' "$BERTH_CMDLINE_A" >"$w/cmdline-a"
 printf '%s' "$BERTH_CMDLINE_B" >"$w/cmdline-b"
-for slot in a b; do
+printf '%s' "$BERTH_CMDLINE_INSTALL" >"$w/cmdline-install"
+for slot in a b install; do
 	uki "$w/uki-$slot.efi.tmp" "$w/root-tree/etc/os-release" "$w/cmdline-$slot" "$w/initrd.img" \
 		"$w/kernel/vmlinuz"
 	if [ -n "$BERTH_DB_KEY" ]; then
@@ -28,7 +31,7 @@ for slot in a b; do
 	fi
 done
 # uki-b.efi last: its existence marks the stage's output complete.
-for slot in a b; do
+for slot in install a b; do
 	mv "$w/uki-$slot.efi.tmp" "$w/uki-$slot.efi"
 	echo "uki-$slot $(stat -c %s "$w/uki-$slot.efi") bytes"
 done

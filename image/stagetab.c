@@ -55,7 +55,7 @@ const struct stage stages[N_STAGES] = {
 		   .output = "initrd.img",
 		   .deps = DEP(KERNEL) | DEP(MODULES),
 		   .src = {"initramfs", "image/lib"},
-		   .in = {V_INIT, V_MODULE_LIST}},
+		   .in = {V_INIT, V_INSTALLER, V_MODULE_LIST}},
     [ROOTIMG] = {.name = "root-image",
 		 .script = "image/mkroot.sh",
 		 .output = "root.erofs",
@@ -67,7 +67,7 @@ const struct stage stages[N_STAGES] = {
 	     .output = "uki-b.efi", /* written after uki-a.efi */
 	     .deps = DEP(KERNEL) | DEP(OSTREE) | DEP(INITRAMFS) | DEP(ROOTIMG),
 	     .src = {"image/lib"},
-	     .in = {V_CMDLINE_A, V_CMDLINE_B, V_DB_KEY, V_DB_CERT}},
+	     .in = {V_CMDLINE_A, V_CMDLINE_B, V_CMDLINE_INSTALL, V_DB_KEY, V_DB_CERT}},
     [ESP] = {.name = "esp",
 	     .script = "image/mkesp.sh",
 	     .output = "esp.img",

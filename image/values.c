@@ -246,10 +246,13 @@ static int sign_roothash(const struct build_ctx *b, struct boot_params *p)
  * The kernel command line of the UKI of slot V->arg ("a" or "b"): the
  * manifest's kernel.cmdline, then the verity parameters of the root image
  * and the slot's partitions, their UUIDs derived as the disk stage gets them.
+ * "install": slot A's, then CMDLINE_INSTALL_ENTRY (the ESP's installer).
  */
 static int cmdline(const struct build_ctx *b, const struct value *v, FILE *out)
 {
-	struct boot_params p = {.slot = v->arg[0], .on_corruption = ON_CORRUPTION_RESTART};
+	bool install = strcmp(v->arg, "install") == 0;
+	struct boot_params p = {.slot = install ? 'a' : v->arg[0],
+				.on_corruption = ON_CORRUPTION_RESTART};
 	char label[32], line[4096];
 	int n;
 
@@ -257,19 +260,21 @@ static int cmdline(const struct build_ctx *b, const struct value *v, FILE *out)
 	p.hash_offset = 4096;
 	if (read_verity(b, &p) < 0 || (M->signing.verity_key[0] && sign_roothash(b, &p) < 0))
 		return -1;
-	snprintf(label, sizeof(label), "root-%s", v->arg);
+	snprintf(label, sizeof(label), "root-%c", p.slot);
 	derive_uuid(M->name, label, p.root_uuid);
-	snprintf(label, sizeof(label), "root-%s-verity", v->arg);
+	snprintf(label, sizeof(label), "root-%c-verity", p.slot);
 	derive_uuid(M->name, label, p.verity_uuid);
 	derive_uuid(M->name, "data", p.data_uuid);
 	n = cmdline_format(&p, M->kernel.cmdline, line, sizeof(line));
-	if (n < 0 || n > CMDLINE_UKI_MAX) {
-		say("the kernel command line is %d bytes; with the kernel's own it would not fit "
-		    "in "
-		    "2048: shorten kernel.cmdline",
+	/* Every slot's line leaves room for the installer's parameter. */
+	if (n < 0 || (size_t)n + strlen(CMDLINE_INSTALL_ENTRY) > CMDLINE_UKI_MAX) {
+		say("the kernel command line is %d bytes; with the kernel's own and the "
+		    "installer's it would not fit in 2048: shorten kernel.cmdline",
 		    n < 0 ? (int)sizeof(line) : n);
 		return -1;
 	}
+	if (install)
+		snprintf(line + n, sizeof(line) - (size_t)n, CMDLINE_INSTALL_ENTRY);
 	return put(out, line);
 }
 
@@ -287,6 +292,7 @@ const struct value values[N_VALUES] = {
     [V_LOCK_IN] = {"BERTH_LOCK_IN", IN_APT, ctx, NULL, CTX(lock_in)},
     [V_INIT] = {"BERTH_INIT", IN_PATH, ctx, NULL, CTX(init)},
     [V_UPDATE] = {"BERTH_UPDATE", IN_PATH, ctx, NULL, CTX(update)},
+    [V_INSTALLER] = {"BERTH_INSTALLER", IN_PATH, ctx, NULL, CTX(installer)},
     [V_INSTALL_LIST] = {"BERTH_INSTALL_LIST", IN_LIST, install_list, NULL, 0},
     [V_REMOVE_LIST] = {"BERTH_REMOVE_LIST", IN_PATH, remove_list, NULL, 0},
     [V_MODULE_LIST] = {"BERTH_MODULE_LIST", IN_VALUE, constant, MODULE_LIST, 0},
@@ -310,6 +316,7 @@ const struct value values[N_VALUES] = {
     [V_UUID_VERITY] = {"BERTH_UUID_VERITY", IN_VALUE, uuid, "verity", 0},
     [V_CMDLINE_A] = {"BERTH_CMDLINE_A", IN_VALUE, cmdline, "a", 0},
     [V_CMDLINE_B] = {"BERTH_CMDLINE_B", IN_VALUE, cmdline, "b", 0},
+    [V_CMDLINE_INSTALL] = {"BERTH_CMDLINE_INSTALL", IN_VALUE, cmdline, "install", 0},
     /* The files of `berth keygen --secure-boot PREFIX`. */
     [V_DB_KEY] = {"BERTH_DB_KEY", IN_PATH, manifest_path, "-db.key", FIELD(signing.secure_boot)},
     [V_DB_CERT] = {"BERTH_DB_CERT", IN_PATH, manifest_path, "-db.crt", FIELD(signing.secure_boot)},

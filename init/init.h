@@ -9,14 +9,15 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
+#include "clock.h"
 #include "cmdline.h"
 #include "contract.h"
 #include "ctrconf.h"
 #include "fileio.h"
+#include "say.h"
 
-/* log.c: every console line starts with "berth: ". */
+/* log.c: standard input, output and error on the console. */
 void console_setup(void);
-__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 
 /* util.c */
 int make_dir(const char *path, mode_t mode);
@@ -28,8 +29,6 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
  */
 void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name));
 bool is_mountpoint(const char *path);
-uint64_t boottime_ms(void);
-void sleep_ms(unsigned ms);
 
 /* modules.c */
 void modules_load(const char *list);
@@ -77,6 +76,13 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
 		     char *node, size_t nodelen);
 
 /* stage1.c, stage2.c */
+/*
+ * install.c: stage 1 with the boot disk found (PARTS as boot_disk_wait
+ * gives them): with berth.install= on the command line, berth-install
+ * copies the image onto an internal disk; then reboots or halts.
+ */
+void install_check(const struct part parts[3]);
+
 noreturn void stage1(void);
 noreturn void stage2(void);
 

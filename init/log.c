@@ -1,9 +1,5 @@
-/* Console output. PID 1 has no syslog: the console is the only log. */
-#include <errno.h>
+/* The console: PID 1 has no syslog, the console is the only log (lib/say.c writes it). */
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -28,23 +24,4 @@ void console_setup(void)
 	}
 	if (fd > 2)
 		close(fd);
-}
-
-void say(const char *fmt, ...)
-{
-	char line[768];
-	int saved = errno;
-	va_list ap;
-
-	memcpy(line, "berth: ", 7);
-	va_start(ap, fmt);
-	int n = vsnprintf(line + 7, sizeof(line) - 8, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	size_t len = 7 + ((size_t)n < sizeof(line) - 8 ? (size_t)n : sizeof(line) - 9);
-	line[len++] = '\n';
-	/* One write per line, so lines from the shell and the kernel do not split it. */
-	(void)write_all(STDOUT_FILENO, line, len);
-	errno = saved;
 }

@@ -45,6 +45,7 @@ mapfile -t globs < <(lines "$BERTH_SRC/initramfs/storage")
 mapfile -t hardware < <(modules_match "${globs[@]}" <"$BERTH_WORK/modules.list" | cut -f2)
 modules_closure "$kroot" "$release" ${hardware[@]+"${hardware[@]}"} >"$work/hardware.list"
 install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
+install -m 0755 "$BERTH_INSTALLER" "$work/sysroot/usr/lib/berth/berth-install"
 
 # dracut's own files, but a modules.d that holds only berth's module.
 for f in /usr/lib/dracut/*; do
@@ -67,7 +68,7 @@ BERTH_INITRD_DRIVERS="$drivers $(sed -e 's|.*/||' -e 's/\.ko.*$//' "$work/hardwa
 	"$BERTH_WORK/initrd.img.tmp"
 # dracut carries on when a module's install fails; berth does not.
 listing=$(lsinitrd "$BERTH_WORK/initrd.img.tmp")
-for f in init "${BERTH_MODULE_LIST#/}" $(sed 's|^/||' "$work/sysroot$BERTH_MODULE_LIST") \
+for f in init usr/lib/berth/berth-install "${BERTH_MODULE_LIST#/}" $(sed 's|^/||' "$work/sysroot$BERTH_MODULE_LIST") \
 	$(sed "s|^|lib/modules/$release/|" "$work/hardware.list") \
 	"lib/modules/$release/modules.dep" "lib/modules/$release/modules.alias"; do
 	grep -q " $f\$" <<<"$listing" || { echo "berth: initramfs lacks /$f" >&2; exit 1; }

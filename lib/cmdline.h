@@ -46,6 +46,14 @@ struct boot_params {
 #define CMDLINE_UKI_MAX (2047 - 64)
 
 /*
+ * The ESP's "Install to disk" entry (docs/bare-metal.md): a UKI with slot
+ * A's line and this parameter after it: stage 1 sees it (init/install.c)
+ * and berth-install reads its value (installer/install.h). Every UKI's line leaves room for it.
+ */
+#define CMDLINE_INSTALL_KEY "berth.install"
+#define CMDLINE_INSTALL_ENTRY " " CMDLINE_INSTALL_KEY "=auto"
+
+/*
  * USER (the manifest's kernel.cmdline) followed by every parameter above
  * from P, roothash_sig only when P has one, into OUT. One space between
  * parameters; none in front when USER is empty. Returns the length, or

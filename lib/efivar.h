@@ -25,6 +25,8 @@
 #define EFIVAR_DEVICE_PART_UUID "LoaderDevicePartUUID-" EFI_LOADER_GUID
 /* The number of the Boot#### load option the firmware started (UINT16). */
 #define EFIVAR_BOOT_CURRENT "BootCurrent-" EFI_GLOBAL_GUID
+/* The Boot#### load option the firmware starts next, once (UINT16): the installer sets it. */
+#define EFIVAR_BOOT_NEXT "BootNext-" EFI_GLOBAL_GUID
 
 /*
  * efivarfs on EFIVARS_DIR with mount FLAGS, unless it is mounted there

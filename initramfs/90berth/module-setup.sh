@@ -1,5 +1,6 @@
 #!/bin/bash
-# dracut module "berth": the initramfs holds berth-init as /init and the
+# dracut module "berth": the initramfs holds berth-init as /init,
+# berth-install (stage 1 starts it for the "Install to disk" entry) and the
 # kernel modules BERTH_INITRD_DRIVERS names (with those they depend on):
 # initramfs/drivers' (in load order, in the file BERTH_MODULE_LIST) and the
 # disks' and watchdogs' of the manifest's set; nothing else.
@@ -22,5 +23,6 @@ installkernel() {
 install() {
 	# inst_simple tests its source without the sysroot prefix.
 	inst_simple "$dracutsysrootdir/usr/lib/berth/berth-init" /init &&
+		inst_simple "$dracutsysrootdir/usr/lib/berth/berth-install" /usr/lib/berth/berth-install &&
 		inst_simple "$dracutsysrootdir$BERTH_MODULE_LIST" "$BERTH_MODULE_LIST"
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # What the default image is made of: the GPT (Discoverable Partitions
 # Specification types, both slots, the data partition), the ESP's files, an
-# initramfs that holds berth-init and the kernel modules stage 1 needs only,
+# initramfs that holds berth-init, berth-install and the kernel modules stage 1 needs only,
 # and the kernel modules of the default set in the root.
 # Another build of a manifest named berth, version 0.1.0, may be given.
 set -u
@@ -50,10 +50,23 @@ part_uuid() { sfdisk --part-uuid "$out/disk.raw" "$1" | tr A-Z a-z; }
 check $? "slot B's UKI differs only in berth.slot and slot B's root and verity partitions"
 cmp -s <(MTOOLS_SKIP_CHECK=1 mtype -i "$out/work/esp.img" ::/EFI/Linux/berth_0.1.0.efi) "$out/work/uki-a.efi"
 check $? "the ESP's entry is slot A's UKI"
+# The installer: slot A's line and berth.install=auto, started by a type #1 entry
+# without a sort-key (listed after every UKI, never the default).
+[ "$(cat "$out/work/cmdline-install")" = "$(cat "$out/work/cmdline-a") berth.install=auto" ] &&
+	objcopy -O binary --only-section=.cmdline "$out/work/uki-install.efi" /dev/stdout |
+	cmp -s - "$out/work/cmdline-install"
+check $? "the installer's UKI carries slot A's line and berth.install=auto"
+cmp -s <(MTOOLS_SKIP_CHECK=1 mtype -i "$out/work/esp.img" ::/EFI/berth/install.efi) \
+	"$out/work/uki-install.efi" &&
+	[ "$(MTOOLS_SKIP_CHECK=1 mtype -i "$out/work/esp.img" ::/loader/entries/install.conf)" = \
+		"$(printf 'title Install to disk\nefi /EFI/berth/install.efi')" ]
+check $? "the ESP's installer entry starts it, titled \"Install to disk\", with no sort-key"
 
 listing=$(lsinitrd "$out/work/initrd.img")
 grep -q ' init$' <<<"$listing"
 check $? "the initramfs runs berth-init as /init"
+lsinitrd -f usr/lib/berth/berth-install "$out/work/initrd.img" | cmp -s - build/berth-install
+check $? "the initramfs carries build/berth-install, which stage 1 starts for the installer entry"
 ! grep -Eq 'ld\.so|bin/sh$|busybox|systemd' <<<"$listing"
 check $? "the initramfs holds nothing from the build host (no loader config, shell or systemd)"
 kos=$(grep -o 'lib/modules/.*\.ko$' <<<"$listing" | sort)

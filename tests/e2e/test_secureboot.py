@@ -67,8 +67,10 @@ def uki_path(disk):
 
 def check_build(disk):
     """What the build signed and put on the ESP."""
-    for slot in "ab":
+    for slot in ("a", "b", "install"):
         r.check(verifies(f"{OUT}/work/uki-{slot}.efi"), f"uki-{slot}.efi is signed by the db key")
+    installer, _ = esp_get(disk, "/EFI/berth/install.efi")
+    r.check(verifies(installer), "the ESP's installer UKI is signed by the db key")
     boot, _ = esp_get(disk, "/EFI/BOOT/BOOTX64.EFI")
     r.check(verifies(boot), "systemd-boot on the ESP is signed by the db key")
     uki, data = esp_get(disk, uki_path(disk))

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for what berth-init reads to tell the boot disk
- * (init/bootdisk.c, lib/efivar.c): EFI variables are whatever the firmware,
+ * (lib/bootdisk.c, lib/efivar.c): EFI variables are whatever the firmware,
  * or root on an earlier boot, wrote into them, and PID 1 parses them.
  * Input: the bytes of a variable as efivarfs gives them, read as a Boot####
  * load option, as LoaderDevicePartUUID, and (up to its first NUL) as a

@@ -39,8 +39,9 @@ fuzz() {
 
 fuzz bundle lib/bundle.c lib/version.c lib/contract.c lib/errf.c
 fuzz gpt -Iinit lib/gpt.c init/gptgrow.c -lz
-fuzz bootdisk -Iinit init/bootdisk.c lib/efivar.c lib/fileio.c
+fuzz bootdisk lib/bootdisk.c lib/efivar.c lib/fileio.c
 fuzz modalias -Iinit init/modalias.c
+fuzz install -Iinstaller installer/plan.c lib/gpt.c lib/cmdline.c lib/errf.c
 fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
 fuzz conf -Iinit init/ctrconf.c init/netconf.c lib/updateconf.c lib/contract.c lib/errf.c

@@ -1,8 +1,8 @@
-/* unit: init/bootdisk.c lib/efivar.c lib/fileio.c */
+/* unit: lib/bootdisk.c lib/efivar.c lib/fileio.c */
 /*
  * Telling the boot disk: systemd-boot's LoaderDevicePartUUID (lib/efivar.c),
  * the firmware's boot entry and sysfs paths as PCI paths, and the choice
- * among disks holding this image's partitions (init/bootdisk.c).
+ * among disks holding this image's partitions (lib/bootdisk.c).
  */
 #include <errno.h>
 #include <string.h>
