@@ -6,17 +6,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 export BERTH_TEST_LOGS=${BERTH_TEST_LOGS:-$PWD/out/test-logs}
 mkdir -p "$BERTH_TEST_LOGS"
 
-# A suite that dies without reporting a failure still counts as one.
+times=$(mktemp)
+trap 'rm -f "$log" "$times"' EXIT
+
+# A suite that dies without reporting a failure still counts as one. Its
+# time goes into the output and the list at the end (not a pass/fail check).
 suite() {
-	local out st
+	local out st start=$SECONDS
 	out=$(mktemp)
 	echo "== $*"
 	"$@" 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
+	echo "# $*: $((SECONDS - start)) s" | tee -a "$times"
 	cat "$out" >>"$log"
 	if [ "$st" -ne 0 ] && ! grep -q '^FAIL - ' "$out"; then
 		echo "FAIL - suite '$*' exited with status $st" | tee -a "$log"
@@ -55,6 +59,8 @@ for t in tests/e2e/test_*.py; do
 	suite python3 "$t"
 done
 
+echo "# suites by time:"
+sort -t: -k2 -rn "$times" | head -n 12
 passed=$(grep -c '^ok - ' "$log")
 failed=$(grep -c '^FAIL - ' "$log")
 echo "$passed passed, $failed failed"
