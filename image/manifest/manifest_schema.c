@@ -13,6 +13,8 @@ static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq,
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
 static int take_src(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
+static int take_format(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		       const yaml_node_t *v);
 
 #define TOP(k, req, member, noun, fn) MF_TEXT(struct manifest, k, req, member, noun, fn)
 #define SIZE(k, member, minimum)                                         \
@@ -64,6 +66,7 @@ static const struct field disk_fields[] = {
     SIZE("root", disk.root, 16 * MIB),
     SIZE("verity", disk.verity, 1 * MIB),
     SIZE("data", disk.data, 16 * MIB),
+    MF_LIST("formats", MANIFEST_MAX_FORMATS, take_format),
     {0},
 };
 
@@ -135,6 +138,35 @@ static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	if (r == 0)
 		c->m->rootfs.n_files = i + 1;
 	return r;
+}
+
+/* ---- disk.formats ---- */
+
+/* The files image/mkformats.sh writes beside disk.raw (docs/clouds.md). */
+static const char *check_format(const char *s)
+{
+	static const char *const known[] = {"raw", "qcow2", "vhd", "vmdk", "gce", "raw.zst"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(s, known[i]))
+			return NULL;
+	return "expected raw, qcow2, vhd, vmdk, gce or raw.zst";
+}
+
+static int take_format(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
+		       const yaml_node_t *v)
+{
+	struct manifest *m = c->m;
+	int r = mf_take_text(c, path, v, v, check_format, "format", m->disk.formats[i],
+			     sizeof(m->disk.formats[i]));
+
+	if (!r)
+		r = mf_check_unique(c, path, seq, m->disk.formats[0], sizeof(m->disk.formats[0]), i,
+				    "format");
+	if (r)
+		return r;
+	m->disk.n_formats = i + 1;
+	return 0;
 }
 
 /* ---- the whole document ---- */
