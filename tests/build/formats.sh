@@ -21,9 +21,11 @@ check() { # NAME COMMAND...: ok when COMMAND succeeds, else FAIL with its output
 	fi
 }
 
-# info FORMAT FILE KEY: KEY of `qemu-img info --output=json` for FILE read as FORMAT.
+# info FORMAT FILE KEY: KEY of `qemu-img info --output=json` for FILE read as FORMAT;
+# nothing when qemu-img cannot read it (the compare below says why).
 info() {
-	qemu-img info -f "$1" --output=json "$2" | python3 -c "import json, sys; print(json.load(sys.stdin)['$3'])"
+	qemu-img info -f "$1" --output=json "$2" 2>/dev/null |
+		python3 -c "import json, sys; print(json.load(sys.stdin)['$3'])" 2>/dev/null
 }
 
 if [ ! -e "$out/SHA256SUMS" ]; then
