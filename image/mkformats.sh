@@ -25,6 +25,12 @@ die() {
 	exit 1
 }
 
+# The SHA-256 of FILE in hex. openssl's uses the CPU's SHA instructions,
+# Debian 12's sha256sum does not: 0.6 s against 3.7 s for a 594 MiB disk.
+sha256() {
+	openssl dgst -sha256 -r <"$1" | cut -d' ' -f1
+}
+
 # be32 FILE OFFSET VALUE: VALUE as 4 big-endian bytes at OFFSET of FILE.
 be32() {
 	# shellcheck disable=SC2059 # the format is the bytes' escapes
@@ -99,7 +105,7 @@ for f in SHA256SUMS "${file[@]}"; do
 done
 rm -rf "$tmp"
 mkdir -p "$tmp"
-raw_sum=$(sha256sum <"$raw" | cut -d' ' -f1)
+raw_sum=$(sha256 "$raw")
 written=()
 for fmt in $BERTH_FORMATS; do
 	start=${EPOCHREALTIME/./}
@@ -111,7 +117,7 @@ done
 {
 	echo "$raw_sum  disk.raw"
 	for f in "${written[@]}"; do
-		echo "$(sha256sum <"$tmp/$f" | cut -d' ' -f1)  $f"
+		echo "$(sha256 "$tmp/$f")  $f"
 	done
 } >"$tmp/SHA256SUMS"
 for f in "${written[@]}" SHA256SUMS; do
