@@ -18,6 +18,8 @@ packages=(
 	# image stages
 	apt dpkg kmod dracut-core cpio erofs-utils cryptsetup-bin mtools dosfstools
 	fdisk e2fsprogs systemd-boot-efi zstd ostree gnupg umoci
+	# disk.formats: qemu-img (qcow2, VHD, VMDK); tar, gzip and zstd as well
+	qemu-utils tar gzip
 	# Secure Boot: keys and certificates, EFI signature lists, signed PE files
 	# (faketime: sbsign and mkfs.ext4 stamp the current time; the build fixes it)
 	openssl efitools sbsigntool faketime
@@ -25,7 +27,7 @@ packages=(
 	uidmap
 	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently;
 	# bmap-tools: bmaptool copies disk.raw with its disk.raw.bmap)
-	qemu-system-x86 qemu-utils ovmf python3 clang bmap-tools
+	qemu-system-x86 ovmf python3 clang bmap-tools
 	# make bench: the Debian baseline it measures berth against
 	mmdebstrap
 )

@@ -83,6 +83,12 @@ const struct stage stages[N_STAGES] = {
 	      .in = {V_ESP_SIZE, V_ROOT_SIZE, V_VERITY_SIZE, V_DATA_SIZE, V_UUID_DISK, V_UUID_ESP,
 		     V_UUID_ROOT_A, V_UUID_ROOT_A_VERITY, V_UUID_ROOT_B, V_UUID_ROOT_B_VERITY,
 		     V_UUID_DATA, V_UUID_DATA_FS, V_UUID_DATA_HASH}},
+    /* disk.formats beside disk.raw, and SHA256SUMS (written last) of them all. */
+    [FORMATS] = {.name = "formats",
+		 .script = "image/mkformats.sh",
+		 .output = "../SHA256SUMS",
+		 .deps = DEP(DISK),
+		 .in = {V_FORMATS, V_UUID_VHD}},
     /* Without a signing key its payloads are "": it reads nothing then. */
     [BUNDLE] = {.name = "bundle",
 		.run = mkbundle_stage,

@@ -23,6 +23,7 @@ enum stage_id {
 	UKI,
 	ESP,
 	DISK,
+	FORMATS,
 	BUNDLE,
 	N_STAGES
 };

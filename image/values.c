@@ -113,6 +113,21 @@ static int modules(const struct build_ctx *b, const struct value *v, FILE *out)
 	return 0;
 }
 
+/* disk.formats but raw (disk.raw is always written), in the manifest's order. */
+static int formats(const struct build_ctx *b, const struct value *v, FILE *out)
+{
+	const char *sep = "";
+
+	(void)v;
+	for (size_t i = 0; i < M->disk.n_formats; i++) {
+		if (strcmp(M->disk.formats[i], "raw")) {
+			fprintf(out, "%s%s", sep, M->disk.formats[i]);
+			sep = " ";
+		}
+	}
+	return 0;
+}
+
 static int uuid(const struct build_ctx *b, const struct value *v, FILE *out)
 {
 	char uuid[CMDLINE_UUID_LEN + 1];
@@ -314,6 +329,9 @@ const struct value values[N_VALUES] = {
     [V_UUID_DATA_HASH] = {"BERTH_UUID_DATA_HASH", IN_VALUE, uuid, "data-hash", 0},
     [V_UUID_EROFS] = {"BERTH_UUID_EROFS", IN_VALUE, uuid, "erofs", 0},
     [V_UUID_VERITY] = {"BERTH_UUID_VERITY", IN_VALUE, uuid, "verity", 0},
+    /* The VHD footer's unique id, which qemu-img makes random. */
+    [V_UUID_VHD] = {"BERTH_UUID_VHD", IN_VALUE, uuid, "vhd", 0},
+    [V_FORMATS] = {"BERTH_FORMATS", IN_VALUE, formats, NULL, 0},
     [V_CMDLINE_A] = {"BERTH_CMDLINE_A", IN_VALUE, cmdline, "a", 0},
     [V_CMDLINE_B] = {"BERTH_CMDLINE_B", IN_VALUE, cmdline, "b", 0},
     [V_CMDLINE_INSTALL] = {"BERTH_CMDLINE_INSTALL", IN_VALUE, cmdline, "install", 0},

@@ -34,6 +34,8 @@ done
 suite tests/bad-manifests.sh
 suite tests/fuzz/run.sh
 suite tests/build/layout.sh
+# disk.formats: every format beside out/containerd/disk.raw.
+suite tests/build/formats.sh out/containerd
 suite tests/build/keygen.sh
 suite tests/build/flash.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub

@@ -14,7 +14,8 @@
 #define MANIFEST_MAX_FILES 64
 #define MANIFEST_MAX_REMOVE 64
 #define MANIFEST_MAX_MODULES 128
-#define MODULE_GLOB_MAX 128 /* a kernel.modules glob's bytes */
+#define MODULE_GLOB_MAX 128    /* a kernel.modules glob's bytes */
+#define MANIFEST_MAX_FORMATS 6 /* disk.formats: each known one once */
 
 /* rootfs.files: copy SRC (relative to the manifest's folder) to DST in the image. */
 struct manifest_file {
@@ -121,6 +122,10 @@ struct manifest {
 	struct {
 		/* bytes, each a whole number of MiB */
 		uint64_t esp, root, verity, data;
+		/* disk.formats as written: raw, qcow2, vhd, vmdk, gce, raw.zst (disk.raw is
+		 * written whatever it says) */
+		size_t n_formats;
+		char formats[MANIFEST_MAX_FORMATS][32];
 	} disk;
 	struct {
 		char shell[33]; /* tty for a root shell (test images only), "" = none */

@@ -91,11 +91,9 @@ int mf_take_cmdline(struct ctx *c, const char *path, const yaml_node_t *k, const
 int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)
 {
 	static const struct field globs =
-	    MF_STRINGS(struct manifest, "modules", MANIFEST_MAX_MODULES, kernel.modules,
-		       kernel.n_modules, "module glob", mf_check_module_glob);
+	    MF_UNIQUE_STRINGS(struct manifest, "modules", MANIFEST_MAX_MODULES, kernel.modules,
+			      kernel.n_modules, "module glob", mf_check_module_glob, "glob");
 	struct manifest *m = c->m;
-	char item[96];
-	int r;
 
 	if (v->type != YAML_SEQUENCE_NODE)
 		return mf_fail_at(c, mf_value_mark(k, v),
@@ -104,13 +102,7 @@ int mf_take_modules(struct ctx *c, const char *path, const yaml_node_t *k, const
 				  path);
 	m->kernel.modules_given = true;
 	m->kernel.n_modules = 0;
-	r = mf_take_list(c, &globs, path, k, v);
-	for (size_t i = 1; r == 0 && i < m->kernel.n_modules; i++) {
-		snprintf(item, sizeof(item), "%s[%zu]", path, i);
-		r = mf_check_unique(c, item, v, m->kernel.modules[0], sizeof(m->kernel.modules[0]),
-				    i, "glob");
-	}
-	return r;
+	return mf_take_list(c, &globs, path, k, v);
 }
 
 const char *mf_parse_kernel_source(const char *s, void *dst)

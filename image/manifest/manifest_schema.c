@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v);
 static int take_file(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		     const yaml_node_t *v);
 static int take_src(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
@@ -32,7 +30,8 @@ static const struct field kernel_fields[] = {
 
 static const struct field rootfs_fields[] = {
     TOP("hostname", false, rootfs.hostname, "hostname", mf_check_hostname),
-    MF_LIST("packages", MANIFEST_MAX_PACKAGES, take_package),
+    MF_UNIQUE_STRINGS(struct manifest, "packages", MANIFEST_MAX_PACKAGES, rootfs.packages,
+		      rootfs.n_packages, "package name", mf_check_package, "package"),
     MF_LIST("files", MANIFEST_MAX_FILES, take_file),
     MF_STRINGS(struct manifest, "remove", MANIFEST_MAX_REMOVE, rootfs.remove, rootfs.n_remove,
 	       "glob", mf_check_absolute),
@@ -58,12 +57,25 @@ static const struct field signing_fields[] = {
     {0},
 };
 
+/* The files image/mkformats.sh writes beside disk.raw (docs/clouds.md). */
+static const char *check_format(const char *s)
+{
+	static const char *const known[] = {"raw", "qcow2", "vhd", "vmdk", "gce", "raw.zst"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(s, known[i]))
+			return NULL;
+	return "expected raw, qcow2, vhd, vmdk, gce or raw.zst";
+}
+
 /* The ESP minimum is FAT32's smallest volume as mkfs.vfat makes it for the build. */
 static const struct field disk_fields[] = {
     SIZE("esp", disk.esp, 32 * MIB),
     SIZE("root", disk.root, 16 * MIB),
     SIZE("verity", disk.verity, 1 * MIB),
     SIZE("data", disk.data, 16 * MIB),
+    MF_UNIQUE_STRINGS(struct manifest, "formats", MANIFEST_MAX_FORMATS, disk.formats,
+		      disk.n_formats, "format", check_format, "format"),
     {0},
 };
 
@@ -91,23 +103,7 @@ static const struct field top_fields[] = {
 _Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= FIELDS_MAX + 1,
 	       "mf_walk_map's seen[] must hold a flag per field of the largest mapping");
 
-/* ---- rootfs list items ---- */
-
-static int take_package(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
-			const yaml_node_t *v)
-{
-	struct manifest *m = c->m;
-	int r = mf_take_text(c, path, v, v, mf_check_package, "package name", m->rootfs.packages[i],
-			     sizeof(m->rootfs.packages[i]));
-
-	if (!r)
-		r = mf_check_unique(c, path, seq, m->rootfs.packages[0],
-				    sizeof(m->rootfs.packages[0]), i, "package");
-	if (r)
-		return r;
-	m->rootfs.n_packages = i + 1;
-	return 0;
-}
+/* ---- rootfs.files items ---- */
 
 /* rootfs.files[].src: as written, and resolved on the build host (manifest_host.c). */
 static int take_src(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v)

@@ -236,21 +236,13 @@ static void join(char *out, size_t n, const char *prefix, const char *key)
 	snprintf(out, n, "%s%s%s", prefix, *prefix ? "." : "", key);
 }
 
-/* Item I of a list of strings: MEMBER[I], and I + 1 in its count. */
-static int take_string_item(struct ctx *c, const struct field *f, const char *path,
-			    const yaml_node_t *v, size_t i)
-{
-	size_t n = i + 1;
-	int r =
-	    mf_take_text(c, path, v, v, f->check, f->what, c->base + f->off + i * f->size, f->size);
-
-	if (r == 0)
-		memcpy(c->base + f->count, &n, sizeof(n));
-	return r;
-}
-
-int mf_check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, const char *texts,
-		    size_t stride, size_t i, const char *what)
+/*
+ * Fails, naming ITEM (its path) and the earlier one's line, when text I of
+ * list SEQ repeats one before it: TEXTS holds them STRIDE bytes apart.
+ * WHAT names them ("package"). 0 or -EINVAL.
+ */
+static int check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, const char *texts,
+			size_t stride, size_t i, const char *what)
 {
 	const yaml_node_item_t *items = seq->data.sequence.items.start;
 	const char *text = texts + i * stride;
@@ -264,6 +256,21 @@ int mf_check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, con
 				  first);
 	}
 	return 0;
+}
+
+/* Item I (node V) of a list of strings SEQ: MEMBER[I], and I + 1 in its count. */
+static int take_string_item(struct ctx *c, const struct field *f, const char *path,
+			    const yaml_node_t *seq, const yaml_node_t *v, size_t i)
+{
+	size_t n = i + 1;
+	int r =
+	    mf_take_text(c, path, v, v, f->check, f->what, c->base + f->off + i * f->size, f->size);
+
+	if (r == 0 && f->dup)
+		r = check_unique(c, path, seq, c->base + f->off, f->size, i, f->dup);
+	if (r == 0)
+		memcpy(c->base + f->count, &n, sizeof(n));
+	return r;
 }
 
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
@@ -284,7 +291,8 @@ int mf_take_list(struct ctx *c, const struct field *f, const char *path, const y
 			return mf_fail_at(c, it->start_mark, "%s has more than %zu items", path,
 					  f->max);
 		snprintf(item, sizeof(item), "%s[%zu]", path, i);
-		int r = f->item ? f->item(c, item, v, i, it) : take_string_item(c, f, item, it, i);
+		int r =
+		    f->item ? f->item(c, item, v, i, it) : take_string_item(c, f, item, v, it, i);
 		if (r)
 			return r;
 	}

@@ -44,6 +44,7 @@ struct field {
 	size_t size;	  /* F_STRING, a list of strings: buffer size, room for the NUL included */
 	size_t count;	  /* a list of strings: the size_t member counting them */
 	const char *what; /* F_STRING, F_NUMBER: noun in "bad <what>" */
+	const char *dup;  /* a list of strings: noun in "duplicate <dup>"; NULL: repeats allowed */
 	const char *(*check)(const char *);	    /* F_STRING: why the value is bad, or NULL */
 	enum exists exists;			    /* F_STRING */
 	const char *(*parse)(const char *, void *); /* F_NUMBER: stores at off, or says why not */
@@ -80,13 +81,18 @@ struct field {
 	{                                                                            \
 		.key = k, .kind = F_LIST, .required = false, .max = most, .item = fn \
 	}
-/* A list of strings: at most MOST items MEMBER[i], each checked by FN, counted in N. */
-#define MF_STRINGS(type, k, most, member, n, noun, fn)                                            \
+/*
+ * A list of strings: at most MOST items MEMBER[i], each checked by FN,
+ * counted in N; with MF_UNIQUE_STRINGS each once, a repeat being a "duplicate DUP".
+ */
+#define MF_UNIQUE_STRINGS(type, k, most, member, n, noun, fn, d)                                  \
 	{                                                                                         \
 		.key = k, .kind = F_LIST, .max = most, .off = offsetof(type, member),             \
 		.size = sizeof(((type *)0)->member[0]), .count = offsetof(type, n), .what = noun, \
-		.check = fn                                                                       \
+		.check = fn, .dup = d                                                             \
 	}
+#define MF_STRINGS(type, k, most, member, n, noun, fn) \
+	MF_UNIQUE_STRINGS(type, k, most, member, n, noun, fn, NULL)
 #define MF_FUNC(k, req, fn)                                           \
 	{                                                             \
 		.key = k, .kind = F_FUNC, .required = req, .take = fn \
@@ -121,13 +127,6 @@ int mf_take_text(struct ctx *c, const char *path, const yaml_node_t *k, const ya
 /* Walks mapping MAP against FIELDS, PREFIX naming it in messages: 0 or -EINVAL. */
 int mf_walk_map(struct ctx *c, const yaml_node_t *map, const struct field *fields,
 		const char *prefix);
-/*
- * Fails, naming ITEM (its path) and the earlier one's line, when text I of
- * list SEQ repeats one before it: TEXTS holds them STRIDE bytes apart.
- * WHAT names them ("package"). 0 or -EINVAL.
- */
-int mf_check_unique(struct ctx *c, const char *item, const yaml_node_t *seq, const char *texts,
-		    size_t stride, size_t i, const char *what);
 /* Takes the items of sequence V (key K) with F's item(): 0 or -EINVAL. */
 int mf_take_list(struct ctx *c, const struct field *f, const char *path, const yaml_node_t *k,
 		 const yaml_node_t *v);

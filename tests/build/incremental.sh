@@ -2,7 +2,7 @@
 # A rebuild with nothing changed runs no stage; changing one file of
 # rootfs.files, or a container's image archive, runs only the stages
 # downstream of the rootfs; another signing key only the bundle; a removed
-# disk.raw.bmap only the disk stage.
+# disk.raw.bmap only the disk stage; another disk.formats only the formats stage.
 set -u
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/berth-incr.XXXXXX)
@@ -42,7 +42,7 @@ done <"$tmp/stages"
 echo "Welcome to berth, changed." >"$tmp/files/motd"
 build
 for s in kernel initramfs; do expect "$s" cached "one rootfs file changed"; done
-for s in rootfs ostree root-image uki esp disk bundle; do expect "$s" ran "one rootfs file changed"; done
+for s in rootfs ostree root-image uki esp disk formats bundle; do expect "$s" ran "one rootfs file changed"; done
 
 # Another signing key changes only the bundle.
 cp "$tmp/keys/other.key" "$tmp/keys/test.key"
@@ -60,6 +60,23 @@ expect disk ran "disk.raw.bmap removed"
 [ -s "$out/disk.raw.bmap" ] && echo "ok - incremental: disk.raw.bmap written again" ||
 	echo "FAIL - incremental: no disk.raw.bmap after the disk stage ran"
 
+# Another disk.formats runs only the formats stage, which removes what it no longer names.
+sed -i 's/^  data: 256M$/&\n  formats: [qcow2]/' "$tmp/test.yaml"
+build
+for s in kernel rootfs ostree initramfs root-image uki esp disk bundle; do
+	expect "$s" cached "disk.formats changed"
+done
+expect formats ran "disk.formats changed"
+grep -q '  disk.qcow2$' "$out/SHA256SUMS" && [ -s "$out/disk.qcow2" ] &&
+	echo "ok - incremental: disk.qcow2 written, in SHA256SUMS" ||
+	echo "FAIL - incremental: no disk.qcow2 or not in SHA256SUMS"
+sed -i '/^  formats: \[qcow2\]$/d' "$tmp/test.yaml"
+build
+expect formats ran "disk.formats removed"
+[ ! -e "$out/disk.qcow2" ] && ! grep -q disk.qcow2 "$out/SHA256SUMS" &&
+	echo "ok - incremental: disk.qcow2 removed, and from SHA256SUMS" ||
+	echo "FAIL - incremental: disk.qcow2 left behind"
+
 # An onboot container (its image only needs oci-layout and index.json to be
 # taken), then the same archive with one more member: same digest, new bytes.
 cp tests/manifests/bad/oci/tiny.tar "$tmp/image.tar"
@@ -70,4 +87,4 @@ echo extra >"$tmp/extra"
 tar -rf "$tmp/image.tar" -C "$tmp" extra
 build
 for s in kernel initramfs; do expect "$s" cached "image archive changed"; done
-for s in rootfs ostree root-image uki esp disk bundle; do expect "$s" ran "image archive changed"; done
+for s in rootfs ostree root-image uki esp disk formats bundle; do expect "$s" ran "image archive changed"; done

@@ -25,11 +25,13 @@ build() {
 
 # same WHAT OUT1 OUT2: every artifact of OUT1 is OUT2's, bit for bit.
 same() {
-	local what=$1 one=$2 two=$3 bundles=() b f x y
-	# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are deterministic).
-	for b in "$one"/*.berth; do [ -e "$b" ] && bundles+=("${b##*/}"); done
+	local what=$1 one=$2 two=$3 more=() b f x y
+	# A manifest with update.signing_key also gives a bundle (Ed25519 signatures are
+	# deterministic); with disk.formats, the formats, each in SHA256SUMS.
+	for b in "$one"/*.berth; do [ -e "$b" ] && more+=("${b##*/}"); done
+	for f in $(cut -d' ' -f3 "$one/SHA256SUMS"); do [ "$f" = disk.raw ] || more+=("$f"); done
 	for f in work/root.erofs work/verity.img work/veritysetup.txt work/initrd.img work/uki-a.efi \
-		work/uki-b.efi work/esp.img disk.raw disk.raw.bmap manifest.lock "${bundles[@]}"; do
+		work/uki-b.efi work/esp.img disk.raw disk.raw.bmap SHA256SUMS manifest.lock "${more[@]}"; do
 		x=$(sha256sum <"$one/$f" | cut -d' ' -f1)
 		y=$(sha256sum <"$two/$f" | cut -d' ' -f1)
 		if [ "$x" = "$y" ]; then

@@ -37,8 +37,9 @@ def free_port():
 
 class VM:
     def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
-                 vars=None, more_disks=(), server=None):
-        """DISK is a raw image; with BACKING it is used through a fresh qcow2 overlay.
+                 vars=None, more_disks=(), server=None, disk_format="raw"):
+        """DISK is a disk image of DISK_FORMAT, as QEMU names it (raw, qcow2, vpc...);
+        with BACKING it is used through a fresh qcow2 overlay.
         FORWARD: guest TCP ports reachable from the host; self.ports maps each
         to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
         (which needs SMM and a flash only SMM may write). VARS: a copy of this
@@ -56,11 +57,11 @@ class VM:
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         if backing:
             self.disk = os.path.join(self.dir, "disk.qcow2")
-            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
                             os.path.abspath(disk), self.disk], check=True)
             fmt = "qcow2"
         else:
-            self.disk, fmt = disk, "raw"
+            self.disk, fmt = disk, disk_format
         self.ports = {p: free_port() for p in forward}
         self.vars = os.path.join(self.dir, "vars.fd")
         shutil.copyfile(vars or OVMF_VARS, self.vars)

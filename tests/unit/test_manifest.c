@@ -170,6 +170,34 @@ static void test_sizes_in_manifest(void)
 		   "number too large");
 }
 
+/* disk.formats: what mkformats.sh writes; MINIMAL's disk mapping ends on line 10. */
+static void test_formats(void)
+{
+	CHECK(fx_load(MINIMAL) == 0 && m.disk.n_formats == 0, "formats: none by default");
+	CHECK(fx_load(MINIMAL "  formats: [vhd, raw, qcow2, vmdk, gce, raw.zst]\n") == 0 &&
+		  m.disk.n_formats == 6 && !strcmp(m.disk.formats[0], "vhd") &&
+		  !strcmp(m.disk.formats[1], "raw") && !strcmp(m.disk.formats[5], "raw.zst"),
+	      "formats: every one, in the manifest's order");
+	CHECK(fx_load(MINIMAL "  formats: []\n") == 0 && m.disk.n_formats == 0,
+	      "formats: [] is raw alone");
+	CHECK(fx_load(MINIMAL "  formats:\n") == 0 && m.disk.n_formats == 0,
+	      "formats: null counts as absent");
+	EXPECT_ERR("unknown format", MINIMAL "  formats: [qcow2, vhdx]\n", "11:20",
+		   "disk.formats[1]: bad format 'vhdx': expected raw, qcow2, vhd, vmdk, gce or "
+		   "raw.zst");
+	EXPECT_ERR("format in upper case", MINIMAL "  formats: [QCOW2]\n", "11:13",
+		   "bad format 'QCOW2'");
+	EXPECT_ERR("duplicate format", MINIMAL "  formats: [qcow2, vhd, qcow2]\n", "11:25",
+		   "disk.formats[2]: duplicate format 'qcow2' (first on line 11)");
+	EXPECT_ERR("formats not a list", MINIMAL "  formats: qcow2\n", "11:12",
+		   "disk.formats must be a list");
+	EXPECT_ERR("format a mapping", MINIMAL "  formats: [{qcow2: 1}]\n", "11:13",
+		   "disk.formats[0] must be a scalar");
+	EXPECT_ERR("too many formats",
+		   MINIMAL "  formats: [raw, qcow2, vhd, vmdk, gce, raw.zst, raw]\n", "11:50",
+		   "disk.formats has more than 6 items");
+}
+
 static void test_values(void)
 {
 	EXPECT_ERR("bad version", "name: berth\nversion: 1.2\n", "2:10",
@@ -336,6 +364,7 @@ int main(void)
 	test_wrong_type();
 	test_missing();
 	test_sizes_in_manifest();
+	test_formats();
 	test_values();
 	test_too_long();
 	test_file_errors();
