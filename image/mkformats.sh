@@ -67,14 +67,23 @@ vhd() {
 }
 
 # The descriptor names the extent by the file's name: it is written under
-# its own. Its CID, a content id that qemu-img makes random, becomes the
-# first 8 hex digits of disk.raw's SHA-256.
+# its own. Its CID, a content id that qemu-img makes random and prints
+# without leading zeros (so even its length varies), becomes the first 8
+# hex digits of disk.raw's SHA-256: the descriptor (where the header's
+# descriptorOffset and descriptorSize say, in sectors, little-endian at
+# bytes 28 and 36) is written again, padded with NULs to its size.
 vmdk() {
-	local f=$tmp/disk.vmdk at
+	local f=$tmp/disk.vmdk off len text
 	qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$raw" "$f"
-	at=$(grep -abox -m1 'CID=[0-9a-f]\{8\}' <(head -c "$mib" "$f")) ||
-		die "$f: no CID line in its descriptor"
-	printf '%s' "${raw_sum:0:8}" | dd of="$f" bs=1 seek=$((${at%%:*} + 4)) conv=notrunc status=none
+	read -r off len < <(od -An -tu8 -j 28 -N 16 "$f")
+	text=$(dd if="$f" bs=512 skip="$off" count="$len" status=none | tr -d '\0')
+	grep -qx 'CID=[0-9a-f]\{1,8\}' <<<"$text" || die "$f: no CID line in its descriptor"
+	text=$(sed "s/^CID=[0-9a-f]*\$/CID=${raw_sum:0:8}/" <<<"$text")$'\n'
+	[ "${#text}" -le $((len * 512)) ] || die "$f: the descriptor outgrows its $len sectors"
+	{
+		printf '%s' "$text"
+		head -c $((len * 512 - ${#text})) /dev/zero
+	} | dd of="$f" bs=512 seek="$off" conv=notrunc status=none
 }
 
 # Google's layout: one member, named disk.raw, of a whole number of GiB.
