@@ -121,7 +121,7 @@ def refused(name, disks, reason, unchanged, normal_first=False):
             vm.wait_shell()
             vm.send("reboot")
         choose_installer(vm, vm.mark())
-        m = vm.expect(r"berth: install: REFUSED: ([^\n]*)")
+        m = vm.expect(r"berth: install: REFUSED: ([^\r\n]*)\r?\n")  # the whole line
         r.check(re.search(reason, m.group(1)) is not None, f"{name}: refused, saying why",
                 m.group(0))
         vm.expect(HALTED)
@@ -143,7 +143,7 @@ def install(folder):
     try:
         vm.start()
         choose_installer(vm)
-        m = vm.expect(r"berth: install: (\S+) \((\d+) MiB, the image\) onto (\S+)")
+        m = vm.expect(r"berth: install: (\S+) \((\d+) MiB, the image\) onto (\S+) \(")
         r.check(m.group(3) == "nvme0n1" and int(m.group(2)) == os.path.getsize(DISK) >> 20,
                 "the installer takes the only internal disk, nvme0n1, and the image's size",
                 m.group(0))

@@ -94,7 +94,7 @@ def enrol_and_boot(disk):
         r.check(True, "systemd-boot enrols the keys in setup mode")
         vm.expect(r"BdsDxe: starting Boot")
         r.check(True, "the machine resets after the enrolment and starts again")
-        m = vm.expect(r"berth: secure boot: (SecureBoot=\S+ SetupMode=\S+)")
+        m = vm.expect(r"berth: secure boot: (SecureBoot=\S+ SetupMode=\S+)\r?\n")
         r.check(m.group(1) == STATE, "berth-init reports Secure Boot enforced", m.group(1))
         vm.expect(READY.pattern)
         r.check(True, "the signed image boots to the ready line")
