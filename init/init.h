@@ -78,10 +78,10 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
 /* stage1.c, stage2.c */
 /*
  * install.c: stage 1 with the boot disk found (PARTS as boot_disk_wait
- * gives them): with berth.install= on the command line, berth-install
- * copies the image onto an internal disk; then reboots or halts.
+ * gives them): with berth.install= on the command line (P->install),
+ * berth-install copies the image onto an internal disk; then reboots or halts.
  */
-void install_check(const struct part parts[3]);
+void install_check(const struct boot_params *p, const struct part parts[3]);
 
 noreturn void stage1(void);
 noreturn void stage2(void);

@@ -8,31 +8,13 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "booted.h"
 #include "init.h"
 
 #define INSTALLER "/usr/lib/berth/berth-install"
 #define POLL_MS 500
-
-static bool install_asked(void)
-{
-	static const char key[] = CMDLINE_INSTALL_KEY "=";
-	static char line[CMDLINE_MAX + 1];
-	char tok[64];
-	bool cut, unclosed;
-	const char *pos = line;
-
-	if (read_text("/proc/cmdline", line, sizeof(line)) < 0)
-		return false;
-	while (cmdline_next(&pos, tok, sizeof(tok), &cut, &unclosed))
-		if (strncmp(tok, key, sizeof(key) - 1) == 0)
-			return true;
-	return false;
-}
 
 /* berth-install's wait status, once it has exited; -errno when it could not start. */
 static int installer_run(const char *root, const char *data)
@@ -60,25 +42,19 @@ static int installer_run(const char *root, const char *data)
 	}
 }
 
-void install_check(const struct part parts[3])
+void install_check(const struct boot_params *p, const struct part parts[3])
 {
-	if (!install_asked())
+	if (!p->install)
 		return;
 	int status = installer_run(parts[0].name, parts[2].name);
 	if (status == 0) {
 		say("install: rebooting (take the boot medium out)");
-		sync();
-		reboot(RB_AUTOBOOT);
-		say("install: reboot: %s", strerror(errno));
-	} else if (status < 0) {
-		say("install: " INSTALLER ": %s", strerror(-status));
-	} else if (WIFSIGNALED(status)) {
-		say("install: berth-install killed by signal %d", WTERMSIG(status));
+		shutdown_system(SHUTDOWN_REBOOT);
 	}
+	if (status < 0)
+		say("install: " INSTALLER ": %s", strerror(-status));
+	else if (WIFSIGNALED(status))
+		say("install: berth-install killed by signal %d", WTERMSIG(status));
 	say("install: halted; power the machine off");
-	watchdog_disarm();
-	sync();
-	reboot(RB_HALT_SYSTEM);
-	for (;;)
-		pause();
+	shutdown_system(SHUTDOWN_HALT);
 }

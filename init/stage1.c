@@ -138,7 +138,7 @@ noreturn void stage1(void)
 			 p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
 		fail(reason);
 	}
-	install_check(parts); /* with the "Install to disk" entry, does not return */
+	install_check(&p, parts); /* with the "Install to disk" entry, does not return */
 	r = dm_verity_create(&p, &parts[0], &parts[1], node, sizeof(node));
 	if (r < 0) {
 		snprintf(reason, sizeof(reason), "could not set up dm-verity over %s and %s: %s",

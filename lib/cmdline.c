@@ -11,7 +11,7 @@
 #define VALUE_MAX ((CMDLINE_SIG_MAX + 2) / 3 * 4 + 1)
 
 /* The keys from K_OPTIONAL on may be absent. */
-enum key { K_ROOTHASH, K_DATA, K_HASH, K_OPTIONS, K_SLOT, K_VAR, K_SIG, K_COUNT };
+enum key { K_ROOTHASH, K_DATA, K_HASH, K_OPTIONS, K_SLOT, K_VAR, K_SIG, K_INSTALL, K_COUNT };
 #define K_OPTIONAL K_SIG
 
 static const char *const key_names[K_COUNT] = {
@@ -22,6 +22,7 @@ static const char *const key_names[K_COUNT] = {
     [K_SLOT] = "berth.slot",
     [K_VAR] = "berth.data",
     [K_SIG] = "berth.roothash_sig",
+    [K_INSTALL] = CMDLINE_INSTALL_KEY,
 };
 
 struct raw {
@@ -295,6 +296,10 @@ static int parse_value(enum key k, char *value, struct boot_params *p, char *err
 		return 0;
 	case K_SIG:
 		return parse_sig(value, p, err, errlen);
+	case K_INSTALL:
+		/* Its value is berth-install's to judge (installer/install.h). */
+		p->install = true;
+		return 0;
 	case K_COUNT:
 		break;
 	}

@@ -22,7 +22,8 @@
  *   berth.slot=a|b
  *   berth.data=PARTUUID=<uuid>
  * and, optional, berth.roothash_sig=<base64 of a DER PKCS#7 signature of
- * the roothash string>. Everything else on the line is ignored.
+ * the roothash string> and berth.install=<anything> (the installer's entry,
+ * below). Everything else on the line is ignored.
  */
 struct boot_params {
 	char roothash[129];
@@ -36,6 +37,7 @@ struct boot_params {
 	enum { ON_CORRUPTION_EIO, ON_CORRUPTION_RESTART, ON_CORRUPTION_PANIC } on_corruption;
 	unsigned char roothash_sig[CMDLINE_SIG_MAX];
 	size_t roothash_sig_len; /* 0: none given */
+	bool install;		 /* berth.install= is on the line */
 };
 
 /*

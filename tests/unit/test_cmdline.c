@@ -293,6 +293,11 @@ static void test_sig(void)
 	char line[4096];
 
 	CHECK(parse(GOOD) == 0 && p.roothash_sig_len == 0, "no signature: optional");
+	CHECK(parse(GOOD) == 0 && !p.install, "no berth.install=: not the installer's entry");
+	snprintf(line, sizeof(line), "%s" CMDLINE_INSTALL_ENTRY, GOOD);
+	CHECK(parse(line) == 0 && p.install, "the installer's entry: berth.install= seen");
+	snprintf(line, sizeof(line), "%s berth.install=/dev/sda,wipe", GOOD);
+	CHECK(parse(line) == 0 && p.install, "any value: berth-install judges it");
 	snprintf(line, sizeof(line), "%s berth.roothash_sig=Zm9vYmFy", GOOD);
 	CHECK(parse(line) == 0 && p.roothash_sig_len == 6 &&
 		  memcmp(p.roothash_sig, "foobar", 6) == 0,
