@@ -28,8 +28,12 @@ UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps programs test unit test-long bench format clean test-keys
+.PHONY: all deps programs run test unit test-long bench format clean test-keys
 all: deps programs out/default/disk.raw
+
+# The default image in QEMU, its demonstration service's port forwarded (docs/run.md).
+run: all
+	./build/berth run out/default
 
 deps:
 	@./image/deps.sh
@@ -96,11 +100,13 @@ out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-inst
 # build reads keys there only from the folder its operator names.
 out/minimal/disk.raw: export BERTH_KEYS := $(CURDIR)/tests/manifests/keys
 
-# The test service's OCI archive, which tests/manifests/containerd.yaml runs.
+# The test service's OCI archive: the default image's demonstration service,
+# and what tests/manifests/containerd.yaml runs.
+out/default/disk.raw: manifests/images/hello.tar
 out/containerd/disk.raw: tests/manifests/images/hello.tar
 out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw: tests/manifests/images/hello.tar
 out/bench/disk.raw: tests/manifests/images/hello.tar
-tests/manifests/images/hello.tar: tests/service/hello.c tests/service/pack.sh
+%/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 	@mkdir -p $(@D)
 	./tests/service/pack.sh $@
 

@@ -19,6 +19,8 @@
 #include "history.h"
 #include "keys.h"
 #include "manifest.h"
+#include "qemu.h"
+#include "run.h"
 #include "stages.h"
 #include "userns.h"
 #include "util.h"
@@ -29,6 +31,7 @@ static void usage(FILE *f)
 		   "       berth log NAME [--repo DIR]\n"
 		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
 		   "       berth flash IMAGE TARGET [--yes]\n"
+		   "       berth run IMAGE|MANIFEST\n"
 		   "       berth keygen PREFIX\n"
 		   "       berth keygen --secure-boot PREFIX\n"
 		   "       berth keygen --verity PREFIX\n");
@@ -230,6 +233,40 @@ static int cmd_build(int argc, char **argv)
 	return stages_run(&b) == 0 ? 0 : 1;
 }
 
+/*
+ * berth run IMAGE|MANIFEST: a manifest is built first, by this program
+ * again as a child (the build enters a user namespace QEMU has no use for),
+ * and its output folder's disk.raw booted.
+ */
+static int cmd_run(int argc, char **argv)
+{
+	char self[PATH_MAX], out[PATH_MAX];
+	const char *dot = argc == 1 ? strrchr(argv[0], '.') : NULL;
+	ssize_t n = -1;
+
+	if (argc != 1 || argv[0][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	if (!dot || (strcmp(dot, ".yaml") && strcmp(dot, ".yml")))
+		return qemu_run(argv[0]);
+	int r = default_out(argv[0], out, sizeof(out));
+	if (r == 0 && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
+		r = -errno;
+	if (r < 0) {
+		say("run: %s: %s", argv[0], strerror(-r));
+		return 1;
+	}
+	self[n] = '\0';
+	char *build[] = {self, "build", argv[0], NULL};
+	int st = run_capture(self, build, NULL, STDERR_FILENO, NULL);
+	if (st < 0 || exit_code(st) != 0) {
+		say("run: the build of %s failed: nothing to boot", argv[0]);
+		return 1;
+	}
+	return qemu_run(out);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "build"))
@@ -240,6 +277,8 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "flash"))
 		return cmd_flash(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

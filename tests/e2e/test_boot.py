@@ -1,7 +1,6 @@
 """Boots the images and checks the spine: verified read-only root, writable
 /var that survives a reboot, DHCP networking, clean power-off."""
 import os
-import subprocess
 import sys
 import time
 
@@ -11,27 +10,9 @@ from vm import BOOT_TIMEOUT, READY, VM, Report, Timeout, host_listener  # noqa: 
 WATCHDOG_S = 60  # the timeout stage 1 sets (init/watchdog.c)
 
 r = Report("boot")
-# The folder holding default/ and test/ (builds of manifests/default.yaml and
-# tests/manifests/test.yaml), for builds made elsewhere than out/.
+# The folder holding test/ (the build of tests/manifests/test.yaml), for
+# builds made elsewhere than out/. The default image's boot: test_run.py.
 OUT = os.environ.get("BERTH_TEST_OUT", "out")
-
-
-def default_image():
-    """The default image: no shell anywhere, but it boots to the ready line."""
-    out = subprocess.run(["dump.erofs", "--path=/etc/berth/console-shell", f"{OUT}/default/work/root.erofs"],
-                         capture_output=True, text=True)
-    r.check("File :" not in out.stdout, "default root image has no console shell configured",
-            out.stdout.strip())
-    vm = VM(f"{OUT}/default/disk.raw", "default").start()
-    try:
-        m = vm.expect(READY)
-        r.check(m.group(2) == "a", "default image is ready on slot a", m.group(0))
-        r.check(int(m.group(3)) > 0, "ready line carries boot_ms", m.group(0))
-        r.check(not vm.seen(r"(?m)^/ #|can't access tty"), "default image runs no console shell")
-    except Timeout as e:
-        r.check(False, "default image is ready on slot a", str(e))
-    finally:
-        vm.close()
 
 
 def check_network(vm):
@@ -108,5 +89,4 @@ def test_image():
         vm.close()
 
 
-default_image()
 test_image()

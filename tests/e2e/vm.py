@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -35,73 +36,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-class VM:
-    def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
-                 vars=None, more_disks=(), server=None, disk_format="raw"):
-        """DISK is a disk image of DISK_FORMAT, as QEMU names it (raw, qcow2, vpc...);
-        with BACKING it is used through a fresh qcow2 overlay.
-        FORWARD: guest TCP ports reachable from the host; self.ports maps each
-        to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
-        (which needs SMM and a flash only SMM may write). VARS: a copy of this
-        firmware variables file (self.vars) instead of fresh, empty ones.
-        MORE_DISKS: qcow2 files, used as they are, attached as further virtio
-        disks with the serial numbers disk1, disk2, ... (the guest's
-        /sys/block/NAME/serial) at PCI slots 0x11, 0x12, ...: after DISK and
-        every other device, so the firmware boots DISK (it tries disks in PCI
-        order) and the kernel names DISK vda.
-        SERVER: "nvme" or "ahci", a machine with no virtio device at all, as a
-        server's: DISK on that controller, an e1000e NIC, and an empty PCIe
-        root port ("hotport") for a device added later through QMP (self.qmp)."""
-        self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
+class Console:
+    """A program whose output is a machine's serial console (QEMU, or `make run`
+    around it), read as it comes and kept in self.buf; its stdin is the
+    console's input. It runs in a session of its own, so close() stops the
+    program and whatever it started. Output goes to DIR/NAME.console.log
+    (in $BERTH_TEST_LOGS when set); close() removes DIR."""
+
+    def __init__(self, cmd, name, dir, env=None):
+        self.cmd, self.dir, self.env = cmd, dir, env
         self.log_path = os.path.join(os.environ.get("BERTH_TEST_LOGS", self.dir), f"{name}.console.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
-        if backing:
-            self.disk = os.path.join(self.dir, "disk.qcow2")
-            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
-                            os.path.abspath(disk), self.disk], check=True)
-            fmt = "qcow2"
-        else:
-            self.disk, fmt = disk, disk_format
-        self.ports = {p: free_port() for p in forward}
-        self.vars = os.path.join(self.dir, "vars.fd")
-        shutil.copyfile(vars or OVMF_VARS, self.vars)
-        self.cmd = [
-            "qemu-system-x86_64", "-machine", "q35,smm=on" if secure_boot else "q35",
-            "-cpu", "max", "-m", "1024", "-smp", "2",
-            "-nodefaults", "-no-user-config", "-display", "none",
-            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
-            + (OVMF_CODE_SECBOOT if secure_boot else OVMF_CODE),
-            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
-        ]
-        if server == "nvme":
-            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
-                         "-device", "nvme,drive=boot,serial=boot"]
-        elif server == "ahci":  # q35's own AHCI controller
-            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
-                         "-device", "ide-hd,drive=boot,bus=ide.0"]
-        else:
-            self.cmd += ["-drive", f"file={self.disk},format={fmt},if=virtio"]
-        for i, extra in enumerate(more_disks, 1):
-            self.cmd += ["-drive", f"file={extra},format=qcow2,if=none,id=disk{i}",
-                         "-device", f"virtio-blk-pci,drive=disk{i},serial=disk{i},addr={0x10 + i:#x}"]
-        self.cmd += [
-            "-serial", "stdio",
-            # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
-            "-netdev", "user,id=n0" + "".join(
-                f",hostfwd=tcp:127.0.0.1:{self.ports[p]}-:{p}" for p in forward),
-            "-device", "e1000e,netdev=n0" if server else "virtio-net-pci,netdev=n0",
-            # The watchdog berth-init arms; when it fires, QEMU resets the machine.
-            "-device", "i6300esb", "-action", "watchdog=reset",
-        ]
-        self.qmp_path = None
-        if server:
-            self.qmp_path = os.path.join(self.dir, "qmp.sock")
-            self.cmd += ["-device", "pcie-root-port,id=hotport,chassis=1",
-                         "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
-        if secure_boot:
-            self.cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
-        if not reboot:
-            self.cmd.append("-no-reboot")
         self.buf = ""
         self.pos = 0  # how much of buf the expectations have consumed
         self.lock = threading.Condition()
@@ -111,42 +56,9 @@ class VM:
     def start(self, log_mode="w"):
         self.log = open(self.log_path, log_mode, errors="replace")
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
         threading.Thread(target=self._reader, daemon=True).start()
         return self
-
-    def power_cut(self):
-        """Kills QEMU at once, as a power cut would stop the machine, and starts it
-        again on the same disk and firmware variables. Console output starts afresh."""
-        self.proc.kill()
-        self.proc.wait()
-        with self.lock:
-            while not self.eof:
-                self.lock.wait(1)
-            self.buf, self.pos, self.eof = "", 0, False
-        self.log.write("\n=== power cut ===\n")
-        self.log.close()
-        return self.start("a")
-
-    def qmp(self, command, **arguments):
-        """One QMP command; returns its "return" value, raises on its "error"."""
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.connect(self.qmp_path)
-            f = sock.makefile("rw")
-
-            def call(execute, args):
-                f.write(json.dumps({"execute": execute, "arguments": args}) + "\n")
-                f.flush()
-                while True:
-                    reply = json.loads(f.readline())
-                    if "error" in reply:
-                        raise RuntimeError(f"QMP {execute}: {reply['error']}")
-                    if "return" in reply:  # not an asynchronous event
-                        return reply["return"]
-
-            json.loads(f.readline())  # the greeting
-            call("qmp_capabilities", {})
-            return call(command, arguments)
 
     def _reader(self):
         while True:
@@ -198,6 +110,129 @@ class VM:
                     raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
                 self.lock.wait(min(left, 1.0))
 
+    def seen(self, pattern):
+        with self.lock:
+            return re.search(pattern, self.buf) is not None
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def wait_exit(self, timeout=BOOT_TIMEOUT):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Timeout(f"{self.cmd[0]} did not exit (see {self.log_path})")
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if self.proc:
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class VM(Console):
+    def __init__(self, disk, name, reboot=True, backing=True, forward=(), secure_boot=False,
+                 vars=None, more_disks=(), server=None, disk_format="raw"):
+        """DISK is a disk image of DISK_FORMAT, as QEMU names it (raw, qcow2, vpc...);
+        with BACKING it is used through a fresh qcow2 overlay.
+        FORWARD: guest TCP ports reachable from the host; self.ports maps each
+        to a free port on 127.0.0.1. SECURE_BOOT: OVMF's Secure Boot firmware
+        (which needs SMM and a flash only SMM may write). VARS: a copy of this
+        firmware variables file (self.vars) instead of fresh, empty ones.
+        MORE_DISKS: qcow2 files, used as they are, attached as further virtio
+        disks with the serial numbers disk1, disk2, ... (the guest's
+        /sys/block/NAME/serial) at PCI slots 0x11, 0x12, ...: after DISK and
+        every other device, so the firmware boots DISK (it tries disks in PCI
+        order) and the kernel names DISK vda.
+        SERVER: "nvme" or "ahci", a machine with no virtio device at all, as a
+        server's: DISK on that controller, an e1000e NIC, and an empty PCIe
+        root port ("hotport") for a device added later through QMP (self.qmp)."""
+        self.dir = tempfile.mkdtemp(prefix=f"berth-{name}-")
+        if backing:
+            self.disk = os.path.join(self.dir, "disk.qcow2")
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk_format, "-b",
+                            os.path.abspath(disk), self.disk], check=True)
+            fmt = "qcow2"
+        else:
+            self.disk, fmt = disk, disk_format
+        self.ports = {p: free_port() for p in forward}
+        self.vars = os.path.join(self.dir, "vars.fd")
+        shutil.copyfile(vars or OVMF_VARS, self.vars)
+        cmd = [
+            "qemu-system-x86_64", "-machine", "q35,smm=on" if secure_boot else "q35",
+            "-cpu", "max", "-m", "1024", "-smp", "2",
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
+            + (OVMF_CODE_SECBOOT if secure_boot else OVMF_CODE),
+            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
+        ]
+        if server == "nvme":
+            cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
+                    "-device", "nvme,drive=boot,serial=boot"]
+        elif server == "ahci":  # q35's own AHCI controller
+            cmd += ["-drive", f"file={self.disk},format={fmt},if=none,id=boot",
+                    "-device", "ide-hd,drive=boot,bus=ide.0"]
+        else:
+            cmd += ["-drive", f"file={self.disk},format={fmt},if=virtio"]
+        for i, extra in enumerate(more_disks, 1):
+            cmd += ["-drive", f"file={extra},format=qcow2,if=none,id=disk{i}",
+                    "-device", f"virtio-blk-pci,drive=disk{i},serial=disk{i},addr={0x10 + i:#x}"]
+        cmd += [
+            "-serial", "stdio",
+            # User networking: the guest's DHCP gets 10.0.2.15, the host is 10.0.2.2.
+            "-netdev", "user,id=n0" + "".join(
+                f",hostfwd=tcp:127.0.0.1:{self.ports[p]}-:{p}" for p in forward),
+            "-device", "e1000e,netdev=n0" if server else "virtio-net-pci,netdev=n0",
+            # The watchdog berth-init arms; when it fires, QEMU resets the machine.
+            "-device", "i6300esb", "-action", "watchdog=reset",
+        ]
+        self.qmp_path = None
+        if server:
+            self.qmp_path = os.path.join(self.dir, "qmp.sock")
+            cmd += ["-device", "pcie-root-port,id=hotport,chassis=1",
+                    "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
+        if secure_boot:
+            cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+        if not reboot:
+            cmd.append("-no-reboot")
+        super().__init__(cmd, name, self.dir)
+
+    def power_cut(self):
+        """Kills QEMU at once, as a power cut would stop the machine, and starts it
+        again on the same disk and firmware variables. Console output starts afresh."""
+        self.proc.kill()
+        self.proc.wait()
+        with self.lock:
+            while not self.eof:
+                self.lock.wait(1)
+            self.buf, self.pos, self.eof = "", 0, False
+        self.log.write("\n=== power cut ===\n")
+        self.log.close()
+        return self.start("a")
+
+    def qmp(self, command, **arguments):
+        """One QMP command; returns its "return" value, raises on its "error"."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(self.qmp_path)
+            f = sock.makefile("rw")
+
+            def call(execute, args):
+                f.write(json.dumps({"execute": execute, "arguments": args}) + "\n")
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if "error" in reply:
+                        raise RuntimeError(f"QMP {execute}: {reply['error']}")
+                    if "return" in reply:  # not an asynchronous event
+                        return reply["return"]
+
+            json.loads(f.readline())  # the greeting
+            call("qmp_capabilities", {})
+            return call(command, arguments)
+
     def wait_network(self, timeout=120):
         """Poll until berth-init reports the network milestone (the DHCP lease); True when it did."""
         deadline = time.monotonic() + timeout
@@ -209,14 +244,6 @@ class VM:
                 if self.eof:
                     raise
         return False
-
-    def seen(self, pattern):
-        with self.lock:
-            return re.search(pattern, self.buf) is not None
-
-    def send(self, line):
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
 
     def sh(self, command, timeout=120, raw=False):
         """Run COMMAND in the console shell; returns (exit status, output).
@@ -267,19 +294,6 @@ class VM:
                 if time.monotonic() > deadline or self.eof:
                     raise
 
-    def wait_exit(self, timeout=BOOT_TIMEOUT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise Timeout(f"QEMU did not exit (see {self.log_path})")
-
-    def close(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc:
-            self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _gpt_entry(disk, name):

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the parsers of the files `berth build` generates
- * and berth-init and berth-update read: containers.conf (init/ctrconf.c),
+ * and berth-init and berth-update read: containers.conf (lib/ctrconf.c),
  * network.conf (init/netconf.c) and update.conf (lib/updateconf.c). A
  * device trusts its root's files, but the root is whatever a manifest made
  * it. Each input goes to all three. Besides not crashing: a refusal says

@@ -1,9 +1,9 @@
-/* unit: init/ctrconf.c lib/contract.c lib/errf.c */
+/* unit: lib/ctrconf.c lib/contract.c lib/errf.c */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../../init/ctrconf.h"
+#include "ctrconf.h"
 #include "check.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
