@@ -17,7 +17,6 @@
 #include "manifest_schema.h"
 
 static const char *check_arg(const char *s);
-static const char *check_env(const char *s);
 static const char *check_http_path(const char *s);
 static const char *parse_network(const char *s, void *dst);
 static const char *parse_restart(const char *s, void *dst);
@@ -38,12 +37,12 @@ static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	MF_NUMBER(struct manifest_container, k, req, member, noun, fn)
 
 /* An onboot: entry has a service's fields but restart, critical and health. */
-#define CONTAINER_FIELDS                                                             \
-	TEXT("name", true, name, "container name", mf_check_id),                     \
-	    MF_FUNC("image", true, take_image),                                      \
-	    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg), \
-	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),  \
-	    MF_LIST("binds", BINDS_MAX, take_bind),                                  \
+#define CONTAINER_FIELDS                                                               \
+	TEXT("name", true, name, "container name", mf_check_id),                       \
+	    MF_FUNC("image", true, take_image),                                        \
+	    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg),   \
+	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", mf_check_env), \
+	    MF_LIST("binds", BINDS_MAX, take_bind),                                    \
 	    NUMBER("network", false, network, "network", parse_network)
 
 static const struct field onboot_fields[] = {
@@ -90,20 +89,6 @@ static const char *check_arg(const char *s)
 {
 	if (!*s)
 		return "must not be empty";
-	if (mf_has_control(s))
-		return "control characters are not allowed";
-	return NULL;
-}
-
-static const char *check_env(const char *s)
-{
-	size_t n = strcspn(s, "=");
-
-	if (!s[n])
-		return "expected KEY=VALUE";
-	if (n == 0 || (s[0] >= '0' && s[0] <= '9') ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
-		return "the key must be letters, digits and '_', not starting with a digit";
 	if (mf_has_control(s))
 		return "control characters are not allowed";
 	return NULL;

@@ -71,7 +71,7 @@ static int load_one(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len
 	return 0;
 }
 
-static int parse(struct ctx *c, const char *buf, size_t len)
+int mf_load_text(struct ctx *c, const char *buf, size_t len, int (*check)(struct ctx *c))
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -86,7 +86,7 @@ static int parse(struct ctx *c, const char *buf, size_t len)
 	r = load_one(c, &parser, buf, len);
 	if (r)
 		goto out;
-	r = mf_check_document(c);
+	r = check(c);
 	yaml_document_delete(&doc);
 out:
 	yaml_parser_delete(&parser);
@@ -105,7 +105,7 @@ int manifest_load_text(const char *path, const char *text, size_t len, struct ma
 		errf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	int r = parse(&c, text, len);
+	int r = mf_load_text(&c, text, len, mf_check_document);
 	if (r == 0)
 		*m = *tmp;
 	free(tmp);

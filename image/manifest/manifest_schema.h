@@ -14,6 +14,11 @@
  * together and fills in the defaults: 0 or -EINVAL.
  */
 int mf_check_document(struct ctx *c);
+/*
+ * manifest_load.c: parses the LEN bytes at BUF as one YAML document and
+ * has CHECK walk it (c->doc): 0, or -errno with c->err set.
+ */
+int mf_load_text(struct ctx *c, const char *buf, size_t len, int (*check)(struct ctx *c));
 
 /* manifest_network.c */
 extern const struct field mf_network_fields[];
@@ -29,6 +34,10 @@ const char *mf_read_archive(int fd, char digest[65], char *why, size_t len);
 /* manifest_secureboot.c */
 int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 			const yaml_node_t *v);
+/* manifest_provision.c */
+extern const struct field mf_provision_fields[];
+/* Once the document is walked: provision.sources' default. */
+void mf_provision_default(struct ctx *c, const yaml_node_t *root);
 /* manifest_update.c */
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* manifest_kernel.c: kernel.cmdline, kernel.modules, kernel.source, signing.verity_key */
