@@ -103,7 +103,8 @@ static void conf_load(struct netconf *nc)
 {
 	static char text[16384];
 	char err[160];
-	ssize_t n = read_text(NETWORK_CONF, text, sizeof(text));
+	const char *path = conf_choose(RUN_NETWORK_CONF, NETWORK_CONF);
+	ssize_t n = read_text(path, text, sizeof(text));
 
 	if (n == -ENOENT)
 		return;
@@ -113,7 +114,7 @@ static void conf_load(struct netconf *nc)
 		snprintf(err, sizeof(err), "longer than %zu bytes", sizeof(text) - 2);
 	else if (netconf_parse(text, nc, err, sizeof(err)) == 0)
 		return;
-	say("network: " NETWORK_CONF ": %s; DHCP on every ethernet interface", err);
+	say("network: %s: %s; DHCP on every ethernet interface", path, err);
 	memset(nc, 0, sizeof(*nc));
 }
 
@@ -148,7 +149,7 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 	int r;
 
 	if (!idx) {
-		say("network: %s is in " NETWORK_CONF " but not present (yet)", f->name);
+		say("network: %s is configured but not present (yet)", f->name);
 		return false;
 	}
 	if (!first_time(f->name))
