@@ -1,0 +1,155 @@
+"""Per-machine settings from a NoCloud config drive (docs/provision.md), on the
+containerd image, one disk (a qcow2 overlay) across three boots:
+1. with a drive labelled cidata (an ISO 9660 made by xorriso, a virtio disk):
+   the hostname, a static address and the hello service's environment from its
+   user data (the variable read from the host through the forwarded port), the
+   SSH keys of its meta-data in /run/berth/ssh-authorized-keys;
+2. without a drive: the same, from the last good copies in /var/lib/berth;
+3. with a drive whose user data sets a key it may not (update): a message with
+   line and column on the console, and the image's own settings."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from vm import READY, VM, Report, Timeout  # noqa: E402
+
+r = Report("provision")
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthProvisionTestKeyNotARealOne0000000 test@berth"
+USER_DATA = """#cloud-config
+hostname: berth-vm-1
+network:
+  interfaces:
+    - name: eth0
+      addresses: [10.0.2.15/24, 10.0.2.77/24]
+      routes: [{to: default, via: 10.0.2.2}]
+  dns: [10.0.2.3]
+services:
+  - name: hello
+    env: [GREETING=from-user-data]
+"""
+META_DATA = f"""instance-id: iid-berth-1
+local-hostname: from-meta-data
+public-keys:
+  - {KEY}
+"""
+BAD_USER_DATA = """#cloud-config
+hostname: berth-vm-2
+update:
+  keys: [evil.pub]
+"""
+
+
+def drive(tmp, name, user_data, meta_data):
+    """A NoCloud drive: an ISO 9660 labelled cidata, as a qcow2 over it (vm.py's more_disks)."""
+    folder = os.path.join(tmp, name)
+    os.makedirs(folder)
+    for doc, text in (("user-data", user_data), ("meta-data", meta_data)):
+        with open(os.path.join(folder, doc), "w") as f:
+            f.write(text)
+    iso = folder + ".iso"
+    made = subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-r", "-J",
+                           "-o", iso, folder], capture_output=True, text=True)
+    if made.returncode:  # its banner on stderr is shown only then
+        sys.exit(f"xorriso failed: {made.stderr}")
+    qcow = folder + ".qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", iso, qcow],
+                   check=True)
+    return qcow
+
+
+def fetch(vm, path, timeout=120):
+    """(status, body) of GET PATH through the port forward, once the service answers at all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{vm.ports[8080]}{path}",
+                                        timeout=5) as resp:
+                return resp.status, resp.read().decode().strip()
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+        except OSError:
+            if time.monotonic() > deadline:
+                return None, ""
+            time.sleep(1)  # the service is still starting: ask again
+
+
+def boot(disk, name, extra=()):
+    vm = VM(disk, name, backing=False, disk_format="qcow2", forward=[8080],
+            more_disks=extra).start()
+    vm.expect(READY)
+    vm.wait_shell()
+    return vm
+
+
+def settings(vm, label):
+    """The hostname, eth0's addresses, GREETING as the service sees it, the keys file."""
+    _, host = vm.sh("hostname")
+    _, addrs = vm.sh("ip -4 -o addr show dev eth0")
+    _, keys = vm.sh("cat /run/berth/ssh-authorized-keys 2>/dev/null; true")
+    status, greeting = fetch(vm, "/env/GREETING")
+    return host.strip(), addrs, (status, greeting), keys.strip()
+
+
+def check_applied(vm, boot_name):
+    host, addrs, greeting, keys = settings(vm, boot_name)
+    r.check(host == "berth-vm-1", f"{boot_name}: the hostname from user data", host)
+    r.check("10.0.2.77/24" in addrs and "10.0.2.15/24" in addrs,
+            f"{boot_name}: eth0 has the user data's static addresses", addrs)
+    r.check(greeting == (200, "from-user-data"),
+            f"{boot_name}: the service has the user data's variable (GET /env/GREETING)",
+            str(greeting))
+    r.check(keys == KEY, f"{boot_name}: meta-data's SSH key in /run/berth/ssh-authorized-keys",
+            keys)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="berth-provision-")
+    disk = os.path.join(tmp, "disk.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                    os.path.abspath("out/containerd/disk.raw"), disk], check=True)
+    good = drive(tmp, "good", USER_DATA, META_DATA)
+    bad = drive(tmp, "bad", BAD_USER_DATA, "instance-id: iid-berth-2\n")
+    vm = None
+    try:
+        vm = boot(disk, "provision-drive", [good])
+        r.check(vm.seen(r"berth: provision: config drive cidata on /dev/vdb \(iso9660\)"),
+                "boot 1: berth-provision finds the drive labelled cidata")
+        r.check(vm.seen(r"berth: hostname berth-vm-1 \(from /run/berth/hostname\)"),
+                "boot 1: berth-init names the machine from /run/berth/hostname")
+        check_applied(vm, "boot 1")
+        vm.poweroff(r)
+        vm.close()
+
+        vm = boot(disk, "provision-kept")
+        r.check(vm.seen(r"berth: provision: no source answered; the last good user data"),
+                "boot 2: no drive: berth-provision says it uses the last good documents")
+        check_applied(vm, "boot 2")
+        vm.poweroff(r)
+        vm.close()
+
+        vm = boot(disk, "provision-bad", [bad])
+        r.check(vm.seen(r"berth: provision: cidata/user-data:3:1: update is the image's own "
+                        r"setting, which user data cannot change"),
+                "boot 3: a key user data may not set is refused at its line and column")
+        host, addrs, greeting, keys = settings(vm, "boot 3")
+        r.check(host == "berth", "boot 3: the image's own hostname", host)
+        r.check("10.0.2.77" not in addrs, "boot 3: no static address of earlier user data",
+                addrs)
+        r.check(greeting[0] == 404, "boot 3: the service has the image's environment",
+                str(greeting))
+        r.check(keys == "", "boot 3: no SSH keys (this drive's meta-data offers none)", keys)
+        vm.poweroff(r)
+    except Timeout as e:
+        r.check(False, "provision boots", str(e))
+    finally:
+        if vm:
+            vm.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
