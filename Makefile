@@ -30,8 +30,7 @@ INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
 # table and the build's writers of network.conf and containers.conf.
 PROVISION_SRC := $(wildcard provision/*.c) init/ctrconf.c image/conffiles.c \
 	image/manifest/manifest_walk.c image/manifest/manifest_rules.c \
-	image/manifest/manifest_network.c image/manifest/manifest_provision.c \
-	image/manifest/manifest_load.c $(LIB_SRC)
+	image/manifest/manifest_network.c image/manifest/manifest_provision.c $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs test unit test-long bench format clean test-keys

@@ -14,11 +14,6 @@
  * together and fills in the defaults: 0 or -EINVAL.
  */
 int mf_check_document(struct ctx *c);
-/*
- * manifest_load.c: parses the LEN bytes at BUF as one YAML document and
- * has CHECK walk it (c->doc): 0, or -errno with c->err set.
- */
-int mf_load_text(struct ctx *c, const char *buf, size_t len, int (*check)(struct ctx *c));
 
 /* manifest_network.c */
 extern const struct field mf_network_fields[];

@@ -113,6 +113,13 @@ struct ctx {
 	uint8_t signer[32];
 };
 
+/*
+ * Parses the LEN bytes at BUF as one YAML document and has CHECK walk it
+ * (c->doc): 0, or -errno with c->err set ("path:line:col: message" for
+ * -EINVAL). The document API keeps the position of every node for the
+ * walk's messages.
+ */
+int mf_load_text(struct ctx *c, const char *buf, size_t len, int (*check)(struct ctx *c));
 /* Fails with "path:line:col: message" at MARK; returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int mf_fail_at(struct ctx *c, yaml_mark_t mark,
 						     const char *fmt, ...);

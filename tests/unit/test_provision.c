@@ -1,10 +1,11 @@
-/* unit: tests/unit/manifest_fixture.c provision/conf.c provision/label.c provision/metadata.c
- * image/conffiles.c init/ctrconf.c image/manifest/m*.c lib/[a-z]*.c -lyaml -larchive -lsodium */
+/* unit: provision/[cm][oe][nt]*.c image/c*s.c image/manifest/[m]*_[nprw]*.c lib/[a-z]*.c -lyaml */
 /*
- * Per-machine settings: the manifest's provision: section and what the
- * build writes of it, the labels of config drives, NoCloud's meta-data,
- * and user data checked against an image's containers, as berth-provision
- * reads and writes them.
+ * Per-machine settings as berth-provision reads and writes them:
+ * provision.conf as the build writes it, NoCloud's meta-data, and user
+ * data checked against an image's containers. Elsewhere: the manifest's
+ * provision: section (test_manifest_provision.c), drives' labels
+ * (test_label.c), the image's containers.conf read and written again
+ * (test_ctrconf.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,35 +13,16 @@
 #include <string.h>
 
 #include "check.h"
-#include "manifest_fixture.h"
 
 #include "conf.h"
 #include "conffiles.h"
-#include "label.h"
 #include "metadata.h"
 
-/* ---- the manifest's provision: section and provision.conf ---- */
+/* ---- provision.conf ---- */
 
-static void test_manifest(void)
-{
-	CHECK(fx_load("") == 0 && m.provision.n_sources == 1 &&
-		  !strcmp(m.provision.sources[0], "nocloud"),
-	      "provision: without the key, every config drive");
-	CHECK(fx_load("provision: {}\n") == 0 && m.provision.n_sources == 1,
-	      "provision: {} is the default");
-	CHECK(fx_load("provision: {sources: }\n") == 0 && m.provision.n_sources == 1,
-	      "provision.sources with nothing after it is the default");
-	CHECK(fx_load("provision: {sources: []}\n") == 0 && m.provision.n_sources == 0,
-	      "provision.sources: [] reads nothing");
-	CHECK(fx_load("provision:\n  sources: [nocloud]\n") == 0 && m.provision.n_sources == 1,
-	      "provision.sources: [nocloud]");
-	EXPECT_ERR("provision.sources: an unknown source", "provision:\n  sources: [ec2]\n", "7:13",
-		   "provision.sources[0]: bad source 'ec2': expected nocloud");
-	EXPECT_ERR("provision: an unknown key", "provision:\n  address: 10.0.2.2\n", "7:3",
-		   "unknown key 'address' in provision");
-}
+static struct manifest m;
 
-/* What conffiles_provision writes for the manifest just loaded, parsed back. */
+/* What conffiles_provision writes for M, parsed back. */
 static int provconf_roundtrip(enum provision_source sources[PROVISION_SOURCES_MAX])
 {
 	char *text = NULL, perr[160];
@@ -48,7 +30,7 @@ static int provconf_roundtrip(enum provision_source sources[PROVISION_SOURCES_MA
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f || conffiles_provision(f, &m) < 0 || fclose(f) != 0)
-		fx_die("conffiles_provision");
+		abort();
 	int n = provconf_parse(text, sources, perr, sizeof(perr));
 	free(text);
 	return n;
@@ -59,11 +41,13 @@ static void test_provconf(void)
 	enum provision_source sources[PROVISION_SOURCES_MAX];
 	char text[128], perr[160];
 
-	CHECK(fx_load("") == 0 && conffiles_want_provision(&m) &&
-		  provconf_roundtrip(sources) == 1 && sources[0] == SOURCE_NOCLOUD,
-	      "provision.conf: the default, written and read back");
-	CHECK(fx_load("provision: {sources: []}\n") == 0 && !conffiles_want_provision(&m),
-	      "provision.conf: not written without sources");
+	m.provision.n_sources = 1;
+	strcpy(m.provision.sources[0], "nocloud");
+	CHECK(conffiles_want_provision(&m) && provconf_roundtrip(sources) == 1 &&
+		  sources[0] == SOURCE_NOCLOUD,
+	      "provision.conf: nocloud, written and read back");
+	m.provision.n_sources = 0;
+	CHECK(!conffiles_want_provision(&m), "provision.conf: not written without sources");
 	snprintf(text, sizeof(text), "source nocloud\nsource nocloud\n");
 	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == -EINVAL &&
 		  strstr(perr, "line 2") && strstr(perr, "twice"),
@@ -78,79 +62,6 @@ static void test_provconf(void)
 	snprintf(text, sizeof(text), "# comment\n");
 	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == 0,
 	      "provision.conf: comments alone name no source");
-}
-
-/* ---- labels ---- */
-
-static unsigned char dev[LABEL_BYTES];
-
-static void iso(const char *volume)
-{
-	unsigned char *pvd = dev + 32768;
-
-	memset(dev, 0, sizeof(dev));
-	pvd[0] = 1;
-	memcpy(pvd + 1, "CD001", 5);
-	pvd[6] = 1;
-	memset(pvd + 40, ' ', 32);
-	memcpy(pvd + 40, volume, strlen(volume));
-}
-
-/* A FAT boot sector as mkfs.fat writes it: FAT32 or FAT16. */
-static void fat(bool fat32, const char *label)
-{
-	unsigned char *ext = dev + (fat32 ? 64 : 36);
-
-	memset(dev, 0, sizeof(dev));
-	dev[22] = fat32 ? 0 : 32; /* sectors per FAT, 16-bit: 0 on FAT32 */
-	ext[2] = 0x29;
-	memset(ext + 7, ' ', 11);
-	memcpy(ext + 7, label, strlen(label));
-	memcpy(ext + 18, fat32 ? "FAT32   " : "FAT16   ", 8);
-	dev[510] = 0x55;
-	dev[511] = 0xaa;
-}
-
-static void test_labels(void)
-{
-	char label[LABEL_MAX + 1];
-
-	iso("cidata");
-	CHECK(label_read(dev, sizeof(dev), label) == FS_ISO9660 && !strcmp(label, "cidata"),
-	      "label: ISO 9660's volume identifier, padding dropped");
-	CHECK(label_read(dev, 32768 + 60, label) == FS_NONE,
-	      "label: a device too short for the descriptor has none");
-	iso("config-2-and-more-than-32-bytes!");
-	CHECK(label_read(dev, sizeof(dev), label) == FS_ISO9660 &&
-		  !strcmp(label, "config-2-and-more-than-32-bytes!"),
-	      "label: a whole 32-byte volume identifier");
-	iso("");
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE, "label: a blank identifier is none");
-	iso("cidata");
-	dev[32768 + 1] = 'X';
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE, "label: not CD001, not ISO 9660");
-	fat(true, "CIDATA");
-	CHECK(label_read(dev, sizeof(dev), label) == FS_VFAT && !strcmp(label, "CIDATA"),
-	      "label: FAT32's volume label");
-	fat(false, "cidata");
-	CHECK(label_read(dev, sizeof(dev), label) == FS_VFAT && !strcmp(label, "cidata"),
-	      "label: FAT16's volume label");
-	fat(false, "ci\001data");
-	dev[36 + 7 + 2] = '\0';
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE, "label: a NUL inside is no label");
-	fat(true, "CIDATA");
-	dev[66] = 0x28; /* an older boot sector: no label field */
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE,
-	      "label: without the extended boot signature, none");
-	fat(true, "CIDATA");
-	dev[511] = 0;
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE, "label: no 55 AA, no FAT");
-	memset(dev, 0, sizeof(dev));
-	CHECK(label_read(dev, sizeof(dev), label) == FS_NONE && !label[0],
-	      "label: zeros are nothing");
-	CHECK(!strcmp(fs_type_name(FS_ISO9660), "iso9660") &&
-		  !strcmp(fs_type_name(FS_VFAT), "vfat"),
-	      "label: mount types");
 }
 
 /* ---- meta-data ---- */
@@ -195,41 +106,6 @@ static void test_metadata(void)
 
 /* ---- user data ---- */
 
-/* An image's containers.conf as the build writes it: an onboot container, then two services. */
-static const char containers_conf[] =
-    "# generated by berth build from the manifest's onboot: and services: sections\n"
-    "onboot seed\n"
-    "image /usr/share/berth/images/"
-    "0000000000000000000000000000000000000000000000000000000000000001.tar\n"
-    "digest sha256:0000000000000000000000000000000000000000000000000000000000000001\n"
-    "network host\n"
-    "arg /hello\n"
-    "arg hit\n"
-    "bind /var/lib/hello /data rw\n"
-    "\n"
-    "service hello\n"
-    "image /usr/share/berth/images/"
-    "0000000000000000000000000000000000000000000000000000000000000001.tar\n"
-    "digest sha256:0000000000000000000000000000000000000000000000000000000000000001\n"
-    "network host\n"
-    "restart always\n"
-    "critical yes\n"
-    "health http 8080 /health\n"
-    "env GREETING=hi\n"
-    "env MODE=image\n"
-    "bind /var/lib/hello /data ro\n"
-    "\n"
-    "service probe\n"
-    "image /usr/share/berth/images/"
-    "0000000000000000000000000000000000000000000000000000000000000002.tar\n"
-    "digest sha256:0000000000000000000000000000000000000000000000000000000000000002\n"
-    "network none\n"
-    "restart on-failure\n"
-    "critical no\n"
-    "health exec\n"
-    "probe /bin/true\n"
-    "probe -x\n";
-
 static struct manifest image;
 static struct userdata ud;
 
@@ -241,20 +117,28 @@ static char *containers_text(const struct manifest *mf)
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f || conffiles_containers(f, mf) < 0 || fclose(f) != 0)
-		fx_die("conffiles_containers");
+		abort();
 	return text;
 }
 
-static void image_load(void)
+/* An image with an onboot container and two services, one with two variables. */
+static void image_setup(void)
 {
-	static struct ctr ctrs[CONTAINERS_MAX];
-	static char text[sizeof(containers_conf)];
-	size_t n;
+	static const char *const names[] = {"seed", "hello", "probe"};
 
-	memcpy(text, containers_conf, sizeof(text));
-	if (ctrconf_parse(text, ctrs, &n, perr, sizeof(perr)) < 0)
-		fx_die(perr);
-	provconf_containers(ctrs, n, &image);
+	image.n_containers = 3;
+	for (int i = 0; i < 3; i++) {
+		strcpy(image.containers[i].name, names[i]);
+		image.containers[i].service = i > 0;
+		memset(image.containers[i].digest, '0' + i, 64);
+	}
+	image.containers[1].n_env = 2;
+	strcpy(image.containers[1].env[0], "GREETING=hi");
+	strcpy(image.containers[1].env[1], "MODE=image");
+	image.containers[2].health.probe = PROBE_EXEC;
+	image.containers[2].health.n_exec = 2;
+	strcpy(image.containers[2].health.exec[0], "/bin/true");
+	strcpy(image.containers[2].health.exec[1], "-x");
 }
 
 static int user(const char *text)
@@ -275,17 +159,6 @@ static bool user_fails(const char *text, const char *pos, const char *sub)
 	int len = snprintf(at, sizeof(at), "user-data:%s: ", pos);
 
 	return user(text) == -EINVAL && !strncmp(perr, at, (size_t)len) && strstr(perr, sub);
-}
-
-static void test_image(void)
-{
-	char *text;
-
-	image_load();
-	text = containers_text(&image);
-	CHECK(!strcmp(text, containers_conf),
-	      "containers.conf: read and written again, the same bytes");
-	free(text);
 }
 
 static void test_userdata(void)
@@ -369,13 +242,9 @@ static void test_userdata(void)
 
 int main(void)
 {
-	fx_setup("berth-test-provision", FX_BASE("rootfs: {}"));
-	test_manifest();
 	test_provconf();
-	fx_cleanup();
-	test_labels();
 	test_metadata();
-	test_image();
+	image_setup();
 	test_userdata();
 	return CHECK_DONE();
 }
