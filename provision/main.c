@@ -42,6 +42,7 @@ struct doc {
 	const char *name; /* as on the drive and in PROVISION_STATE_DIR */
 	char text[DOC_MAX + 2];
 	size_t len;
+	bool read; /* read whole: a larger or unreadable one counts as bad */
 	bool good; /* checked, its settings taken */
 };
 
@@ -51,8 +52,11 @@ static struct manifest image; /* its containers, as CONTAINERS_CONF has them */
 static struct userdata ud;
 static struct metadata md;
 
-/* NAME of folder DIR into D: 0 (a missing one is empty), or -errno said on the console. */
-static int doc_read(const char *dir, struct doc *d)
+/*
+ * D's file of folder DIR into D (a missing one is empty); why not is said
+ * on the console, SOURCE naming the folder.
+ */
+static void doc_read(const char *dir, const char *source, struct doc *d)
 {
 	char path[PATH_MAX];
 	int r = pathf(path, sizeof(path), "%s/%s", dir, d->name);
@@ -62,14 +66,14 @@ static int doc_read(const char *dir, struct doc *d)
 		n = 0;
 	if (n > DOC_MAX)
 		n = -EFBIG;
-	if (n < 0) {
-		say("provision: %s: %s", path,
-		    n == -EFBIG ? "larger than 256 KiB, not read" : strerror((int)-n));
-		return (int)n;
+	d->read = n >= 0;
+	if (!d->read) {
+		say("provision: %s/%s: %s; nothing of it is used", source, d->name,
+		    n == -EFBIG ? "larger than 256 KiB" : strerror((int)-n));
+		return;
 	}
 	d->text[n] = '\0';
 	d->len = (size_t)n;
-	return 0;
 }
 
 /* The first block device, in name order, with a file system labelled LABEL: into NODE. */
@@ -106,9 +110,9 @@ static bool drive_find(const char *label, char node[64], enum fs_type *type)
 }
 
 /*
- * The NoCloud drive's documents: true when a drive answered (its documents
- * read, though they may yet be bad). Mounted read-only in this process's
- * own mount namespace, so nothing else sees it and it goes when we do.
+ * The NoCloud drive's documents: true when a drive answered (though its
+ * documents may yet be bad). Mounted read-only in this process's own mount
+ * namespace, so nothing else sees it and it goes when we do.
  */
 static bool nocloud_read(void)
 {
@@ -125,30 +129,30 @@ static bool nocloud_read(void)
 	if (mount(node, dir, fs_type_name(type), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0) {
 		r = errno;
-		say("provision: mount %s (%s, labelled " NOCLOUD_LABEL ") : %s%s", node,
+		say("provision: mount %s (%s, labelled " NOCLOUD_LABEL "): %s%s", node,
 		    fs_type_name(type), strerror(r),
 		    r == ENODEV ? " (not in this kernel or its module set)" : "");
 		rmdir(dir);
 		return false;
 	}
 	say("provision: config drive " NOCLOUD_LABEL " on %s (%s)", node, fs_type_name(type));
-	r = doc_read(dir, &user);
-	if (r == 0)
-		r = doc_read(dir, &meta);
+	doc_read(dir, NOCLOUD_LABEL, &user);
+	doc_read(dir, NOCLOUD_LABEL, &meta);
 	umount(dir);
 	rmdir(dir);
-	return r == 0;
+	return true;
 }
 
-/* The last good documents, for a boot where no source answers: false when there are none. */
+/* The last good documents, for a boot where no source answers: false when none was kept. */
 static bool kept_read(void)
 {
 	if (access(PROVISION_STATE_DIR, F_OK) < 0)
 		return false;
 	say("provision: no source answered; the last good user data and meta-data, "
 	    "in " PROVISION_STATE_DIR);
-	return doc_read(PROVISION_STATE_DIR, &user) == 0 &&
-	       doc_read(PROVISION_STATE_DIR, &meta) == 0;
+	doc_read(PROVISION_STATE_DIR, PROVISION_STATE_DIR, &user);
+	doc_read(PROVISION_STATE_DIR, PROVISION_STATE_DIR, &meta);
+	return true;
 }
 
 /* D, checked good, kept for the boots where no source answers. */
@@ -291,13 +295,14 @@ static void docs_check(const char *source)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", source, meta.name);
-	meta.good = metadata_parse(path, meta.text, meta.len, &md, err, sizeof(err)) == 0;
-	if (!meta.good)
+	meta.good =
+	    meta.read && metadata_parse(path, meta.text, meta.len, &md, err, sizeof(err)) == 0;
+	if (meta.read && !meta.good)
 		say("provision: %s; nothing of it is used", err);
 	snprintf(path, sizeof(path), "%s/%s", source, user.name);
-	user.good =
-	    userdata_load_text(path, user.text, user.len, &image, &ud, err, sizeof(err)) == 0;
-	if (!user.good)
+	user.good = user.read && userdata_load_text(path, user.text, user.len, &image, &ud, err,
+						    sizeof(err)) == 0;
+	if (user.read && !user.good)
 		say("provision: %s; the image's own settings are kept", err);
 }
 
