@@ -1,6 +1,7 @@
 /*
  * Networking in stage 2: loopback up, then every interface listed in
- * /etc/berth/network.conf (netconf.h) up with its static addresses and
+ * /etc/berth/network.conf (netconf.h; or berth-provision's for this
+ * machine, RUN_NETWORK_CONF) up with its static addresses and
  * routes (rtnetlink, netlink.c), and every other ethernet NIC up with a
  * supervised BusyBox udhcpc on it, as on interfaces the file gives
  * "dhcp yes". The script of udhcpc (rootfs/udhcpc.script) sets addresses,

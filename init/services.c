@@ -1,5 +1,6 @@
 /*
- * Containers from /etc/berth/containers.conf, run through containerd with
+ * Containers from /etc/berth/containers.conf (or berth-provision's, with
+ * this machine's environment, RUN_CONTAINERS_CONF), run through containerd with
  * its own client, ctr (namespace "berth"). PID 1 only orders and
  * supervises; everything that waits (for containerd, an import, a
  * container, a probe) happens in a child:
