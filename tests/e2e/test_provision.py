@@ -5,8 +5,9 @@ containerd image, one disk (a qcow2 overlay) across three boots:
    user data (the variable read from the host through the forwarded port), the
    SSH keys of its meta-data in /run/berth/ssh-authorized-keys;
 2. without a drive: the same, from the last good copies in /var/lib/berth;
-3. with a drive whose user data sets a key it may not (update): a message with
-   line and column on the console, and the image's own settings."""
+3. with a drive whose user data sets a key it may not (update) and whose
+   meta-data is 10 MB: a message with line and column on the console, one for
+   the size, and the image's own settings."""
 import os
 import shutil
 import subprocess
@@ -113,7 +114,7 @@ def main():
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
                     os.path.abspath("out/containerd/disk.raw"), disk], check=True)
     good = drive(tmp, "good", USER_DATA, META_DATA)
-    bad = drive(tmp, "bad", BAD_USER_DATA, "instance-id: iid-berth-2\n")
+    bad = drive(tmp, "bad", BAD_USER_DATA, "instance-id: iid-berth-2\n" + "#" * (10 << 20) + "\n")
     vm = None
     try:
         vm = boot(disk, "provision-drive", [good])
@@ -136,13 +137,16 @@ def main():
         r.check(vm.seen(r"berth: provision: cidata/user-data:3:1: update is the image's own "
                         r"setting, which user data cannot change"),
                 "boot 3: a key user data may not set is refused at its line and column")
+        r.check(vm.seen(r"berth: provision: cidata/meta-data: larger than 256 KiB; nothing of "
+                        r"it is used"),
+                "boot 3: a 10 MB meta-data is refused for its size")
         host, addrs, greeting, keys = settings(vm, "boot 3")
         r.check(host == "berth", "boot 3: the image's own hostname", host)
         r.check("10.0.2.77" not in addrs, "boot 3: no static address of earlier user data",
                 addrs)
         r.check(greeting[0] == 404, "boot 3: the service has the image's environment",
                 str(greeting))
-        r.check(keys == "", "boot 3: no SSH keys (this drive's meta-data offers none)", keys)
+        r.check(keys == "", "boot 3: no SSH keys (the last good meta-data's are not used)", keys)
         vm.poweroff(r)
     except Timeout as e:
         r.check(False, "provision boots", str(e))
