@@ -7,23 +7,14 @@
 #include "manifest_schema.h"
 #include "metadata.h"
 
-/* One line of authorized_keys: no control character that would end it or hide part of it. */
-static const char *check_key(const char *s)
-{
-	if (!*s)
-		return "must not be empty";
-	if (mf_has_control(s))
-		return "control characters are not allowed";
-	return NULL;
-}
-
+/* Each key is a line of SSH_KEYS_FILE: mf_check_line keeps out a newline, which would make two. */
 static int take_keys(struct ctx *c, struct metadata *md, const yaml_node_t *k, const yaml_node_t *v)
 {
 	char path[32];
 
 	if (v->type != YAML_SEQUENCE_NODE) {
-		int r = mf_take_text(c, "public-keys", k, v, check_key, "public key", md->keys[0],
-				     sizeof(md->keys[0]));
+		int r = mf_take_text(c, "public-keys", k, v, mf_check_line, "public key",
+				     md->keys[0], sizeof(md->keys[0]));
 		md->n_keys = r == 0;
 		return r;
 	}
@@ -35,7 +26,7 @@ static int take_keys(struct ctx *c, struct metadata *md, const yaml_node_t *k, c
 			return mf_fail_at(c, it->start_mark, "public-keys has more than %d items",
 					  METADATA_KEYS_MAX);
 		snprintf(path, sizeof(path), "public-keys[%zu]", i);
-		int r = mf_take_text(c, path, it, it, check_key, "public key", md->keys[i],
+		int r = mf_take_text(c, path, it, it, mf_check_line, "public key", md->keys[i],
 				     sizeof(md->keys[i]));
 		if (r)
 			return r;

@@ -145,6 +145,16 @@ const char *mf_check_hostname(const char *s)
 	}
 }
 
+/* "" would be a line with nothing after its key. */
+const char *mf_check_line(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
 const char *mf_check_env(const char *s)
 {
 	size_t n = strcspn(s, "=");

@@ -19,24 +19,9 @@
 #include "manifest.h"
 #include "metadata.h"
 #include "netconf.h"
+#include "positioned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Whether ERR starts with "PATH:LINE:COL: ", LINE and COL counted from 1. */
-static bool positioned(const char *err, const char *path)
-{
-	const char *p = err + strlen(path) + 1;
-
-	if (strncmp(err, path, strlen(path)) || err[strlen(path)] != ':')
-		return false;
-	for (int i = 0; i < 2; i++) {
-		size_t n = strspn(p, "0123456789");
-		if (n == 0 || *p == '0' || p[n] != ':')
-			return false;
-		p += n + 1;
-	}
-	return *p == ' ';
-}
 
 /* WRITE's text of M, NUL-terminated in a buffer the caller frees. */
 static char *text_of(int (*write)(FILE *, const struct manifest *), const struct manifest *m)
