@@ -76,7 +76,11 @@ static void doc_read(const char *dir, const char *source, struct doc *d)
 	d->len = (size_t)n;
 }
 
-/* The first block device, in name order, with a file system labelled LABEL: into NODE. */
+/*
+ * The first block device, in name order, with a file system labelled LABEL
+ * (without regard to case, as cloud-init: FAT's labels are upper case):
+ * into NODE. An empty CD-ROM drive fails to open (ENOMEDIUM): no label.
+ */
 static bool drive_find(const char *label, char node[64], enum fs_type *type)
 {
 	static unsigned char buf[LABEL_BYTES];
@@ -92,15 +96,11 @@ static bool drive_find(const char *label, char node[64], enum fs_type *type)
 	for (int i = 0; i < n; i++) {
 		if (!ok && names[i]->d_name[0] != '.' &&
 		    pathf(node, 64, "/dev/%s", names[i]->d_name) == 0) {
-			/* An empty CD-ROM drive fails to open (ENOMEDIUM): not a drive with a
-			 * label. */
 			int fd = open(node, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 			ssize_t got = fd < 0 ? -errno : pread_full(fd, buf, sizeof(buf), 0);
 			if (fd >= 0)
 				close(fd);
 			*type = got > 0 ? label_read(buf, (size_t)got, found) : FS_NONE;
-			/* cloud-init matches the label without regard to case; FAT's is upper case.
-			 */
 			ok = *type != FS_NONE && !strcasecmp(found, label);
 		}
 		free(names[i]);
