@@ -88,8 +88,8 @@
 
 /* ---- provision.conf: a "source WORD" line per source, in the order they are tried ---- */
 #define PC_SOURCE "source"
-#define PROVISION_SOURCES_MAX 1 /* as many as provision_source_words has */
-enum provision_source { SOURCE_NOCLOUD };
+#define PROVISION_SOURCES_MAX 2 /* as many as provision_source_words has */
+enum provision_source { SOURCE_NOCLOUD, SOURCE_CONFIG_2 };
 
 /* ---- containers.conf: blocks of lines, each "KEY VALUE" ---- */
 #define CC_ONBOOT "onboot"     /* starts a block: an onboot container's name */

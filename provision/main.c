@@ -35,11 +35,20 @@
 
 /* A document larger than this is refused: clouds cap user data at 16 to 256 KiB. */
 #define DOC_MAX (256 * 1024)
-#define NOCLOUD_LABEL "cidata"
+
+/* The config drives, by provision_source: their label, their documents' files on them. */
+static const struct drive {
+	const char *label, *user, *meta;
+} drives[] = {
+    [SOURCE_NOCLOUD] = {"cidata", "user-data", "meta-data"},
+    [SOURCE_CONFIG_2] = {"config-2", "openstack/latest/user_data",
+			 "openstack/latest/meta_data.json"},
+};
 
 /* A user-data or meta-data document. */
 struct doc {
-	const char *name; /* as on the drive and in PROVISION_STATE_DIR */
+	const char *name; /* in PROVISION_STATE_DIR */
+	const char *file; /* where it was read, relative to its source */
 	char text[DOC_MAX + 2];
 	size_t len;
 	bool read; /* read whole: a larger or unreadable one counts as bad */
@@ -59,7 +68,7 @@ static struct metadata md;
 static void doc_read(const char *dir, const char *source, struct doc *d)
 {
 	char path[PATH_MAX];
-	int r = pathf(path, sizeof(path), "%s/%s", dir, d->name);
+	int r = pathf(path, sizeof(path), "%s/%s", dir, d->file);
 	ssize_t n = r < 0 ? r : read_text(path, d->text, sizeof(d->text));
 
 	if (n == -ENOENT)
@@ -68,7 +77,7 @@ static void doc_read(const char *dir, const char *source, struct doc *d)
 		n = -EFBIG;
 	d->read = n >= 0;
 	if (!d->read) {
-		say("provision: %s/%s: %s; nothing of it is used", source, d->name,
+		say("provision: %s/%s: %s; nothing of it is used", source, d->file,
 		    n == -EFBIG ? "larger than 256 KiB" : strerror((int)-n));
 		return;
 	}
@@ -110,17 +119,17 @@ static bool drive_find(const char *label, char node[64], enum fs_type *type)
 }
 
 /*
- * The NoCloud drive's documents: true when a drive answered (though its
- * documents may yet be bad). Mounted read-only in this process's own mount
+ * The documents of drive DV: true when one answered (though its documents
+ * may yet be bad). Mounted read-only in this process's own mount
  * namespace, so nothing else sees it and it goes when we do.
  */
-static bool nocloud_read(void)
+static bool drive_read(const struct drive *dv)
 {
 	char node[64], dir[] = "/tmp/berth-provision.XXXXXX";
 	enum fs_type type;
 	int r;
 
-	if (!drive_find(NOCLOUD_LABEL, node, &type))
+	if (!drive_find(dv->label, node, &type))
 		return false;
 	if (!mkdtemp(dir)) {
 		say("provision: %s: mkdtemp: %s", node, strerror(errno));
@@ -129,15 +138,17 @@ static bool nocloud_read(void)
 	if (mount(node, dir, fs_type_name(type), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0) {
 		r = errno;
-		say("provision: mount %s (%s, labelled " NOCLOUD_LABEL "): %s%s", node,
-		    fs_type_name(type), strerror(r),
+		say("provision: mount %s (%s, labelled %s): %s%s", node, fs_type_name(type),
+		    dv->label, strerror(r),
 		    r == ENODEV ? " (not in this kernel or its module set)" : "");
 		rmdir(dir);
 		return false;
 	}
-	say("provision: config drive " NOCLOUD_LABEL " on %s (%s)", node, fs_type_name(type));
-	doc_read(dir, NOCLOUD_LABEL, &user);
-	doc_read(dir, NOCLOUD_LABEL, &meta);
+	say("provision: config drive %s on %s (%s)", dv->label, node, fs_type_name(type));
+	user.file = dv->user;
+	meta.file = dv->meta;
+	doc_read(dir, dv->label, &user);
+	doc_read(dir, dv->label, &meta);
 	umount(dir);
 	rmdir(dir);
 	return true;
@@ -150,6 +161,8 @@ static bool kept_read(void)
 		return false;
 	say("provision: no source answered; the last good user data and meta-data, "
 	    "in " PROVISION_STATE_DIR);
+	user.file = user.name;
+	meta.file = meta.name;
 	doc_read(PROVISION_STATE_DIR, PROVISION_STATE_DIR, &user);
 	doc_read(PROVISION_STATE_DIR, PROVISION_STATE_DIR, &meta);
 	return true;
@@ -210,12 +223,12 @@ static void text_write(const char *path, const char *text, size_t len)
 static void hostname_write(void)
 {
 	const char *name = user.good ? ud.m.rootfs.hostname : "";
-	const char *from = user.name;
+	const char *from = "user data";
 	char line[sizeof(ud.m.rootfs.hostname) + 1];
 
 	if (!name[0] && meta.good) {
 		name = md.hostname;
-		from = "meta-data local-hostname";
+		from = "meta-data";
 	}
 	if (!name[0])
 		return;
@@ -294,12 +307,12 @@ static void docs_check(const char *source)
 	static char err[MANIFEST_ERR_MAX];
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", source, meta.name);
+	snprintf(path, sizeof(path), "%s/%s", source, meta.file);
 	meta.good =
 	    meta.read && metadata_parse(path, meta.text, meta.len, &md, err, sizeof(err)) == 0;
 	if (meta.read && !meta.good)
 		say("provision: %s; nothing of it is used", err);
-	snprintf(path, sizeof(path), "%s/%s", source, user.name);
+	snprintf(path, sizeof(path), "%s/%s", source, user.file);
 	user.good = user.read && userdata_load_text(path, user.text, user.len, &image, &ud, err,
 						    sizeof(err)) == 0;
 	if (user.read && !user.good)
@@ -322,8 +335,8 @@ int main(void)
 		return 1;
 	}
 	for (int i = 0; i < n && !from; i++)
-		if (sources[i] == SOURCE_NOCLOUD && nocloud_read())
-			from = NOCLOUD_LABEL;
+		if (drive_read(&drives[sources[i]]))
+			from = drives[sources[i]].label;
 	if (from) {
 		docs_check(from);
 		if (meta.good)

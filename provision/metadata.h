@@ -1,10 +1,14 @@
 /*
- * NoCloud's meta-data (cloud-init's format): a YAML mapping of which
- * berth reads local-hostname (the instance's hostname, when user data sets
- * none) and public-keys (one SSH public key, or a list of them, stored for
- * an admin container; berth runs no SSH server). Its other keys
- * (instance-id...) are the cloud's and are skipped. Checked through the
- * manifest's loader, so a mistake is "path:line:col: message" too.
+ * A config drive's meta-data: NoCloud's meta-data (YAML) or OpenStack's
+ * meta_data.json (JSON, which libyaml reads as YAML), in one schema since
+ * the last good one is kept for boots where no drive answers. berth reads
+ * the instance's hostname (NoCloud's local-hostname, OpenStack's hostname:
+ * used when user data sets none) and its SSH public keys (NoCloud's
+ * public-keys: one key or a list; OpenStack's public_keys: a mapping of
+ * names to keys), stored for an admin container; berth runs no SSH server.
+ * The other keys (instance-id, uuid...) are the cloud's and are skipped.
+ * Checked through the manifest's loader, so a mistake is
+ * "path:line:col: message" too.
  */
 #ifndef BERTH_METADATA_H
 #define BERTH_METADATA_H

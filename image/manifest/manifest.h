@@ -142,7 +142,8 @@ struct manifest {
 	struct {
 		/*
 		 * provision.sources: where berth-provision looks for user data,
-		 * in this order; without the key every config drive (nocloud).
+		 * in this order; without the key every config drive (nocloud,
+		 * config-2).
 		 */
 		size_t n_sources;
 		char sources[PROVISION_SOURCES_MAX][16]; /* provision_source_words */

@@ -20,7 +20,7 @@ static const char *check_source(const char *s)
 	for (size_t i = 0; provision_source_words[i]; i++)
 		if (!strcmp(s, provision_source_words[i]))
 			return NULL;
-	return "expected nocloud";
+	return "expected nocloud or config-2";
 }
 
 const struct field mf_provision_fields[] = {

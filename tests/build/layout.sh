@@ -101,9 +101,9 @@ for m in e1000e igb ixgbe nvme ahci i6300esb usb_storage virtio_net overlay isof
 done
 
 # Per-machine settings (docs/provision.md): berth-provision, started when the
-# image names sources, by default the NoCloud config drive.
+# image names sources, by default the NoCloud and OpenStack config drives.
 tree=$out/work/root-tree
 cmp -s "$tree/usr/lib/berth/berth-provision" build/berth-provision && [ -x "$tree/usr/lib/berth/berth-provision" ]
 check $? "the root carries build/berth-provision, which stage 2 starts"
-[ "$(grep -v '^#' "$tree/etc/berth/provision.conf")" = "source nocloud" ]
-check $? "/etc/berth/provision.conf names the default source, nocloud"
+[ "$(grep -v '^#' "$tree/etc/berth/provision.conf")" = "$(printf 'source nocloud\nsource config-2')" ]
+check $? "/etc/berth/provision.conf names the default sources, nocloud then config-2"

@@ -7,7 +7,10 @@ containerd image, one disk (a qcow2 overlay) across three boots:
 2. without a drive: the same, from the last good copies in /var/lib/berth;
 3. with a drive whose user data sets a key it may not (update) and whose
    meta-data is 10 MB: a message with line and column on the console, one for
-   the size, and the image's own settings."""
+   the size, and the image's own settings;
+4. with an OpenStack config drive (config-2): the hostname and SSH key of its
+   meta_data.json, the service's variable from its user_data."""
+import json
 import os
 import shutil
 import subprocess
@@ -45,15 +48,16 @@ update:
 """
 
 
-def drive(tmp, name, user_data, meta_data):
-    """A NoCloud drive: an ISO 9660 labelled cidata, as a qcow2 over it (vm.py's more_disks)."""
+def drive(tmp, name, files, label="cidata"):
+    """A config drive: an ISO 9660 labelled LABEL holding FILES (path: text), as a qcow2
+    over it (vm.py's more_disks)."""
     folder = os.path.join(tmp, name)
-    os.makedirs(folder)
-    for doc, text in (("user-data", user_data), ("meta-data", meta_data)):
-        with open(os.path.join(folder, doc), "w") as f:
+    for path, text in files.items():
+        os.makedirs(os.path.dirname(os.path.join(folder, path)), exist_ok=True)
+        with open(os.path.join(folder, path), "w") as f:
             f.write(text)
     iso = folder + ".iso"
-    made = subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-r", "-J",
+    made = subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-V", label, "-r", "-J",
                            "-o", iso, folder], capture_output=True, text=True)
     if made.returncode:  # its banner on stderr is shown only then
         sys.exit(f"xorriso failed: {made.stderr}")
@@ -87,7 +91,7 @@ def boot(disk, name, extra=()):
     return vm
 
 
-def settings(vm, label):
+def settings(vm):
     """The hostname, eth0's addresses, GREETING as the service sees it, the keys file."""
     _, host = vm.sh("hostname")
     _, addrs = vm.sh("ip -4 -o addr show dev eth0")
@@ -97,7 +101,7 @@ def settings(vm, label):
 
 
 def check_applied(vm, boot_name):
-    host, addrs, greeting, keys = settings(vm, boot_name)
+    host, addrs, greeting, keys = settings(vm)
     r.check(host == "berth-vm-1", f"{boot_name}: the hostname from user data", host)
     r.check("10.0.2.77/24" in addrs and "10.0.2.15/24" in addrs,
             f"{boot_name}: eth0 has the user data's static addresses", addrs)
@@ -113,8 +117,14 @@ def main():
     disk = os.path.join(tmp, "disk.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
                     os.path.abspath("out/containerd/disk.raw"), disk], check=True)
-    good = drive(tmp, "good", USER_DATA, META_DATA)
-    bad = drive(tmp, "bad", BAD_USER_DATA, "instance-id: iid-berth-2\n" + "#" * (10 << 20) + "\n")
+    good = drive(tmp, "good", {"user-data": USER_DATA, "meta-data": META_DATA})
+    bad = drive(tmp, "bad", {"user-data": BAD_USER_DATA,
+                             "meta-data": "instance-id: iid-berth-2\n" + "#" * (10 << 20) + "\n"})
+    openstack = drive(tmp, "openstack", {
+        "openstack/latest/user_data": "services: [{name: hello, env: [GREETING=from-config-2]}]\n",
+        "openstack/latest/meta_data.json": json.dumps({
+            "uuid": "83679162-1378-4288-a2d4-70e13ec132aa", "hostname": "berth-vm-4",
+            "public_keys": {"mykey": KEY + "\n"}})}, label="config-2")
     vm = None
     try:
         vm = boot(disk, "provision-drive", [good])
@@ -140,13 +150,24 @@ def main():
         r.check(vm.seen(r"berth: provision: cidata/meta-data: larger than 256 KiB; nothing of "
                         r"it is used"),
                 "boot 3: a 10 MB meta-data is refused for its size")
-        host, addrs, greeting, keys = settings(vm, "boot 3")
+        host, addrs, greeting, keys = settings(vm)
         r.check(host == "berth", "boot 3: the image's own hostname", host)
         r.check("10.0.2.77" not in addrs, "boot 3: no static address of earlier user data",
                 addrs)
         r.check(greeting[0] == 404, "boot 3: the service has the image's environment",
                 str(greeting))
         r.check(keys == "", "boot 3: no SSH keys (the last good meta-data's are not used)", keys)
+        vm.poweroff(r)
+        vm.close()
+
+        vm = boot(disk, "provision-config-2", [openstack])
+        r.check(vm.seen(r"berth: provision: config drive config-2 on /dev/vdb \(iso9660\)"),
+                "boot 4: berth-provision finds the drive labelled config-2")
+        host, _, greeting, keys = settings(vm)
+        r.check(host == "berth-vm-4", "boot 4: the hostname from meta_data.json", host)
+        r.check(greeting == (200, "from-config-2"),
+                "boot 4: the service has user_data's variable", str(greeting))
+        r.check(keys == KEY, "boot 4: meta_data.json's public key, without its newline", keys)
         vm.poweroff(r)
     except Timeout as e:
         r.check(False, "provision boots", str(e))

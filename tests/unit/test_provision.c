@@ -41,11 +41,12 @@ static void test_provconf(void)
 	enum provision_source sources[PROVISION_SOURCES_MAX];
 	char text[128], perr[160];
 
-	m.provision.n_sources = 1;
-	strcpy(m.provision.sources[0], "nocloud");
-	CHECK(conffiles_want_provision(&m) && provconf_roundtrip(sources) == 1 &&
-		  sources[0] == SOURCE_NOCLOUD,
-	      "provision.conf: nocloud, written and read back");
+	m.provision.n_sources = 2;
+	strcpy(m.provision.sources[0], "config-2");
+	strcpy(m.provision.sources[1], "nocloud");
+	CHECK(conffiles_want_provision(&m) && provconf_roundtrip(sources) == 2 &&
+		  sources[0] == SOURCE_CONFIG_2 && sources[1] == SOURCE_NOCLOUD,
+	      "provision.conf: both sources, in order, written and read back");
 	m.provision.n_sources = 0;
 	CHECK(!conffiles_want_provision(&m), "provision.conf: not written without sources");
 	snprintf(text, sizeof(text), "source nocloud\nsource nocloud\n");
@@ -102,6 +103,22 @@ static void test_metadata(void)
 	      "meta-data: a YAML error, at its line and column");
 	CHECK(meta("- a\n") == -EINVAL && strstr(perr, "top level must be a mapping"),
 	      "meta-data: not a mapping");
+	/* OpenStack's meta_data.json, as json.dumps and as compact JSON. */
+	CHECK(meta("{\"uuid\": \"83679162\", \"hostname\": \"vm-2.novalocal\", \"public_keys\": "
+		   "{\"mykey\": \"ssh-rsa AAAAB3 one@host\\n\", \"other\": \"ssh-ed25519 B\"}, "
+		   "\"meta\": {\"role\": \"web\"}}") == 0 &&
+		  !strcmp(md.hostname, "vm-2.novalocal") && md.n_keys == 2 &&
+		  !strcmp(md.keys[0], "ssh-rsa AAAAB3 one@host") &&
+		  !strcmp(md.keys[1], "ssh-ed25519 B"),
+	      "meta_data.json: hostname, public_keys by name, a key's newline dropped");
+	CHECK(meta("{\"hostname\":\"vm-3\",\"public_keys\":{\"k\":\"ssh-rsa C\"}}") == 0 &&
+		  !strcmp(md.hostname, "vm-3") && md.n_keys == 1,
+	      "meta_data.json: compact JSON");
+	CHECK(meta("hostname: os\nlocal-hostname: nc\n") == 0 && !strcmp(md.hostname, "nc"),
+	      "meta-data: local-hostname wins over hostname");
+	CHECK(meta("{\"public_keys\": {\"k\": \"ssh-rsa A\\nssh-rsa B\"}}") == -EINVAL &&
+		  strstr(perr, "public_keys.k: bad public key"),
+	      "meta_data.json: a newline inside a key is refused");
 }
 
 /* ---- user data ---- */
