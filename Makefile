@@ -87,7 +87,7 @@ build/berth-provision: $(PROVISION_SRC) $(wildcard provision/*.h init/ctrconf.h 
 		image/manifest/*.h lib/*.h) build/libyaml-musl | build/kernel-headers
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -Iprovision -Iinit -Iimage -Iimage/manifest \
-		-Ibuild/libyaml-musl/include -DYAML_DECLARE_STATIC -o $@ $(PROVISION_SRC) \
+		-Ibuild/libyaml-musl/include -o $@ $(PROVISION_SRC) \
 		build/libyaml-musl/lib/libyaml.a $(DEV_LDFLAGS)
 
 # Each unit test links the library files it names in its first line:
