@@ -15,7 +15,7 @@ DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/
 	-fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 DEV_LDFLAGS := -static -Wl,--gc-sections -s
-SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -Iinstaller -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -Iinstaller -Iprovision -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
@@ -26,6 +26,11 @@ INIT_SRC := $(wildcard init/*.c) $(LIB_SRC)
 BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
+# berth-provision checks user data with the manifest's walker, its network:
+# table and the build's writers of network.conf and containers.conf.
+PROVISION_SRC := $(wildcard provision/*.c) image/conffiles.c \
+	image/manifest/manifest_walk.c image/manifest/manifest_rules.c \
+	image/manifest/manifest_network.c image/manifest/manifest_provision.c $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs run test unit test-long bench format clean test-keys
@@ -38,7 +43,7 @@ run: all
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init build/berth-update build/berth-install
+programs: build/berth build/berth-init build/berth-update build/berth-install build/berth-provision
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -75,10 +80,25 @@ build/berth-update: $(UPDATE_SRC) $(wildcard updater/*.h lib/*.h) build/libsodiu
 	$(MUSL_CC) $(DEV_CFLAGS) -Iupdater -Ibuild/libsodium-musl/include -o $@ $(UPDATE_SRC) \
 		build/libsodium-musl/lib/libsodium.a $(DEV_LDFLAGS)
 
+# libyaml built with musl for berth-provision (provision/libyaml.sh), as
+# build/libsodium-musl is for berth-update.
+build/libyaml-musl: provision/libyaml.sh image/lib/apt.sh image/lib/musl-source.sh | build/kernel-headers
+	@mkdir -p $(@D)
+	@prefix=$$(BERTH_SRC=$(CURDIR) ./provision/libyaml.sh | tail -n 1) && \
+		ln -sfn "$$prefix" $@ && touch $@
+
+build/berth-provision: $(PROVISION_SRC) $(wildcard provision/*.h image/*.h \
+		image/manifest/*.h lib/*.h) build/libyaml-musl | build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -Iprovision -Iinit -Iimage -Iimage/manifest \
+		-Ibuild/libyaml-musl/include -o $@ $(PROVISION_SRC) \
+		build/libyaml-musl/lib/libyaml.a $(DEV_LDFLAGS)
+
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/cmdline.c lib/errf.c */
 build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
-		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h installer/*.c installer/*.h tests/unit/*.h \
+		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h installer/*.c installer/*.h \
+		provision/*.c provision/*.h tests/unit/*.h \
 		tests/unit/*.c)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $$(sed -n '1s|^/\* unit: \(.*\) \*/$$|\1|p' $<)
@@ -93,7 +113,8 @@ build/growcut: tests/e2e/growcut.c init/gptgrow.c init/gptgrow.h lib/gpt.c lib/g
 test-keys:
 	chmod 600 tests/manifests/keys/*.key
 
-out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-install FORCE | test-keys
+out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-install \
+		build/berth-provision FORCE | test-keys
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # manifests/keys links to the published test keys, outside manifests/: a

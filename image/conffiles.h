@@ -1,6 +1,8 @@
 /*
  * The files berth-init reads to set up the network and run containers,
- * written from the manifest: NETWORK_CONF and CONTAINERS_CONF; UPDATE_CONF,
+ * written from the manifest: NETWORK_CONF and CONTAINERS_CONF (which
+ * berth-provision writes too, for one machine, under RUN_DIR); PROVISION_CONF,
+ * which berth-provision reads; UPDATE_CONF,
  * which berth-update and berth-init read, and KEYS_DIR; CONSOLE_SHELL_CONF
  * (paths and keywords: lib/contract.h). Their format is described in
  * docs/manifest.md and docs/update.md.
@@ -16,11 +18,14 @@
 /* Whether the manifest has anything for the file; a file is written only then. */
 bool conffiles_want_network(const struct manifest *m);
 bool conffiles_want_containers(const struct manifest *m);
+bool conffiles_want_provision(const struct manifest *m);
 bool conffiles_want_console_shell(const struct manifest *m);
 
 /* Write the file to F. Return 0, or -EIO when F has an error. */
 int conffiles_network(FILE *f, const struct manifest *m);
 int conffiles_containers(FILE *f, const struct manifest *m);
+/* A "source WORD" line per provision.sources entry, in order. */
+int conffiles_provision(FILE *f, const struct manifest *m);
 /* Every image has update.conf: with no update: section it holds the defaults. */
 int conffiles_update(FILE *f, const struct manifest *m);
 /* debug.shell's tty, on a line of its own. */

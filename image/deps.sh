@@ -28,6 +28,8 @@ packages=(
 	# tests (clang: the libFuzzer targets; openssl also checks bundles' Ed25519 independently;
 	# bmap-tools: bmaptool copies disk.raw with its disk.raw.bmap)
 	qemu-system-x86 ovmf python3 clang bmap-tools
+	# the config drives (ISO 9660) tests/e2e/test_provision.py attaches
+	xorriso
 	# make bench: the Debian baseline it measures berth against
 	mmdebstrap
 )

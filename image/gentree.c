@@ -27,6 +27,7 @@ static const struct gen {
 } gens[] = {
     {NETWORK_CONF, conffiles_want_network, conffiles_network, NULL},
     {CONTAINERS_CONF, conffiles_want_containers, conffiles_containers, NULL},
+    {PROVISION_CONF, conffiles_want_provision, conffiles_provision, NULL},
     {UPDATE_CONF, always, conffiles_update, NULL},
     {KEYS_DIR, always, NULL, conffiles_keys},
     {CONSOLE_SHELL_CONF, conffiles_want_console_shell, conffiles_console_shell, NULL},

@@ -16,11 +16,12 @@ struct build_ctx {
 	char work[4096];	 /* out/work: intermediate files, stage logs and keys */
 	char lock_in[4096];	 /* --locked: build exactly these packages; "" = resolve */
 	/* From berth's environment, or their defaults: */
-	char init[4096];   /* BERTH_INIT: berth-init; src/build/berth-init */
-	char update[4096]; /* BERTH_UPDATE: berth-update; src/build/berth-update */
+	char init[4096];      /* BERTH_INIT: berth-init; src/build/berth-init */
+	char update[4096];    /* BERTH_UPDATE: berth-update; src/build/berth-update */
 	char installer[4096]; /* BERTH_INSTALLER: berth-install; src/build/berth-install */
-	char cache[4096];  /* BERTH_CACHE: downloads and builds; /var/cache/berth */
-	char epoch[32];	   /* SOURCE_DATE_EPOCH: every timestamp in the image; 0 */
+	char provision[4096]; /* BERTH_PROVISION: berth-provision; src/build/berth-provision */
+	char cache[4096];     /* BERTH_CACHE: downloads and builds; /var/cache/berth */
+	char epoch[32];	      /* SOURCE_DATE_EPOCH: every timestamp in the image; 0 */
 };
 
 /*

@@ -2,9 +2,10 @@
  * The machine's identity in stage 2. Its machine id (machine-id(5)) is
  * made once and kept on the data partition, since the root is the same on
  * every machine of an image; /run/machine-id offers it (/etc/machine-id
- * points there). The hostname is /etc/hostname when the image has one,
- * else IMAGE_ID-<the id's first 8 hex digits>, so that machines of one
- * image differ.
+ * points there). The hostname is the one berth-provision found for this
+ * machine (RUN_HOSTNAME), else /etc/hostname when the image has one, else
+ * IMAGE_ID-<the id's first 8 hex digits>, so that machines of one image
+ * differ.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,20 +67,20 @@ static int machine_id(char id[MACHINE_ID_LEN + 2])
 	return 0;
 }
 
-/* The name in /etc/hostname, if the image has one. */
-static bool etc_hostname(char *name, size_t len)
+/* The name in PATH, if there is one. */
+static bool file_hostname(const char *path, char *name, size_t len)
 {
 	char text[256];
-	ssize_t n = read_text("/etc/hostname", text, sizeof(text));
+	ssize_t n = read_text(path, text, sizeof(text));
 
 	if (n < 0) {
 		if (n != -ENOENT)
-			say("hostname: /etc/hostname: %s", strerror((int)-n));
+			say("hostname: %s: %s", path, strerror((int)-n));
 		return false;
 	}
 	int r = first_line(text, name, len);
 	if (r < 0) {
-		say("hostname: /etc/hostname: %s", r == -ENOENT ? "empty" : "name too long");
+		say("hostname: %s: %s", path, r == -ENOENT ? "empty" : "name too long");
 		return false;
 	}
 	return true;
@@ -103,7 +104,7 @@ static void derived_hostname(const char *id, char *name, size_t len)
 void hostname_setup(void)
 {
 	char id[MACHINE_ID_LEN + 2], name[65];
-	const char *from = "/etc/hostname";
+	const char *from = conf_choose(RUN_HOSTNAME, "/etc/hostname");
 	bool have_id = machine_id(id) == 0;
 
 	if (have_id) {
@@ -111,7 +112,7 @@ void hostname_setup(void)
 		if (r < 0)
 			say("machine id: " MACHINE_ID_RUN ": %s", strerror(-r));
 	}
-	if (!etc_hostname(name, sizeof(name))) {
+	if (!file_hostname(from, name, sizeof(name))) {
 		if (!have_id)
 			return;
 		derived_hostname(id, name, sizeof(name));

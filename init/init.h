@@ -29,6 +29,13 @@ int mount_on(const char *src, const char *dir, const char *type, unsigned long f
  */
 void remove_tree(int dirfd, dev_t dev, bool (*keep)(const char *name));
 bool is_mountpoint(const char *path);
+/*
+ * Runs ARGV[0] with ARGV and no environment, and waits for it, feeding the
+ * watchdog and loading the drivers of devices that appear meanwhile: its
+ * wait status, or -errno when it could not start. With TIMEOUT_MS (0: no
+ * limit) it is killed after that long, and -ETIMEDOUT returned.
+ */
+int child_wait(char *const argv[], unsigned timeout_ms);
 
 /* modules.c */
 void modules_load(const char *list);
@@ -88,6 +95,11 @@ noreturn void stage2(void);
 
 /* hostname.c: the machine id (/run/machine-id, kept in /var) and the hostname. */
 void hostname_setup(void);
+
+/* provision.c: this machine's user data, before the hostname, network and services. */
+void provision_run(void);
+/* RUN when berth-provision wrote it for this boot, else ETC, the image's. */
+const char *conf_choose(const char *run, const char *etc);
 
 /* network.c */
 void network_start(void);

@@ -1,6 +1,7 @@
 /*
  * Networking in stage 2: loopback up, then every interface listed in
- * /etc/berth/network.conf (netconf.h) up with its static addresses and
+ * /etc/berth/network.conf (netconf.h; or berth-provision's for this
+ * machine, RUN_NETWORK_CONF) up with its static addresses and
  * routes (rtnetlink, netlink.c), and every other ethernet NIC up with a
  * supervised BusyBox udhcpc on it, as on interfaces the file gives
  * "dhcp yes". The script of udhcpc (rootfs/udhcpc.script) sets addresses,
@@ -103,7 +104,8 @@ static void conf_load(struct netconf *nc)
 {
 	static char text[16384];
 	char err[160];
-	ssize_t n = read_text(NETWORK_CONF, text, sizeof(text));
+	const char *path = conf_choose(RUN_NETWORK_CONF, NETWORK_CONF);
+	ssize_t n = read_text(path, text, sizeof(text));
 
 	if (n == -ENOENT)
 		return;
@@ -113,7 +115,7 @@ static void conf_load(struct netconf *nc)
 		snprintf(err, sizeof(err), "longer than %zu bytes", sizeof(text) - 2);
 	else if (netconf_parse(text, nc, err, sizeof(err)) == 0)
 		return;
-	say("network: " NETWORK_CONF ": %s; DHCP on every ethernet interface", err);
+	say("network: %s: %s; DHCP on every ethernet interface", path, err);
 	memset(nc, 0, sizeof(*nc));
 }
 
@@ -148,7 +150,7 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 	int r;
 
 	if (!idx) {
-		say("network: %s is in " NETWORK_CONF " but not present (yet)", f->name);
+		say("network: %s is configured but not present (yet)", f->name);
 		return false;
 	}
 	if (!first_time(f->name))

@@ -1,5 +1,6 @@
 /*
- * Containers from /etc/berth/containers.conf, run through containerd with
+ * Containers from /etc/berth/containers.conf (or berth-provision's, with
+ * this machine's environment, RUN_CONTAINERS_CONF), run through containerd with
  * its own client, ctr (namespace "berth"). PID 1 only orders and
  * supervises; everything that waits (for containerd, an import, a
  * container, a probe) happens in a child:
@@ -204,20 +205,21 @@ static int add_jobs(void)
 static int load(void)
 {
 	char err[160];
-	ssize_t n = read_text(CONTAINERS_CONF, conf, sizeof(conf));
+	const char *path = conf_choose(RUN_CONTAINERS_CONF, CONTAINERS_CONF);
+	ssize_t n = read_text(path, conf, sizeof(conf));
 
 	if (n == -ENOENT)
 		return 0;
 	if (n < 0) {
-		say(CONTAINERS_CONF ": %s; no containers started", strerror((int)-n));
+		say("%s: %s; no containers started", path, strerror((int)-n));
 		return (int)n;
 	}
 	if ((size_t)n == sizeof(conf) - 1) {
-		say(CONTAINERS_CONF ": larger than %zu bytes; no containers started", sizeof(conf));
+		say("%s: larger than %zu bytes; no containers started", path, sizeof(conf));
 		return -EFBIG;
 	}
 	if (ctrconf_parse(conf, ctrs, &nctrs, err, sizeof(err)) < 0) {
-		say(CONTAINERS_CONF ": %s; no containers started", err);
+		say("%s: %s; no containers started", path, err);
 		nctrs = 0;
 		return -EINVAL;
 	}

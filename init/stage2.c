@@ -140,6 +140,7 @@ noreturn void stage2(void)
 	mount_var();
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
+	provision_run();
 	hostname_setup();
 	mount_efivars();
 	secure_boot_tell();

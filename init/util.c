@@ -1,11 +1,13 @@
 /* Small file-system and time helpers shared by both stages. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -79,4 +81,38 @@ bool is_mountpoint(const char *path)
 		return false;
 	/* "/" is its own parent: same inode on the same device. */
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+/* How often child_wait feeds the watchdog, at least. */
+#define CHILD_POLL_MS 500
+
+int child_wait(char *const argv[], unsigned timeout_ms)
+{
+	char *const envp[] = {NULL};
+	uint64_t deadline = boottime_ms() + timeout_ms;
+	int status;
+	pid_t pid = _Fork(); /* as supervise.c: no threads, no atfork handlers */
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execve(argv[0], argv, envp);
+		say("exec %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		watchdog_ping();
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (timeout_ms && boottime_ms() >= deadline) {
+			/* Not waited for: one stuck in a read of a hung drive dies only
+			 * when the read ends; supervise() reaps it then. */
+			kill(pid, SIGKILL);
+			return -ETIMEDOUT;
+		}
+		drivers_wait(CHILD_POLL_MS);
+	}
 }

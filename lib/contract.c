@@ -9,6 +9,8 @@ const char *const restart_words[] = {
     [RESTART_ALWAYS] = "always", [RESTART_ON_FAILURE] = "on-failure", [RESTART_NO] = "no", NULL};
 const char *const probe_words[] = {
     [PROBE_NONE] = "", [PROBE_HTTP] = "http", [PROBE_TCP] = "tcp", [PROBE_EXEC] = "exec", NULL};
+const char *const provision_source_words[] = {
+    [SOURCE_NOCLOUD] = "nocloud", [SOURCE_CONFIG_2] = "config-2", NULL};
 
 static bool all_in(const char *s, size_t n, const char *set)
 {

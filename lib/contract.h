@@ -23,6 +23,7 @@
 #define NETWORK_CONF ETC_DIR "/network.conf"
 #define CONTAINERS_CONF ETC_DIR "/containers.conf"
 #define CONSOLE_SHELL_CONF ETC_DIR "/console-shell" /* debug.shell's tty */
+#define PROVISION_CONF ETC_DIR "/provision.conf"    /* provision.sources: where user data is read */
 #define MODULE_LIST ETC_DIR "/modules"		    /* in the initramfs: what stage 1 loads */
 #define IMAGES_DIR "/usr/share/berth/images"	    /* DIGEST.tar: the containers' archives */
 
@@ -39,6 +40,20 @@
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"
 #define IMPORTING_DIR STATE_DIR "/importing" /* NAME: an image import not yet on disk */
 #define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
+/*
+ * berth-provision (provision/): berth-init starts it when the image has
+ * PROVISION_CONF. What it found for this boot, which berth-init prefers
+ * over the image's own files: the hostname (one line), and network.conf
+ * and containers.conf in their /etc/berth formats.
+ */
+#define BERTH_PROVISION_BIN "/usr/lib/berth/berth-provision"
+#define RUN_HOSTNAME RUN_DIR "/hostname"
+#define RUN_NETWORK_CONF RUN_DIR "/network.conf"
+#define RUN_CONTAINERS_CONF RUN_DIR "/containers.conf"
+#define SSH_KEYS_FILE RUN_DIR "/ssh-authorized-keys" /* meta-data's public keys, one a line */
+#define PROVISION_STATE_DIR STATE_DIR "/provision"   /* user-data, meta-data: the last good */
+/* How long berth-init waits for berth-provision before it kills it, ms. */
+#define PROVISION_TIMEOUT_MS 30000
 
 /* ---- limits: the manifest allows no more, the device reads no more ---- */
 #define NAME_MAX_LEN 32	      /* an image's name, a container's name, a channel */
@@ -71,6 +86,11 @@
 #define NC_ROUTE "route"	 /* DEST/PREFIX [GATEWAY] */
 #define NC_DNS "dns"		 /* global, after every block */
 
+/* ---- provision.conf: a "source WORD" line per source, in the order they are tried ---- */
+#define PC_SOURCE "source"
+#define PROVISION_SOURCES_MAX 2 /* as many as provision_source_words has */
+enum provision_source { SOURCE_NOCLOUD, SOURCE_CONFIG_2 };
+
 /* ---- containers.conf: blocks of lines, each "KEY VALUE" ---- */
 #define CC_ONBOOT "onboot"     /* starts a block: an onboot container's name */
 #define CC_SERVICE "service"   /* starts a block: a service's name */
@@ -93,6 +113,7 @@ enum probe { PROBE_NONE, PROBE_HTTP, PROBE_TCP, PROBE_EXEC };
 extern const char *const net_words[];
 extern const char *const restart_words[];
 extern const char *const probe_words[]; /* "" for PROBE_NONE */
+extern const char *const provision_source_words[];
 
 /* ---- names ---- */
 /* An image's name: [a-z0-9][a-z0-9-]*, not ending with '-', 1 to NAME_MAX_LEN. */

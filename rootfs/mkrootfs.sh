@@ -35,6 +35,9 @@ done
 install -m 0755 "$BERTH_INIT" "$root/usr/sbin/init"
 # The A/B updater (updater/); berth-init runs its mark-good after a healthy boot.
 install -m 0755 "$BERTH_UPDATE" "$root/usr/sbin/berth-update"
+# Per-machine settings (provision/); berth-init starts it when the image has
+# /etc/berth/provision.conf.
+install -D -m 0755 "$BERTH_PROVISION" "$root/usr/lib/berth/berth-provision"
 # fsck.fat, which berth-update runs on the ESP before writing to it.
 fsck_fat=$(bash "$BERTH_SRC/rootfs/dosfstools.sh" | tail -n 1)
 install -m 0755 "$fsck_fat" "$root/usr/sbin/fsck.fat"

@@ -140,6 +140,15 @@ struct manifest {
 	size_t n_containers;
 	struct manifest_container containers[CONTAINERS_MAX];
 	struct {
+		/*
+		 * provision.sources: where berth-provision looks for user data,
+		 * in this order; without the key every config drive (nocloud,
+		 * config-2).
+		 */
+		size_t n_sources;
+		char sources[PROVISION_SOURCES_MAX][16]; /* provision_source_words */
+	} provision;
+	struct {
 		/* compatible_valid; default "<name>-x86_64" */
 		char compatible[COMPATIBLE_MAX_LEN + 1];
 		size_t n_keys; /* 0 (no update: section): the image accepts no bundle */
@@ -164,6 +173,26 @@ int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen
  */
 int manifest_load_text(const char *path, const char *text, size_t len, struct manifest *m,
 		       char *err, size_t errlen);
+
+/*
+ * User data (docs/provision.md): what one machine sets for itself, with
+ * the manifest's field names. M holds what it sets: rootfs.hostname
+ * ("" = none), network (when NETWORK), and the services it gives
+ * environment to (containers[]: name and env, the image's variables
+ * included, the user data's replacing those of the same name).
+ */
+struct userdata {
+	struct manifest m;
+	bool network; /* it has a network: section, which replaces the image's */
+};
+
+/*
+ * Checks the LEN bytes at TEXT as user data for IMAGE (its containers:
+ * name, service and env are read) into *UD, PATH naming it in messages.
+ * Returns as manifest_load: -EINVAL with ERR "path:line:col: message".
+ */
+int userdata_load_text(const char *path, const char *text, size_t len, const struct manifest *image,
+		       struct userdata *ud, char *err, size_t errlen);
 
 /* "64M", "1G", "4096K", "1048576" -> bytes. Returns 0 or -EINVAL. */
 int manifest_parse_size(const char *s, uint64_t *bytes);

@@ -16,8 +16,6 @@
 #include "manifest_rules.h"
 #include "manifest_schema.h"
 
-static const char *check_arg(const char *s);
-static const char *check_env(const char *s);
 static const char *check_http_path(const char *s);
 static const char *parse_network(const char *s, void *dst);
 static const char *parse_restart(const char *s, void *dst);
@@ -38,12 +36,12 @@ static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	MF_NUMBER(struct manifest_container, k, req, member, noun, fn)
 
 /* An onboot: entry has a service's fields but restart, critical and health. */
-#define CONTAINER_FIELDS                                                             \
-	TEXT("name", true, name, "container name", mf_check_id),                     \
-	    MF_FUNC("image", true, take_image),                                      \
-	    STRINGS("command", ARGS_MAX, command, n_command, "argument", check_arg), \
-	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", check_env),  \
-	    MF_LIST("binds", BINDS_MAX, take_bind),                                  \
+#define CONTAINER_FIELDS                                                                 \
+	TEXT("name", true, name, "container name", mf_check_id),                         \
+	    MF_FUNC("image", true, take_image),                                          \
+	    STRINGS("command", ARGS_MAX, command, n_command, "argument", mf_check_line), \
+	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", mf_check_env),   \
+	    MF_LIST("binds", BINDS_MAX, take_bind),                                      \
 	    NUMBER("network", false, network, "network", parse_network)
 
 static const struct field onboot_fields[] = {
@@ -81,33 +79,9 @@ static const struct field tcp_fields[] = {
 };
 
 static const struct field exec_list =
-    STRINGS("exec", ARGS_MAX, health.exec, health.n_exec, "argument", check_arg);
+    STRINGS("exec", ARGS_MAX, health.exec, health.n_exec, "argument", mf_check_line);
 
 /* ---- validators ---- */
-
-/* An argv item; "" would be a line with nothing after its key. */
-static const char *check_arg(const char *s)
-{
-	if (!*s)
-		return "must not be empty";
-	if (mf_has_control(s))
-		return "control characters are not allowed";
-	return NULL;
-}
-
-static const char *check_env(const char *s)
-{
-	size_t n = strcspn(s, "=");
-
-	if (!s[n])
-		return "expected KEY=VALUE";
-	if (n == 0 || (s[0] >= '0' && s[0] <= '9') ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
-		return "the key must be letters, digits and '_', not starting with a digit";
-	if (mf_has_control(s))
-		return "control characters are not allowed";
-	return NULL;
-}
 
 /* The path goes into an HTTP request line, where white space would end it. */
 static const char *check_http_path(const char *s)
@@ -297,7 +271,7 @@ static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	struct manifest_container *ct = container_of(c);
 	char text[2 * sizeof(ct->binds[i].src) + 4], buf[SHOW_MAX + 4];
 	const char *why, *part;
-	int r = mf_take_text(c, path, v, v, check_arg, "bind", text, sizeof(text));
+	int r = mf_take_text(c, path, v, v, mf_check_line, "bind", text, sizeof(text));
 
 	(void)seq;
 	if (r)

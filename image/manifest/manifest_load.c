@@ -1,7 +1,6 @@
 /*
- * Loading a manifest: reading the file, libyaml's parse into a document,
- * and the walk of the schema over it (manifest_schema.c). The document API
- * keeps the position of every node for the walk's messages.
+ * Loading a manifest: reading the file, and the walk of the schema
+ * (manifest_schema.c) over libyaml's document of it (mf_load_text).
  */
 #include "errf.h"
 #include "fileio.h"
@@ -17,82 +16,6 @@
 /* A manifest is a few hundred bytes: anything this big is not one. */
 #define FILE_LIMIT (1 << 20)
 
-/* Reader errors (bad UTF-8, control characters) carry only a byte offset. */
-static yaml_mark_t mark_at(const char *buf, size_t len, size_t offset)
-{
-	yaml_mark_t m = {.index = offset};
-
-	for (size_t i = 0; i < offset && i < len; i++) {
-		if (buf[i] == '\n') {
-			m.line++;
-			m.column = 0;
-		} else {
-			m.column++;
-		}
-	}
-	return m;
-}
-
-static int syntax_error(struct ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
-{
-	yaml_mark_t at = p->problem_mark;
-
-	if (p->error == YAML_MEMORY_ERROR) {
-		errf(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	if (p->error == YAML_READER_ERROR)
-		at = mark_at(buf, len, p->problem_offset);
-	if (p->context)
-		return mf_fail_at(c, at, "yaml syntax error: %s (%s at line %zu)",
-				  p->problem ? p->problem : "unknown", p->context,
-				  p->context_mark.line + 1);
-	return mf_fail_at(c, at, "yaml syntax error: %s", p->problem ? p->problem : "unknown");
-}
-
-/* Loads the first document and makes sure nothing but comments follows it. */
-static int load_one(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len)
-{
-	yaml_document_t next;
-
-	if (!yaml_parser_load(p, c->doc))
-		return syntax_error(c, p, buf, len);
-	if (!yaml_parser_load(p, &next)) {
-		yaml_document_delete(c->doc);
-		return syntax_error(c, p, buf, len);
-	}
-	bool more = yaml_document_get_root_node(&next) != NULL;
-	yaml_mark_t at = next.start_mark;
-	yaml_document_delete(&next);
-	if (more) {
-		yaml_document_delete(c->doc);
-		return mf_fail_at(c, at, "only one document is allowed");
-	}
-	return 0;
-}
-
-static int parse(struct ctx *c, const char *buf, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int r;
-
-	if (!yaml_parser_initialize(&parser)) {
-		errf(c->err, c->errlen, "%s: %s", c->path, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	c->doc = &doc;
-	r = load_one(c, &parser, buf, len);
-	if (r)
-		goto out;
-	r = mf_check_document(c);
-	yaml_document_delete(&doc);
-out:
-	yaml_parser_delete(&parser);
-	return r;
-}
-
 int manifest_load_text(const char *path, const char *text, size_t len, struct manifest *m,
 		       char *err, size_t errlen)
 {
@@ -105,7 +28,7 @@ int manifest_load_text(const char *path, const char *text, size_t len, struct ma
 		errf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	int r = parse(&c, text, len);
+	int r = mf_load_text(&c, text, len, mf_check_document);
 	if (r == 0)
 		*m = *tmp;
 	free(tmp);

@@ -145,6 +145,30 @@ const char *mf_check_hostname(const char *s)
 	}
 }
 
+/* "" would be a line with nothing after its key. */
+const char *mf_check_line(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
+const char *mf_check_env(const char *s)
+{
+	size_t n = strcspn(s, "=");
+
+	if (!s[n])
+		return "expected KEY=VALUE";
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9') ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		return "the key must be letters, digits and '_', not starting with a digit";
+	if (mf_has_control(s))
+		return "control characters are not allowed";
+	return NULL;
+}
+
 const char *mf_check_tty(const char *s)
 {
 	if (!*s || !all_in(s, "", is_alnum))

@@ -21,6 +21,9 @@ const char *mf_check_package(const char *s); /* a Debian package's name */
 const char *mf_check_cmdline(const char *s);
 const char *mf_check_hostname(const char *s);
 const char *mf_check_tty(const char *s);
+/* A value on a line of its own: an argv item, an SSH key; not empty, no control characters. */
+const char *mf_check_line(const char *s);
+const char *mf_check_env(const char *s); /* KEY=VALUE, a container's environment variable */
 const char *mf_check_gpg_key(const char *s);
 const char *mf_check_relative(const char *s); /* relative to the manifest's folder */
 const char *mf_check_src(const char *s);      /* relative, and no ".." */

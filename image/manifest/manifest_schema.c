@@ -97,6 +97,7 @@ static const struct field top_fields[] = {
     MF_LIST("onboot", CONTAINERS_MAX, mf_take_onboot),
     MF_LIST("services", CONTAINERS_MAX, mf_take_service),
     MF_FUNC("update", false, mf_take_update),
+    MF_MAP("provision", false, mf_provision_fields),
     {0},
 };
 
@@ -151,6 +152,7 @@ int mf_check_document(struct ctx *c)
 		r = mf_check_kernel(c, root);
 	if (r)
 		return r;
+	mf_provision_default(c, root);
 	if (!c->m->channel[0])
 		strcpy(c->m->channel, "stable");
 	/* The architecture is x86-64 until an image can be anything else. */

@@ -29,6 +29,10 @@ const char *mf_read_archive(int fd, char digest[65], char *why, size_t len);
 /* manifest_secureboot.c */
 int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 			const yaml_node_t *v);
+/* manifest_provision.c */
+extern const struct field mf_provision_fields[];
+/* Once the document is walked: provision.sources' default. */
+void mf_provision_default(struct ctx *c, const yaml_node_t *root);
 /* manifest_update.c */
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* manifest_kernel.c: kernel.cmdline, kernel.modules, kernel.source, signing.verity_key */

@@ -4,7 +4,8 @@
  * sees is the first one in the file, and each error points at the key or
  * value that caused it. The tables are the schema (manifest_schema.c and
  * the section files); what makes a value good is in manifest_rules.c. Only
- * image/manifest/ includes this file.
+ * image/manifest/ includes this file, and provision/metadata.c, which walks
+ * NoCloud's meta-data with its helpers.
  */
 #ifndef BERTH_MANIFEST_WALK_H
 #define BERTH_MANIFEST_WALK_H
@@ -19,8 +20,8 @@
 
 /* Longest key or value quoted back in a message. */
 #define SHOW_MAX 64
-/* Most keys a mapping of the schema has (the top level). */
-#define FIELDS_MAX 12
+/* Most keys a mapping of the schema has (the top level of user data). */
+#define FIELDS_MAX 16
 
 /*
  * F_STRING: a checked string copied into the struct. F_SIZE: a disk size.
@@ -112,6 +113,13 @@ struct ctx {
 	uint8_t signer[32];
 };
 
+/*
+ * Parses the LEN bytes at BUF as one YAML document and has CHECK walk it
+ * (c->doc): 0, or -errno with c->err set ("path:line:col: message" for
+ * -EINVAL). The document API keeps the position of every node for the
+ * walk's messages.
+ */
+int mf_load_text(struct ctx *c, const char *buf, size_t len, int (*check)(struct ctx *c));
 /* Fails with "path:line:col: message" at MARK; returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int mf_fail_at(struct ctx *c, yaml_mark_t mark,
 						     const char *fmt, ...);

@@ -2,7 +2,8 @@
 # What the default image is made of: the GPT (Discoverable Partitions
 # Specification types, both slots, the data partition), the ESP's files, an
 # initramfs that holds berth-init, berth-install and the kernel modules stage 1 needs only,
-# and the kernel modules of the default set in the root.
+# and the kernel modules of the default set in the root; berth-provision and
+# its sources.
 # Another build of a manifest named berth, version 0.1.0, may be given.
 set -u
 cd "$(dirname "$0")/../.."
@@ -94,7 +95,15 @@ root=$out/work/root-tree/usr/lib/modules/$release
 check $? "the root holds /lib/modules/$release/modules.dep and modules.alias (text)"
 [ "$(cd "$root" && find kernel -name '*.ko*' | sort)" = "$(cut -d: -f1 "$root/modules.dep" | sort)" ]
 check $? "the root's modules.dep names exactly the modules it holds ($(wc -l <"$root/modules.dep"))"
-for m in e1000e igb ixgbe nvme ahci i6300esb usb_storage virtio_net overlay; do
+for m in e1000e igb ixgbe nvme ahci i6300esb usb_storage virtio_net overlay isofs; do
 	grep -q " $m\$" "$root/modules.alias"
 	check $? "the root's modules.alias knows $m"
 done
+
+# Per-machine settings (docs/provision.md): berth-provision, started when the
+# image names sources, by default the NoCloud and OpenStack config drives.
+tree=$out/work/root-tree
+cmp -s "$tree/usr/lib/berth/berth-provision" build/berth-provision && [ -x "$tree/usr/lib/berth/berth-provision" ]
+check $? "the root carries build/berth-provision, which stage 2 starts"
+[ "$(grep -v '^#' "$tree/etc/berth/provision.conf")" = "$(printf 'source nocloud\nsource config-2')" ]
+check $? "/etc/berth/provision.conf names the default sources, nocloud then config-2"

@@ -14,26 +14,11 @@
 
 #include "contract.h"
 #include "manifest.h"
+#include "positioned.h"
 
 #define PATH "tests/manifests/fuzz.yaml"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Whether ERR starts with "PATH:LINE:COL: ", LINE and COL counted from 1. */
-static bool positioned(const char *err)
-{
-	const char *p = err + strlen(PATH ":");
-
-	if (strncmp(err, PATH ":", strlen(PATH ":")))
-		return false;
-	for (int i = 0; i < 2; i++) {
-		size_t n = strspn(p, "0123456789");
-		if (n == 0 || *p == '0' || p[n] != ':')
-			return false;
-		p += n + 1;
-	}
-	return *p == ' ';
-}
 
 static bool valid(const char *s, bool (*rule)(const char *, size_t))
 {
@@ -63,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (r == 0 && (err[0] || !device_accepts(&m)))
 		abort();
-	if (r == -EINVAL && !positioned(err))
+	if (r == -EINVAL && !positioned(err, PATH))
 		abort();
 	/* Anything else is the system's (out of memory): it says which file. */
 	if (r && r != -EINVAL && strncmp(err, PATH ": ", strlen(PATH ": ")))

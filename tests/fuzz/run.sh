@@ -46,4 +46,7 @@ fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
 fuzz conf -Iinit lib/ctrconf.c init/netconf.c lib/updateconf.c lib/contract.c lib/errf.c
 fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsodium
+fuzz provision -Iprovision -Iinit -Iimage -Iimage/manifest provision/conf.c provision/label.c \
+	provision/metadata.c image/conffiles.c init/netconf.c image/manifest/*.c \
+	lib/*.c -lyaml -larchive -lsodium
 exit 0

@@ -7,6 +7,7 @@
  *   GET /health  200 "ok"
  *   GET /data    appends a line to $DATA_DIR/hits (default /data), fsyncs
  *                it and answers with the file's line count
+ *   GET /env/NAME  200 the value of the environment variable NAME, 404 when unset
  *   other paths 404, other methods 405 (HEAD works), bad requests 400.
  * One request per connection, one connection at a time, read into a bounded
  * buffer within a deadline (SO_RCVTIMEO); one log line per request on stdout.
@@ -149,6 +150,9 @@ static void handle(int fd)
 		} else if (strcmp(path, "/health") == 0) {
 			status = "200 OK";
 			snprintf(body, sizeof body, "ok\n");
+		} else if (strncmp(path, "/env/", 5) == 0 && getenv(path + 5)) {
+			status = "200 OK";
+			snprintf(body, sizeof body, "%s\n", getenv(path + 5));
 		} else if (strcmp(path, "/data") == 0 && !head_only) {
 			long count = data_hit();
 			status = count < 0 ? "500 Internal Server Error" : "200 OK";
