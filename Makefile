@@ -90,7 +90,7 @@ build/libyaml-musl: provision/libyaml.sh image/lib/apt.sh image/lib/musl-source.
 build/berth-provision: $(PROVISION_SRC) $(wildcard provision/*.h image/*.h \
 		image/manifest/*.h lib/*.h) build/libyaml-musl | build/kernel-headers
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(DEV_CFLAGS) -Iprovision -Iinit -Iimage -Iimage/manifest \
+	$(MUSL_CC) $(DEV_CFLAGS) -Iprovision -Iimage -Iimage/manifest \
 		-Ibuild/libyaml-musl/include -o $@ $(PROVISION_SRC) \
 		build/libyaml-musl/lib/libyaml.a $(DEV_LDFLAGS)
 
