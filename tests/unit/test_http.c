@@ -1,0 +1,126 @@
+/* unit: provision/http.c lib/clock.c */
+/*
+ * berth-provision's HTTP: responses parsed whole or found incomplete
+ * (Content-Length, chunked, to the end of the connection), what is not
+ * HTTP refused; and requests to a server that refuses the connection or
+ * never answers end at once or at their deadline.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#include "clock.h"
+#include "http.h"
+
+static char buf[4096];
+static struct http_resp r;
+
+/* TEXT parsed from a copy in buf (EOF: the connection has ended). */
+static int parse(const char *text, bool eof)
+{
+	size_t n = strlen(text);
+
+	memcpy(buf, text, n + 1);
+	return http_parse(buf, n, eof, &r);
+}
+
+static void test_parse(void)
+{
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nMetadata-Flavor:  Google \r\n\r\n"
+		    "hello",
+		    false) == 0 &&
+		  r.status == 200 && r.body_len == 5 && !strcmp(r.body, "hello") &&
+		  http_header_is(&r, "metadata-flavor", "Google") &&
+		  !http_header_is(&r, "Metadata", "Google"),
+	      "a response with Content-Length, its headers in any case");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", false) == -EAGAIN,
+	      "a body shorter than Content-Length: more must come");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", true) == -EINVAL,
+	      "a body shorter than Content-Length at the end: refused");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhel", false) == -EINVAL,
+	      "a body longer than Content-Length: refused");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nh", false) == -EINVAL,
+	      "a Content-Length not a number: refused");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nh", false) == -EINVAL,
+	      "a Content-Length of more than 10 digits: refused");
+	CHECK(parse("HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nnot here", false) == -EAGAIN &&
+		  parse("HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nnot here", true) == 0 &&
+		  r.status == 404 && !strcmp(r.body, "not here"),
+	      "without a length the body ends with the connection");
+	CHECK(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "4\r\nWiki\r\n6;x=y\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\n\r\n",
+		    false) == 0 &&
+		  r.body_len == 24 && !strcmp(r.body, "Wikipedia in \r\n\r\nchunks."),
+	      "a chunked body, decoded in place (extensions skipped)");
+	CHECK(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWi", false) ==
+		      -EAGAIN &&
+		  parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n",
+			false) == -EAGAIN &&
+		  parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n",
+			true) == -EINVAL,
+	      "a chunked body not all here: more must come, or refused at the end");
+	CHECK(
+	    parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false) ==
+		    -EINVAL &&
+		parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+		      false) == -EINVAL &&
+		parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n\r\n",
+		      false) == -EINVAL,
+	    "bad chunk sizes, a chunk longer than said, trailers: refused");
+	CHECK(parse("HTTP/1.1 200 OK\r\nServer", false) == -EAGAIN &&
+		  parse("HTTP/1.1 200 OK\r\nServer", true) == -EINVAL,
+	      "headers not all here: more must come, or refused at the end");
+	CHECK(parse("ICY 200 OK\r\n\r\n", true) == -EINVAL &&
+		  parse("HTTP/1.1 20 OK\r\n\r\n", true) == -EINVAL &&
+		  parse("HTTP/1.1 600 No\r\n\r\n", true) == -EINVAL &&
+		  parse("HTTP/1.1 200 OK\r\nno colon\r\n\r\n", true) == -EINVAL &&
+		  parse("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n", true) == -EINVAL,
+	      "not HTTP, a bad status, a header line without a name: refused");
+	CHECK(parse("HTTP/1.1 204\r\n\r\n", true) == 0 && r.status == 204 && r.body_len == 0,
+	      "a status without a reason");
+}
+
+/* A listening TCP socket on 127.0.0.1 that accepts nothing, its address into TO. */
+static int listener(struct sockaddr_in *to)
+{
+	socklen_t len = sizeof(*to);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)to, sizeof(*to)) < 0 || listen(fd, 4) < 0 ||
+	    getsockname(fd, (struct sockaddr *)to, &len) < 0)
+		return -1;
+	return fd;
+}
+
+static void test_request(void)
+{
+	struct sockaddr_in to;
+	int fd = listener(&to);
+	uint64_t start = boottime_ms();
+
+	/* The kernel completes the handshake from the backlog: a server that never answers. */
+	int got = http_request(&to, "GET", "/", "", "", start + 300, buf, sizeof(buf), &r);
+	uint64_t took = boottime_ms() - start;
+	CHECK(fd >= 0 && got == -ETIMEDOUT && took >= 300 && took < 2000,
+	      "a server that never answers: -ETIMEDOUT at the deadline");
+	close(fd);
+	start = boottime_ms();
+	got = http_request(&to, "GET", "/", "", "", start + 5000, buf, sizeof(buf), &r);
+	CHECK(got == -ECONNREFUSED && boottime_ms() - start < 1000,
+	      "a refused connection: -ECONNREFUSED at once");
+}
+
+int main(void)
+{
+	test_parse();
+	test_request();
+	return CHECK_DONE();
+}
