@@ -24,7 +24,7 @@ bool conffiles_want_console_shell(const struct manifest *m);
 /* Write the file to F. Return 0, or -EIO when F has an error. */
 int conffiles_network(FILE *f, const struct manifest *m);
 int conffiles_containers(FILE *f, const struct manifest *m);
-/* A "source WORD" line per provision.sources entry, in order. */
+/* A "source WORD" line per provision.sources entry, in order, then "address URL" if given. */
 int conffiles_provision(FILE *f, const struct manifest *m);
 /* Every image has update.conf: with no update: section it holds the defaults. */
 int conffiles_update(FILE *f, const struct manifest *m);

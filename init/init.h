@@ -96,8 +96,12 @@ noreturn void stage2(void);
 /* hostname.c: the machine id (/run/machine-id, kept in /var) and the hostname. */
 void hostname_setup(void);
 
-/* provision.c: this machine's user data, before the hostname, network and services. */
-void provision_run(void);
+/*
+ * provision.c: this machine's user data, before the hostname, network and
+ * services (NETWORK false); when that run says so, again once the network
+ * is started, for the metadata services. True when it asks for that run.
+ */
+bool provision_run(bool network);
 /* RUN when berth-provision wrote it for this boot, else ETC, the image's. */
 const char *conf_choose(const char *run, const char *etc);
 

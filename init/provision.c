@@ -3,7 +3,9 @@
  * reads this machine's user data and writes what it sets under RUN_DIR,
  * which hostname.c, network.c and services.c then prefer to the image's
  * files. Started only when the image names sources (PROVISION_CONF), and
- * given PROVISION_TIMEOUT_MS: a hung drive must not hold the boot.
+ * given PROVISION_TIMEOUT_MS: a hung drive must not hold the boot. The
+ * metadata services need the network, so they are read in a second run
+ * after network_start when the first asks for it (PROVISION_EXIT_NETWORK).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,12 +14,12 @@
 
 #include "init.h"
 
-void provision_run(void)
+bool provision_run(bool network)
 {
-	char *const argv[] = {BERTH_PROVISION_BIN, NULL};
+	char *const argv[] = {BERTH_PROVISION_BIN, network ? PROVISION_AFTER_NETWORK : NULL, NULL};
 
 	if (access(PROVISION_CONF, F_OK) < 0)
-		return;
+		return false;
 	int status = child_wait(argv, PROVISION_TIMEOUT_MS);
 	if (status == -ETIMEDOUT)
 		say("provision: berth-provision killed after %d s; what it wrote before is used",
@@ -26,6 +28,7 @@ void provision_run(void)
 		say("provision: " BERTH_PROVISION_BIN ": %s", strerror(-status));
 	else if (WIFSIGNALED(status))
 		say("provision: berth-provision killed by signal %d", WTERMSIG(status));
+	return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == PROVISION_EXIT_NETWORK;
 }
 
 const char *conf_choose(const char *run, const char *etc)

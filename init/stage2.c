@@ -1,8 +1,10 @@
 /*
  * Stage 2, /sbin/init on the verified root: mount the writable places,
  * load the drivers of the devices present and of those that appear later
- * (drivers.c), name the machine, start networking (network.c) and containerd when the
- * image has it (containerd.c), say "ready", then supervise.
+ * (drivers.c), name the machine, start networking (network.c), read the
+ * metadata services when the image names them (provision.c), start
+ * containerd when the image has it (containerd.c), say "ready", then
+ * supervise.
  * Every failure here is logged and skipped: a half-working system the
  * operator can log in to beats a reboot loop.
  */
@@ -140,13 +142,18 @@ noreturn void stage2(void)
 	mount_var();
 	mount_logged("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "nsdelegate");
-	provision_run();
+	bool provision_later = provision_run(false);
 	hostname_setup();
 	mount_efivars();
 	secure_boot_tell();
 	os_version(version, sizeof(version));
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
 	network_start();
+	/* What a metadata service sets replaces the hostname; the services start after. */
+	if (provision_later) {
+		provision_run(true);
+		hostname_setup();
+	}
 	if (containerd_start())
 		services_start();
 	timeline_seal();

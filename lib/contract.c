@@ -1,6 +1,7 @@
 /* The rules of the build-to-device contract (see contract.h). */
 #include "contract.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -9,8 +10,13 @@ const char *const restart_words[] = {
     [RESTART_ALWAYS] = "always", [RESTART_ON_FAILURE] = "on-failure", [RESTART_NO] = "no", NULL};
 const char *const probe_words[] = {
     [PROBE_NONE] = "", [PROBE_HTTP] = "http", [PROBE_TCP] = "tcp", [PROBE_EXEC] = "exec", NULL};
-const char *const provision_source_words[] = {
-    [SOURCE_NOCLOUD] = "nocloud", [SOURCE_CONFIG_2] = "config-2", NULL};
+const char *const provision_source_words[] = {[SOURCE_NOCLOUD] = "nocloud",
+					      [SOURCE_CONFIG_2] = "config-2",
+					      [SOURCE_EC2] = "ec2",
+					      [SOURCE_GCE] = "gce",
+					      [SOURCE_AZURE] = "azure",
+					      [SOURCE_OPENSTACK] = "openstack",
+					      NULL};
 
 static bool all_in(const char *s, size_t n, const char *set)
 {
@@ -65,6 +71,29 @@ int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
 		return -EINVAL;
 	*seconds = v;
 	return 0;
+}
+
+const char *provision_address_parse(const char *s, uint32_t *addr, uint16_t *port)
+{
+	char host[16];
+	struct in_addr a;
+	unsigned p = 80;
+
+	if (strncmp(s, "http://", 7))
+		return "expected http://IPV4[:PORT]";
+	s += 7;
+	size_t n = strcspn(s, ":");
+	if (n >= sizeof(host))
+		return "expected an IPv4 address after http://";
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return "expected an IPv4 address after http://";
+	if (s[n] && (decimal(s + n + 1, strlen(s + n + 1), 65535, &p) < 0 || p == 0))
+		return "expected a port from 1 to 65535 after the address";
+	*addr = a.s_addr;
+	*port = (uint16_t)p;
+	return NULL;
 }
 
 int security_epoch_parse(const char *s, size_t n, unsigned *epoch)

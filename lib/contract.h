@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- files berth build writes into the root image ---- */
 #define ETC_DIR "/etc/berth"
@@ -52,8 +53,15 @@
 #define RUN_CONTAINERS_CONF RUN_DIR "/containers.conf"
 #define SSH_KEYS_FILE RUN_DIR "/ssh-authorized-keys" /* meta-data's public keys, one a line */
 #define PROVISION_STATE_DIR STATE_DIR "/provision"   /* user-data, meta-data: the last good */
-/* How long berth-init waits for berth-provision before it kills it, ms. */
+/* How long berth-init waits for berth-provision before it kills it, ms (each of its two runs). */
 #define PROVISION_TIMEOUT_MS 30000
+/*
+ * berth-provision's exit status when no config drive before the first
+ * metadata service answered: berth-init runs it again with the argument
+ * PROVISION_AFTER_NETWORK once the network is started.
+ */
+#define PROVISION_EXIT_NETWORK 3
+#define PROVISION_AFTER_NETWORK "network"
 
 /* ---- limits: the manifest allows no more, the device reads no more ---- */
 #define NAME_MAX_LEN 32	      /* an image's name, a container's name, a channel */
@@ -88,8 +96,20 @@
 
 /* ---- provision.conf: a "source WORD" line per source, in the order they are tried ---- */
 #define PC_SOURCE "source"
-#define PROVISION_SOURCES_MAX 2 /* as many as provision_source_words has */
-enum provision_source { SOURCE_NOCLOUD, SOURCE_CONFIG_2 };
+#define PC_ADDRESS "address"	/* http://IPV4[:PORT]: the metadata services' and WireServer's */
+#define PROVISION_SOURCES_MAX 6 /* as many as provision_source_words has */
+/* The config drives come first: without provision.sources, the first two. */
+#define PROVISION_SOURCES_DEFAULT 2
+enum provision_source {
+	SOURCE_NOCLOUD,
+	SOURCE_CONFIG_2,
+	SOURCE_EC2,
+	SOURCE_GCE,
+	SOURCE_AZURE,
+	SOURCE_OPENSTACK,
+};
+/* The metadata services, read over HTTP once the network is up. */
+#define SOURCE_IS_HTTP(s) ((s) >= SOURCE_EC2)
 
 /* ---- containers.conf: blocks of lines, each "KEY VALUE" ---- */
 #define CC_ONBOOT "onboot"     /* starts a block: an onboot container's name */
@@ -127,6 +147,12 @@ bool compatible_valid(const char *s, size_t n);
  * leading zero, HEALTH_DEADLINE_MIN to HEALTH_DEADLINE_MAX. 0 or -EINVAL.
  */
 int health_deadline_parse(const char *s, size_t n, unsigned *seconds);
+/*
+ * provision.address, "http://IPV4[:PORT]" (inet_pton's dotted quad; PORT
+ * 1 to 65535, 80 without): NULL with *ADDR (network order) and *PORT, or
+ * why not.
+ */
+const char *provision_address_parse(const char *s, uint32_t *addr, uint16_t *port);
 /*
  * The N bytes at S as update.security_epoch: decimal, "0" or without a
  * leading zero, at most SECURITY_EPOCH_MAX. 0 or -EINVAL.

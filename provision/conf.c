@@ -6,12 +6,11 @@
 #include "conf.h"
 #include "errf.h"
 
-int provconf_parse(char *text, enum provision_source sources[PROVISION_SOURCES_MAX], char *err,
-		   size_t errlen)
+int provconf_parse(char *text, struct provconf *pc, char *err, size_t errlen)
 {
 	unsigned line = 0;
-	int n = 0;
 
+	memset(pc, 0, sizeof(*pc));
 	for (char *next, *s = text; s && *s; s = next) {
 		next = strchr(s, '\n');
 		if (next)
@@ -19,20 +18,28 @@ int provconf_parse(char *text, enum provision_source sources[PROVISION_SOURCES_M
 		line++;
 		if (s[0] == '#' || s[0] == '\0')
 			continue;
+		if (!strncmp(s, PC_ADDRESS " ", sizeof(PC_ADDRESS))) {
+			const char *why = provision_address_parse(s + sizeof(PC_ADDRESS),
+								  &pc->address, &pc->port);
+			if (why)
+				return errf_line(err, errlen, line, "%s", why);
+			continue;
+		}
 		if (strncmp(s, PC_SOURCE " ", sizeof(PC_SOURCE)))
-			return errf_line(err, errlen, line, "expected '" PC_SOURCE " WORD'");
+			return errf_line(err, errlen, line,
+					 "expected '" PC_SOURCE " WORD' or '" PC_ADDRESS " URL'");
 		const char *word = s + sizeof(PC_SOURCE);
 		int i = 0;
 		while (provision_source_words[i] && strcmp(word, provision_source_words[i]))
 			i++;
 		if (!provision_source_words[i])
 			return errf_line(err, errlen, line, "unknown source: %s", word);
-		for (int j = 0; j < n; j++)
-			if (sources[j] == (enum provision_source)i)
+		for (int j = 0; j < pc->n_sources; j++)
+			if (pc->sources[j] == (enum provision_source)i)
 				return errf_line(err, errlen, line, "source %s twice", word);
-		sources[n++] = (enum provision_source)i;
+		pc->sources[pc->n_sources++] = (enum provision_source)i;
 	}
-	return n;
+	return 0;
 }
 
 /* The N items of LIST (NUL-terminated strings) into OUT, arrays of SIZE bytes. */

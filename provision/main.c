@@ -2,7 +2,11 @@
  * berth-provision: one machine's own settings (docs/provision.md).
  * berth-init starts it in stage 2, once /var is mounted and before it names
  * the machine, sets up the network and starts the services, when the image
- * has PROVISION_CONF; it waits at most PROVISION_TIMEOUT_MS. The sources
+ * has PROVISION_CONF; it waits at most PROVISION_TIMEOUT_MS. That run reads
+ * the config drives listed before the first metadata service; when none
+ * answers and metadata services are listed, it exits PROVISION_EXIT_NETWORK
+ * and berth-init runs it again (PROVISION_AFTER_NETWORK) once the network is
+ * started, for the rest of the list. The sources
  * are tried in that file's order; the first that answers gives the user
  * data and meta-data of this boot, and each document that checks good is
  * kept in PROVISION_STATE_DIR for a boot where none answers. What they set
@@ -13,6 +17,7 @@
  * libyaml stays out of it.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,18 +28,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "conffiles.h"
 #include "fileio.h"
 #include "label.h"
 #include "metadata.h"
 #include "say.h"
-
-/* A document larger than this is refused: clouds cap user data at 16 to 256 KiB. */
-#define DOC_MAX (256 * 1024)
+#include "sources.h"
 
 /* The config drives, by provision_source: their label, their documents' files on them. */
 static const struct drive {
@@ -45,21 +50,12 @@ static const struct drive {
 			 "openstack/latest/meta_data.json"},
 };
 
-/* A user-data or meta-data document. */
-struct doc {
-	const char *name; /* in PROVISION_STATE_DIR */
-	const char *file; /* where it was read, relative to its source */
-	char text[DOC_MAX + 2];
-	size_t len;
-	bool read; /* read whole: a larger or unreadable one counts as bad */
-	bool good; /* checked, its settings taken */
-};
-
 /* Named in main(): an initialized struct would put its buffer in the file. */
 static struct doc user, meta;
 static struct manifest image; /* its containers, as CONTAINERS_CONF has them */
 static struct userdata ud;
 static struct metadata md;
+static struct provconf conf;
 
 /*
  * D's file of folder DIR into D (a missing one is empty); why not is said
@@ -154,13 +150,17 @@ static bool drive_read(const struct drive *dv)
 	return true;
 }
 
-/* The last good documents, for a boot where no source answers: false when none was kept. */
-static bool kept_read(void)
+/*
+ * The last good documents, for a boot where no source answers (WHO says
+ * which did not, UNTIL how long they count): false when none was kept.
+ */
+static bool kept_read(const char *who, const char *until)
 {
 	if (access(PROVISION_STATE_DIR, F_OK) < 0)
 		return false;
-	say("provision: no source answered; the last good user data and meta-data, "
-	    "in " PROVISION_STATE_DIR);
+	say("provision: no %s answered; the last good user data and meta-data, "
+	    "in " PROVISION_STATE_DIR "%s",
+	    who, until);
 	user.file = user.name;
 	meta.file = meta.name;
 	doc_read(PROVISION_STATE_DIR, PROVISION_STATE_DIR, &user);
@@ -263,19 +263,19 @@ static void userdata_write(void)
 		say("provision: services' environment from user data in " RUN_CONTAINERS_CONF);
 }
 
-/* The sources the image names; 0 when none or the file cannot be read. */
-static int sources_read(enum provision_source sources[PROVISION_SOURCES_MAX])
+/* PROVISION_CONF into conf: false when it names no source or cannot be read. */
+static bool conf_read(void)
 {
 	static char text[4096];
 	char err[160];
 	ssize_t n = read_text(PROVISION_CONF, text, sizeof(text));
-	int r = n < 0 ? (int)n : provconf_parse(text, sources, err, sizeof(err));
+	int r = n < 0 ? (int)n : provconf_parse(text, &conf, err, sizeof(err));
 
 	if (n < 0)
 		say("provision: " PROVISION_CONF ": %s", strerror((int)-n));
 	else if (r < 0)
 		say("provision: " PROVISION_CONF ": %s", err);
-	return r < 0 ? 0 : r;
+	return r == 0 && conf.n_sources > 0;
 }
 
 /* The image's containers, which user data may give environment to. */
@@ -301,8 +301,12 @@ static int image_read(void)
 	return 0;
 }
 
-/* Checks both documents; SOURCE names where they came from in the messages. */
-static void docs_check(const char *source)
+/*
+ * Checks both documents; SOURCE names where they came from in the messages.
+ * Once the network is up (NETWORK_UP) user data may not set it: it would
+ * apply only from the next boot, through the kept copy.
+ */
+static void docs_check(const char *source, bool network_up)
 {
 	static char err[MANIFEST_ERR_MAX];
 	char path[PATH_MAX];
@@ -317,40 +321,141 @@ static void docs_check(const char *source)
 						    sizeof(err)) == 0;
 	if (user.read && !user.good)
 		say("provision: %s; the image's own settings are kept", err);
+	if (user.good && network_up && ud.network) {
+		say("provision: %s: network is read before the network is up, from a config drive "
+		    "listed before the metadata services, not from here; the image's own settings "
+		    "are kept",
+		    path);
+		user.good = false;
+	}
 }
 
-int main(void)
+/* The documents checked, the good ones kept, what they set written. */
+static void docs_use(const char *source, bool network_up)
 {
-	enum provision_source sources[PROVISION_SOURCES_MAX];
-	int n = sources_read(sources);
+	bool fresh = strcmp(source, PROVISION_STATE_DIR) != 0;
+
+	docs_check(source, network_up);
+	if (fresh && meta.good)
+		keep(&meta);
+	if (fresh && user.good)
+		keep(&user);
+	hostname_write();
+	keys_write();
+	userdata_write();
+}
+
+/* A metadata service's or the WireServer's address: the cloud's own, or provision.address. */
+static struct sockaddr_in address(const char *cloud)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(conf.port)};
+
+	a.sin_addr.s_addr = conf.address;
+	if (!conf.address) {
+		a.sin_port = htons(80);
+		inet_pton(AF_INET, cloud, &a.sin_addr);
+	}
+	return a;
+}
+
+/*
+ * Until the kernel has a route to TO, which DHCP or a static address gives:
+ * false, said on the console, when DEADLINE comes first. A UDP connect only
+ * looks the route up; it sends nothing.
+ */
+static bool route_wait(const struct sockaddr_in *to, uint64_t deadline)
+{
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int r = fd < 0							    ? -errno
+			: connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0 ? -errno
+										    : 0;
+		if (fd >= 0)
+			close(fd);
+		if (r == 0)
+			return true;
+		if ((r != -ENETUNREACH && r != -EHOSTUNREACH) || boottime_ms() + 100 > deadline) {
+			say("provision: no route to %s: %s; no metadata service is read",
+			    inet_ntoa(to->sin_addr), strerror(-r));
+			return false;
+		}
+		sleep_ms(100);
+	}
+}
+
+/*
+ * The run once the network is started: the sources from the first
+ * metadata service on, in order. One that answers replaces what the kept
+ * documents set before the network (but the network).
+ */
+static int after_network(int first)
+{
+	struct sockaddr_in to = address("169.254.169.254");
+	uint64_t start = boottime_ms(), deadline = start + AFTER_NETWORK_MS;
+	int from = -1;
+
+	say("provision: the metadata services at %s:%u, at most %d s", inet_ntoa(to.sin_addr),
+	    ntohs(to.sin_port), AFTER_NETWORK_MS / 1000);
+	if (!route_wait(&to, deadline))
+		return 0;
+	for (int i = first; i < conf.n_sources && from < 0; i++) {
+		enum provision_source s = conf.sources[i];
+		if (SOURCE_IS_HTTP(s) ? service_read(s, &to, deadline, &user, &meta)
+				      : drive_read(&drives[s]))
+			from = s;
+	}
+	if (from < 0) {
+		say("provision: no metadata service answered (%llu ms); the settings so far stay",
+		    (unsigned long long)(boottime_ms() - start));
+		return 0;
+	}
+	unlink(RUN_HOSTNAME);
+	unlink(SSH_KEYS_FILE);
+	unlink(RUN_CONTAINERS_CONF);
+	docs_use(SOURCE_IS_HTTP(from) ? provision_source_words[from] : drives[from].label, true);
+	/* Ready whatever the documents were: the machine did boot (docs/clouds.md). */
+	if (from == SOURCE_AZURE) {
+		struct sockaddr_in wire = address("168.63.129.16");
+		azure_ready(&wire, boottime_ms() + 4 * HTTP_REQUEST_MS);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	const char *from = NULL;
+	int first = 0;
 
 	user.name = "user-data";
 	meta.name = "meta-data";
-	if (n == 0 || image_read() < 0)
+	if (!conf_read() || image_read() < 0)
 		return 1;
 	/* Our mounts our own, and gone when we are. */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		say("provision: a mount namespace of its own: %s", strerror(errno));
 		return 1;
 	}
-	for (int i = 0; i < n && !from; i++)
-		if (drive_read(&drives[sources[i]]))
-			from = drives[sources[i]].label;
+	while (first < conf.n_sources && !SOURCE_IS_HTTP(conf.sources[first]))
+		first++;
+	if (argc == 2 && !strcmp(argv[1], PROVISION_AFTER_NETWORK))
+		return after_network(first);
+	for (int i = 0; i < first && !from; i++)
+		if (drive_read(&drives[conf.sources[i]]))
+			from = drives[conf.sources[i]].label;
 	if (from) {
-		docs_check(from);
-		if (meta.good)
-			keep(&meta);
-		if (user.good)
-			keep(&user);
-	} else if (kept_read()) {
-		docs_check(PROVISION_STATE_DIR);
-	} else {
+		docs_use(from, false);
+		return 0;
+	}
+	/* The kept documents stand until a metadata service answers, network and all. */
+	if (first < conf.n_sources) {
+		if (kept_read("config drive", ", until a metadata service answers"))
+			docs_use(PROVISION_STATE_DIR, false);
+		return PROVISION_EXIT_NETWORK;
+	}
+	if (!kept_read("source", "")) {
 		say("provision: no source answered and none did before; the image's settings");
 		return 0;
 	}
-	hostname_write();
-	keys_write();
-	userdata_write();
+	docs_use(PROVISION_STATE_DIR, false);
 	return 0;
 }

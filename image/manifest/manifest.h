@@ -143,10 +143,12 @@ struct manifest {
 		/*
 		 * provision.sources: where berth-provision looks for user data,
 		 * in this order; without the key every config drive (nocloud,
-		 * config-2).
+		 * config-2), the metadata services only when named.
 		 */
 		size_t n_sources;
 		char sources[PROVISION_SOURCES_MAX][16]; /* provision_source_words */
+		/* provision_address_parse; "" = the clouds' own addresses */
+		char address[32];
 	} provision;
 	struct {
 		/* compatible_valid; default "<name>-x86_64" */

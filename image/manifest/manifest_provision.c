@@ -20,12 +20,21 @@ static const char *check_source(const char *s)
 	for (size_t i = 0; provision_source_words[i]; i++)
 		if (!strcmp(s, provision_source_words[i]))
 			return NULL;
-	return "expected nocloud or config-2";
+	return "expected nocloud, config-2, ec2, gce, azure or openstack";
+}
+
+static const char *check_address(const char *s)
+{
+	uint32_t addr;
+	uint16_t port;
+
+	return provision_address_parse(s, &addr, &port);
 }
 
 const struct field mf_provision_fields[] = {
     MF_UNIQUE_STRINGS(struct manifest, "sources", PROVISION_SOURCES_MAX, provision.sources,
 		      provision.n_sources, "source", check_source, "source"),
+    MF_TEXT(struct manifest, "address", false, provision.address, "address", check_address),
     {0},
 };
 
@@ -36,9 +45,9 @@ void mf_provision_default(struct ctx *c, const yaml_node_t *root)
 	if (mf_find_key(c, root, "provision", &v) && v->type == YAML_MAPPING_NODE &&
 	    mf_find_key(c, v, "sources", &sources) && !mf_is_null(sources))
 		return;
-	for (size_t i = 0; i < PROVISION_SOURCES_MAX; i++)
+	for (size_t i = 0; i < PROVISION_SOURCES_DEFAULT; i++)
 		strcpy(c->m->provision.sources[i], provision_source_words[i]);
-	c->m->provision.n_sources = PROVISION_SOURCES_MAX;
+	c->m->provision.n_sources = PROVISION_SOURCES_DEFAULT;
 }
 
 /* ---- user data ---- */

@@ -7,6 +7,7 @@
  * (test_label.c), the image's containers.conf read and written again
  * (test_ctrconf.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,10 @@
 
 static struct manifest m;
 
-/* What conffiles_provision writes for M, parsed back. */
-static int provconf_roundtrip(enum provision_source sources[PROVISION_SOURCES_MAX])
+static struct provconf pc;
+
+/* What conffiles_provision writes for M, parsed back into pc. */
+static int provconf_roundtrip(void)
 {
 	char *text = NULL, perr[160];
 	size_t len = 0;
@@ -31,37 +34,51 @@ static int provconf_roundtrip(enum provision_source sources[PROVISION_SOURCES_MA
 
 	if (!f || conffiles_provision(f, &m) < 0 || fclose(f) != 0)
 		abort();
-	int n = provconf_parse(text, sources, perr, sizeof(perr));
+	int r = provconf_parse(text, &pc, perr, sizeof(perr));
 	free(text);
-	return n;
+	return r;
 }
 
 static void test_provconf(void)
 {
-	enum provision_source sources[PROVISION_SOURCES_MAX];
 	char text[128], perr[160];
 
 	m.provision.n_sources = 2;
 	strcpy(m.provision.sources[0], "config-2");
 	strcpy(m.provision.sources[1], "nocloud");
-	CHECK(conffiles_want_provision(&m) && provconf_roundtrip(sources) == 2 &&
-		  sources[0] == SOURCE_CONFIG_2 && sources[1] == SOURCE_NOCLOUD,
+	CHECK(conffiles_want_provision(&m) && provconf_roundtrip() == 0 && pc.n_sources == 2 &&
+		  pc.sources[0] == SOURCE_CONFIG_2 && pc.sources[1] == SOURCE_NOCLOUD &&
+		  pc.address == 0,
 	      "provision.conf: both sources, in order, written and read back");
+	m.provision.n_sources = 6;
+	for (int i = 0; i < 6; i++)
+		strcpy(m.provision.sources[i], provision_source_words[5 - i]);
+	strcpy(m.provision.address, "http://10.0.2.2:18169");
+	CHECK(provconf_roundtrip() == 0 && pc.n_sources == 6 && pc.sources[0] == SOURCE_OPENSTACK &&
+		  pc.sources[1] == SOURCE_AZURE && pc.sources[2] == SOURCE_GCE &&
+		  pc.sources[3] == SOURCE_EC2 && pc.sources[5] == SOURCE_NOCLOUD &&
+		  pc.address == htonl(0x0a000202) && pc.port == 18169,
+	      "provision.conf: every source and the address, written and read back");
+	m.provision.address[0] = '\0';
 	m.provision.n_sources = 0;
 	CHECK(!conffiles_want_provision(&m), "provision.conf: not written without sources");
 	snprintf(text, sizeof(text), "source nocloud\nsource nocloud\n");
-	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == -EINVAL &&
-		  strstr(perr, "line 2") && strstr(perr, "twice"),
+	CHECK(provconf_parse(text, &pc, perr, sizeof(perr)) == -EINVAL && strstr(perr, "line 2") &&
+		  strstr(perr, "twice"),
 	      "provision.conf: a source twice is refused");
-	snprintf(text, sizeof(text), "source ec2\n");
-	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == -EINVAL &&
-		  strstr(perr, "unknown source: ec2"),
+	snprintf(text, sizeof(text), "source aws\n");
+	CHECK(provconf_parse(text, &pc, perr, sizeof(perr)) == -EINVAL &&
+		  strstr(perr, "unknown source: aws"),
 	      "provision.conf: an unknown source is refused");
+	snprintf(text, sizeof(text), "source ec2\naddress http://10.0.2.2:0\n");
+	CHECK(provconf_parse(text, &pc, perr, sizeof(perr)) == -EINVAL && strstr(perr, "line 2") &&
+		  strstr(perr, "port"),
+	      "provision.conf: a bad address is refused");
 	snprintf(text, sizeof(text), "sources nocloud\n");
-	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == -EINVAL,
+	CHECK(provconf_parse(text, &pc, perr, sizeof(perr)) == -EINVAL,
 	      "provision.conf: another keyword is refused");
 	snprintf(text, sizeof(text), "# comment\n");
-	CHECK(provconf_parse(text, sources, perr, sizeof(perr)) == 0,
+	CHECK(provconf_parse(text, &pc, perr, sizeof(perr)) == 0 && pc.n_sources == 0,
 	      "provision.conf: comments alone name no source");
 }
 
