@@ -137,7 +137,7 @@ def main():
         vm.close()
 
         vm = boot(disk, "provision-kept")
-        r.check(vm.seen(r"berth: provision: no source answered; the last good user data"),
+        r.check(vm.seen(r"berth: provision: no config drive answered; the last good user data"),
                 "boot 2: no drive: berth-provision says it uses the last good documents")
         check_applied(vm, "boot 2")
         vm.poweroff(r)
