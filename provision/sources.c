@@ -23,6 +23,7 @@ struct service {
 	struct sockaddr_in to;
 	uint64_t deadline;
 	char headers[512]; /* sent with every request */
+	bool renewed;	   /* EC2: a second token was asked for */
 };
 
 static const char *why(int r)
@@ -53,8 +54,9 @@ static bool ec2_token(struct service *s)
 
 /*
  * METHOD PATH with S's headers and BODY: the status (the response in resp),
- * or -errno, said on the console. EC2's expired token is replaced once;
- * GCE's server must say it is one.
+ * or -errno, said on the console. EC2's expired token is replaced, once a
+ * read (a server that refuses every token must not hold us until the
+ * deadline); GCE's server must say it is one.
  */
 static int request(struct service *s, const char *method, const char *path, const char *body)
 {
@@ -67,8 +69,11 @@ static int request(struct service *s, const char *method, const char *path, cons
 	    !http_header_is(&resp, "Metadata-Flavor", "Google"))
 		r = -EPROTO;
 	if (r == 0 && resp.status == 401 && s->source == SOURCE_EC2 && !strcmp(method, "GET") &&
-	    ec2_token(s))
-		return request(s, method, path, body);
+	    !s->renewed) {
+		s->renewed = true;
+		if (ec2_token(s))
+			return request(s, method, path, body);
+	}
 	if (r < 0)
 		say("provision: %s: %s http://%s:%u%s: %s", s->name, method,
 		    inet_ntoa(s->to.sin_addr), ntohs(s->to.sin_port), path, why(r));
@@ -234,7 +239,7 @@ bool service_read(enum provision_source source, const struct sockaddr_in *to, ui
 	    [SOURCE_AZURE] = azure_read,
 	    [SOURCE_OPENSTACK] = openstack_read,
 	};
-	struct service s = {source, provision_source_words[source], *to, deadline, ""};
+	struct service s = {source, provision_source_words[source], *to, deadline, "", false};
 
 	hostname[0] = '\0';
 	if (!read[source](&s, user, meta))
@@ -247,8 +252,12 @@ bool service_read(enum provision_source source, const struct sockaddr_in *to, ui
 void azure_ready(const struct sockaddr_in *to, uint64_t deadline)
 {
 	static char health[2048];
-	struct service s = {SOURCE_AZURE, "azure", *to, deadline,
-			    "x-ms-version: 2012-11-30\r\nx-ms-agent-name: berth\r\n"};
+	struct service s = {SOURCE_AZURE,
+			    "azure",
+			    *to,
+			    deadline,
+			    "x-ms-version: 2012-11-30\r\nx-ms-agent-name: berth\r\n",
+			    false};
 	struct goalstate gs;
 	int st = request(&s, "GET", "/machine/?comp=goalstate", "");
 
