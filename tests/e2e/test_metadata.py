@@ -26,11 +26,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, Report, Timeout  # noqa: E402
+from vm import READY, VM, Report, Timeout, service_get  # noqa: E402
 
 PORT = 18169  # provision.address in tests/manifests/containerd.yaml
 # docs/provision.md: each request at most 2 s, the whole run after the network at most 20 s.
@@ -204,27 +203,11 @@ class Server:
         return (200, files[path].encode()) if path in files else None
 
 
-def fetch(vm, path, timeout=120):
-    """(status, body) of GET PATH through the port forward, once the service answers at all."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{vm.ports[8080]}{path}",
-                                        timeout=5) as resp:
-                return resp.status, resp.read().decode().strip()
-        except urllib.error.HTTPError as e:
-            return e.code, ""
-        except OSError:
-            if time.monotonic() > deadline:
-                return None, ""
-            time.sleep(1)  # the service is still starting: ask again
-
-
 def settings(vm):
     """The hostname, GREETING as the service sees it, the keys file."""
     _, host = vm.sh("hostname")
     _, keys = vm.sh("cat /run/berth/ssh-authorized-keys 2>/dev/null; true")
-    return host.strip(), fetch(vm, "/env/GREETING"), keys.strip()
+    return host.strip(), service_get(vm, "/env/GREETING"), keys.strip()
 
 
 def boot_cloud(disk, server, cloud, hostname):

@@ -16,11 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vm import READY, VM, Report, Timeout  # noqa: E402
+from vm import READY, VM, Report, Timeout, service_get  # noqa: E402
 
 r = Report("provision")
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthProvisionTestKeyNotARealOne0000000 test@berth"
@@ -67,22 +65,6 @@ def drive(tmp, name, files, label="cidata"):
     return qcow
 
 
-def fetch(vm, path, timeout=120):
-    """(status, body) of GET PATH through the port forward, once the service answers at all."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{vm.ports[8080]}{path}",
-                                        timeout=5) as resp:
-                return resp.status, resp.read().decode().strip()
-        except urllib.error.HTTPError as e:
-            return e.code, ""
-        except OSError:
-            if time.monotonic() > deadline:
-                return None, ""
-            time.sleep(1)  # the service is still starting: ask again
-
-
 def boot(disk, name, extra=()):
     vm = VM(disk, name, backing=False, disk_format="qcow2", forward=[8080],
             more_disks=extra).start()
@@ -96,7 +78,7 @@ def settings(vm):
     _, host = vm.sh("hostname")
     _, addrs = vm.sh("ip -4 -o addr show dev eth0")
     _, keys = vm.sh("cat /run/berth/ssh-authorized-keys 2>/dev/null; true")
-    status, greeting = fetch(vm, "/env/GREETING")
+    status, greeting = service_get(vm, "/env/GREETING")
     return host.strip(), addrs, (status, greeting), keys.strip()
 
 

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -397,6 +399,23 @@ def host_listener(host="127.0.0.1"):
     t = threading.Thread(target=serve, daemon=True)
     t.start()
     return srv.getsockname()[1], got, t
+
+
+def service_get(vm, path, port=8080, timeout=120):
+    """(status, body stripped) of GET PATH from the machine's PORT through its port
+    forward, once the service answers at all; (None, "") when it has not by TIMEOUT."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{vm.ports[port]}{path}",
+                                        timeout=5) as resp:
+                return resp.status, resp.read().decode().strip()
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+        except OSError:
+            if time.monotonic() > deadline:
+                return None, ""
+            time.sleep(1)  # the service is still starting: ask again
 
 
 class Report:
