@@ -144,6 +144,8 @@ int supervise_add(const char *name, void (*run)(const char *arg), const char *ar
 void supervise_start(int id, unsigned delay_ms);
 /* The running job's PID, or 0. */
 pid_t supervise_pid(int id);
+/* Starts the jobs due by now, as the loop does on each turn. */
+void supervise_due(void);
 /* FN runs in PID 1's loop after DELAY_MS, then every PERIOD_MS (0: once). */
 void supervise_timer(unsigned delay_ms, unsigned period_ms, void (*fn)(void));
 /* The signals PID 1 takes: children, halt, poweroff, reboot. */

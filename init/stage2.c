@@ -149,8 +149,13 @@ noreturn void stage2(void)
 	os_version(version, sizeof(version));
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
 	network_start();
-	/* What a metadata service sets replaces the hostname; the services start after. */
+	/*
+	 * What a metadata service sets replaces the hostname; the services start
+	 * after. DHCP's clients start now, not in the loop: the services need
+	 * the lease.
+	 */
 	if (provision_later) {
+		supervise_due();
 		provision_run(true);
 		hostname_setup();
 	}

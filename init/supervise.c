@@ -169,6 +169,15 @@ static void child_start(struct child *c)
 	c->started = boottime_ms();
 }
 
+void supervise_due(void)
+{
+	uint64_t now = boottime_ms();
+
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i].next && now >= children[i].next)
+			child_start(&children[i]);
+}
+
 static bool restarts(const struct child *c, int status)
 {
 	switch (c->restart) {
@@ -298,11 +307,8 @@ noreturn void supervise(int milestone_fd, int uevent_fd)
 	if (fds[0].fd < 0) /* cannot happen short of a broken kernel; reaping would stop */
 		say("signalfd: %s; children are not reaped", strerror(errno));
 	for (;;) {
-		uint64_t now = boottime_ms();
-		run_timers(now);
-		for (size_t i = 0; i < nchildren; i++)
-			if (children[i].next && now >= children[i].next)
-				child_start(&children[i]);
+		run_timers(boottime_ms());
+		supervise_due();
 		if (poll(fds, 3, wait_time()) <= 0)
 			continue; /* timeout or EINTR */
 		if (fds[0].revents & POLLIN)
