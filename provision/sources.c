@@ -12,8 +12,8 @@
 
 #define AZURE_API "?api-version=2021-01-01"
 
-/* A response: Azure's user data is base64, a third larger than the document. */
-static char resp_buf[DOC_MAX / 3 * 4 + 16384];
+/* A response: a document and its headers (a larger one is refused as it comes). */
+static char resp_buf[DOC_MAX + 16384];
 static struct http_resp resp;
 
 /* One service being read. */
@@ -103,7 +103,7 @@ static int doc_get(struct service *s, const char *path, struct doc *d)
 	return st;
 }
 
-/* PATH's body as a line of at most SIZE - 1 bytes into OUT ("" for a 404): false when bad. */
+/* PATH's body, at most SIZE - 1 bytes, into OUT ("" for a 404): false when bad, said. */
 static bool text_get(struct service *s, const char *path, char *out, size_t size)
 {
 	int st = request(s, "GET", path, "");
@@ -111,12 +111,12 @@ static bool text_get(struct service *s, const char *path, char *out, size_t size
 	out[0] = '\0';
 	if (st == 404)
 		return true;
-	if (st != 200 || resp.body_len >= size) {
-		if (st > 0)
-			say("provision: %s: %s: %s", s->name, path,
-			    st == 200 ? "too long" : "unexpected status");
+	if (st == 200 && resp.body_len >= size)
+		say("provision: %s: %s: longer than %zu bytes", s->name, path, size - 1);
+	else if (st > 0 && st != 200)
+		say("provision: %s: %s: status %d", s->name, path, st);
+	if (st != 200 || resp.body_len >= size)
 		return false;
-	}
 	memcpy(out, resp.body, resp.body_len + 1);
 	return true;
 }
