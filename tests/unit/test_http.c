@@ -2,14 +2,17 @@
 /*
  * berth-provision's HTTP: responses parsed whole or found incomplete
  * (Content-Length, chunked, to the end of the connection), what is not
- * HTTP refused; and requests to a server that refuses the connection or
- * never answers end at once or at their deadline.
+ * HTTP refused; and requests to a server that refuses the connection,
+ * never answers, answers too slowly or too much end at once, at their
+ * deadline or when the buffer is full.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -100,6 +103,34 @@ static int listener(struct sockaddr_in *to)
 	return fd;
 }
 
+/*
+ * A server in a child process on FD (listening): answers one connection
+ * with HEAD, then N bytes of 'x' in pieces of STEP, each after GAP_MS.
+ */
+static pid_t serve(int fd, const char *head, size_t n, size_t step, unsigned gap_ms)
+{
+	static char chunk[65536];
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	int c = accept(fd, NULL, NULL);
+	char req[1024];
+	if (c < 0 || recv(c, req, sizeof(req), 0) <= 0)
+		_exit(1);
+	memset(chunk, 'x', sizeof(chunk));
+	signal(SIGPIPE, SIG_IGN);
+	if (send(c, head, strlen(head), 0) < 0)
+		_exit(0);
+	for (size_t sent = 0; sent < n; sent += step) {
+		if (gap_ms)
+			sleep_ms(gap_ms);
+		if (send(c, chunk, step, 0) < 0)
+			_exit(0); /* the client has given up */
+	}
+	_exit(0);
+}
+
 static void test_request(void)
 {
 	struct sockaddr_in to;
@@ -112,6 +143,26 @@ static void test_request(void)
 	CHECK(fd >= 0 && got == -ETIMEDOUT && took >= 300 && took < 2000,
 	      "a server that never answers: -ETIMEDOUT at the deadline");
 	close(fd);
+
+	fd = listener(&to);
+	pid_t pid =
+	    serve(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n", 10 << 20, 65536, 0);
+	got = http_request(&to, "GET", "/", "", "", boottime_ms() + 10000, buf, sizeof(buf), &r);
+	CHECK(got == -EFBIG, "a 10 MB response: -EFBIG once the buffer is full");
+	waitpid(pid, NULL, 0);
+	close(fd);
+
+	fd = listener(&to);
+	pid = serve(fd, "HTTP/1.1 200 OK\r\n\r\n", 100, 1, 50);
+	start = boottime_ms();
+	got = http_request(&to, "GET", "/", "", "", start + 500, buf, sizeof(buf), &r);
+	took = boottime_ms() - start;
+	CHECK(got == -ETIMEDOUT && took >= 500 && took < 2000,
+	      "a response that trickles: -ETIMEDOUT at the deadline, not each byte's");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fd);
+
 	start = boottime_ms();
 	got = http_request(&to, "GET", "/", "", "", start + 5000, buf, sizeof(buf), &r);
 	CHECK(got == -ECONNREFUSED && boottime_ms() - start < 1000,
