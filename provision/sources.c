@@ -24,6 +24,7 @@ struct service {
 	uint64_t deadline;
 	char headers[512]; /* sent with every request */
 	bool renewed;	   /* EC2: a second token was asked for */
+	bool hung;	   /* a request ran out of time: it is asked nothing more */
 };
 
 static const char *why(int r)
@@ -56,12 +57,16 @@ static bool ec2_token(struct service *s)
  * METHOD PATH with S's headers and BODY: the status (the response in resp),
  * or -errno, said on the console. EC2's expired token is replaced, once a
  * read (a server that refuses every token must not hold us until the
- * deadline); GCE's server must say it is one.
+ * deadline); GCE's server must say it is one. After a request that ran out
+ * of time the service is asked nothing more: each would wait as long.
  */
 static int request(struct service *s, const char *method, const char *path, const char *body)
 {
 	uint64_t now = boottime_ms();
 	uint64_t until = now + HTTP_REQUEST_MS < s->deadline ? now + HTTP_REQUEST_MS : s->deadline;
+
+	if (s->hung)
+		return -ETIMEDOUT;
 	int r = http_request(&s->to, method, path, s->headers, body, until, resp_buf,
 			     sizeof(resp_buf), &resp);
 
@@ -74,6 +79,7 @@ static int request(struct service *s, const char *method, const char *path, cons
 		if (ec2_token(s))
 			return request(s, method, path, body);
 	}
+	s->hung = r == -ETIMEDOUT;
 	if (r < 0)
 		say("provision: %s: %s http://%s:%u%s: %s", s->name, method,
 		    inet_ntoa(s->to.sin_addr), ntohs(s->to.sin_port), path, why(r));
@@ -239,7 +245,8 @@ bool service_read(enum provision_source source, const struct sockaddr_in *to, ui
 	    [SOURCE_AZURE] = azure_read,
 	    [SOURCE_OPENSTACK] = openstack_read,
 	};
-	struct service s = {source, provision_source_words[source], *to, deadline, "", false};
+	struct service s = {source, provision_source_words[source], *to, deadline, "", false,
+			    false};
 
 	hostname[0] = '\0';
 	if (!read[source](&s, user, meta))
@@ -257,6 +264,7 @@ void azure_ready(const struct sockaddr_in *to, uint64_t deadline)
 			    *to,
 			    deadline,
 			    "x-ms-version: 2012-11-30\r\nx-ms-agent-name: berth\r\n",
+			    false,
 			    false};
 	struct goalstate gs;
 	int st = request(&s, "GET", "/machine/?comp=goalstate", "");
