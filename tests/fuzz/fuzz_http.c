@@ -23,15 +23,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The KEYS found, with TEXT's first line as a host name, as a meta-data document. */
-static void meta(const char *text, const char *const *keys, int n)
+/* The KEYS found, with the input's first line as a host name, as a meta-data document. */
+static void meta(const uint8_t *data, size_t size, const char *const *keys, int n)
 {
 	static char doc[1 << 20], hostname[256], err[MANIFEST_ERR_MAX];
 	static struct metadata md;
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t line = nl ? (size_t)(nl - data) : size;
 
 	if (n < 0)
 		return;
-	snprintf(hostname, sizeof(hostname), "%.*s", (int)strcspn(text, "\n"), text);
+	snprintf(hostname, sizeof(hostname), "%.*s", (int)(line < 255 ? line : 255),
+		 (const char *)data);
 	cloud_hostname(hostname, n & 1);
 	ssize_t len = cloud_meta(doc, sizeof(doc), hostname, keys, (size_t)n);
 	if (len < 0)
@@ -73,9 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int k = azure_keys(text, size, keys);
 	for (int i = 0; i < k; i++)
 		list[i] = keys[i];
-	meta(text, list, k);
+	meta(data, size, list, k);
 	k = gce_ssh_keys(text, list);
-	meta((const char *)data, list, k);
+	meta(data, size, list, k);
 	memcpy(text, data, size);
 	if (ec2_key_indexes(text, idx) > CLOUD_KEYS_MAX)
 		abort();
