@@ -55,6 +55,9 @@ static void test_manifest(void)
 	EXPECT_ERR("provision.address: a port with a leading zero",
 		   "provision:\n  address: http://10.0.2.2:080\n", "7:12",
 		   "expected a port from 1 to 65535");
+	EXPECT_ERR("provision.address: longer than any http://IPV4:PORT",
+		   "provision:\n  address: http://10.0.2.2:8080/latest/meta-data\n", "7:12",
+		   "provision.address is too long (37 bytes, at most 31)");
 }
 
 int main(void)
