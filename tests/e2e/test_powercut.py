@@ -10,7 +10,7 @@ mount read-only when it meets the chain; berth-update runs fsck.fat first),
 and a chain no directory entry reaches (fsck.fat keeps it as FSCK0000.REC,
 which berth-update removes).
 
-    python3 tests/e2e/test_powercut.py          # BERTH_POWER_CUTS cuts (default 10)
+    python3 tests/e2e/test_powercut.py          # BERTH_POWER_CUTS cuts (default 5)
 
 The cut points are drawn from a seeded generator (BERTH_SEED, else the
 clock); the seed is printed so a failing run can be repeated."""
@@ -29,7 +29,7 @@ from vm import READY, VM, HttpServer, Report, Timeout, partition, partition_numb
 
 r = Report("powercut")
 V2 = "out/test-v2/berth_0.2.0.berth"
-CUTS = int(os.environ.get("BERTH_POWER_CUTS", "10"))
+CUTS = int(os.environ.get("BERTH_POWER_CUTS", "5"))
 SEED = int(os.environ.get("BERTH_SEED", str(time.time_ns())))
 MARKED = r"berth: health: boot marked good"
 

@@ -6,7 +6,7 @@
 # its input in build/fuzz/. Always exits 0: tests/run.sh counts the lines.
 set -u
 cd "$(dirname "$0")/../.."
-seconds=${BERTH_FUZZ_SECONDS:-10}
+seconds=${BERTH_FUZZ_SECONDS:-5}
 out=build/fuzz
 mkdir -p "$out"
 
