@@ -37,6 +37,7 @@ suite tests/build/layout.sh
 # disk.formats: every format beside out/containerd/disk.raw.
 suite tests/build/formats.sh out/containerd
 suite tests/build/keygen.sh
+suite tests/build/run-args.sh
 suite tests/build/flash.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
 # Format 2: it carries a security epoch (update.security_epoch).
