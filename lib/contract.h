@@ -25,6 +25,7 @@
 #define CONTAINERS_CONF ETC_DIR "/containers.conf"
 #define CONSOLE_SHELL_CONF ETC_DIR "/console-shell" /* debug.shell's tty */
 #define PROVISION_CONF ETC_DIR "/provision.conf"    /* provision.sources: where user data is read */
+#define CHANNEL_CONF ETC_DIR "/channel.conf"	    /* update.channel: lib/channelconf.h */
 #define MODULE_LIST ETC_DIR "/modules"		    /* in the initramfs: what stage 1 loads */
 #define IMAGES_DIR "/usr/share/berth/images"	    /* DIGEST.tar: the containers' archives */
 
@@ -40,6 +41,7 @@
 #define STATE_DIR "/var/lib/berth"
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"
 #define IMPORTING_DIR STATE_DIR "/importing" /* NAME: an image import not yet on disk */
+#define CHANNEL_STATE_DIR STATE_DIR "/channel" /* berth-update check's: docs/fleet.md */
 #define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
 /*
  * berth-provision (provision/): berth-init starts it when the image has
@@ -52,6 +54,7 @@
 #define RUN_NETWORK_CONF RUN_DIR "/network.conf"
 #define RUN_CONTAINERS_CONF RUN_DIR "/containers.conf"
 #define SSH_KEYS_FILE RUN_DIR "/ssh-authorized-keys" /* meta-data's public keys, one a line */
+#define RUN_CHANNEL_CONF RUN_DIR "/channel.conf"     /* user data's update channel settings */
 #define PROVISION_STATE_DIR STATE_DIR "/provision"   /* user-data, meta-data: the last good */
 /* How long berth-init waits for berth-provision before it kills it, ms (each of its two runs). */
 #define PROVISION_TIMEOUT_MS 30000

@@ -1,0 +1,52 @@
+/*
+ * channel.conf: which update channel a machine follows and how
+ * (docs/fleet.md). `berth build` writes CHANNEL_CONF from the manifest's
+ * update.channel, update.check_interval and update.reboot; berth-provision
+ * writes RUN_CHANNEL_CONF when user data sets any of them (the image's
+ * values for the rest). Readers take RUN_CHANNEL_CONF when it exists, else
+ * CHANNEL_CONF; without either, the machine follows no channel. Exactly
+ * these lines, in this order:
+ *
+ *   channel URL                 http://HOST[:PORT]/PATH/ (ends in '/'; the
+ *                               index is URL "index")
+ *   check-interval SECONDS      CHECK_INTERVAL_MIN..CHECK_INTERVAL_MAX
+ *   reboot POLICY               immediate | manual | HH:MM-HH:MM (UTC; a
+ *                               daily window, may pass midnight)
+ *
+ * Pure parsing: tests/unit/test_channelconf.c runs it on the host.
+ */
+#ifndef BERTH_CHANNELCONF_H
+#define BERTH_CHANNELCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "contract.h"
+
+#define CHANNEL_URL_MAX 200
+#define CHECK_INTERVAL_MIN 10
+#define CHECK_INTERVAL_MAX 604800
+#define CHECK_INTERVAL_DEFAULT 3600
+
+enum reboot_policy { REBOOT_IMMEDIATE, REBOOT_MANUAL, REBOOT_WINDOW };
+
+struct channel_conf {
+	char url[CHANNEL_URL_MAX + 1];
+	unsigned interval; /* seconds */
+	enum reboot_policy reboot;
+	unsigned window_start, window_end; /* minutes after 00:00 UTC; REBOOT_WINDOW only */
+};
+
+/* TEXT (NUL-terminated) into C. 0, or -EINVAL with ERR ("line N: ..."). */
+int channel_conf_parse(const char *text, struct channel_conf *c, char *err, size_t errlen);
+/* C as channel.conf text into OUT (SIZE bytes): its length, or -ENOSPC. */
+int channel_conf_format(const struct channel_conf *c, char *out, size_t size);
+
+/* Whether S (N bytes) is a channel URL as above: NULL, or why not. */
+const char *channel_url_check(const char *s, size_t n);
+/* "immediate", "manual" or "HH:MM-HH:MM" (N bytes) into C's reboot fields: NULL, or why not. */
+const char *reboot_policy_parse(const char *s, size_t n, struct channel_conf *c);
+/* Whether minute MIN of the day (UTC) is inside C's window (start inclusive, end exclusive). */
+bool reboot_window_open(const struct channel_conf *c, unsigned min);
+
+#endif
