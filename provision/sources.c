@@ -67,7 +67,7 @@ static int request(struct service *s, const char *method, const char *path, cons
 
 	if (s->hung)
 		return -ETIMEDOUT;
-	int r = http_request(&s->to, method, path, s->headers, body, until, resp_buf,
+	int r = http_request(&s->to, NULL, method, path, s->headers, body, until, resp_buf,
 			     sizeof(resp_buf), &resp);
 
 	if (r == 0 && s->source == SOURCE_GCE &&

@@ -1,4 +1,4 @@
-/* unit: provision/http.c lib/clock.c */
+/* unit: lib/http.c lib/clock.c */
 /*
  * berth-provision's HTTP: responses parsed whole or found incomplete
  * (Content-Length, chunked, to the end of the connection), what is not
@@ -138,7 +138,7 @@ static void test_request(void)
 	uint64_t start = boottime_ms();
 
 	/* The kernel completes the handshake from the backlog: a server that never answers. */
-	int got = http_request(&to, "GET", "/", "", "", start + 300, buf, sizeof(buf), &r);
+	int got = http_request(&to, NULL, "GET", "/", "", "", start + 300, buf, sizeof(buf), &r);
 	uint64_t took = boottime_ms() - start;
 	CHECK(fd >= 0 && got == -ETIMEDOUT && took >= 300 && took < 2000,
 	      "a server that never answers: -ETIMEDOUT at the deadline");
@@ -147,7 +147,7 @@ static void test_request(void)
 	fd = listener(&to);
 	pid_t pid =
 	    serve(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n", 10 << 20, 65536, 0);
-	got = http_request(&to, "GET", "/", "", "", boottime_ms() + 10000, buf, sizeof(buf), &r);
+	got = http_request(&to, NULL, "GET", "/", "", "", boottime_ms() + 10000, buf, sizeof(buf), &r);
 	CHECK(got == -EFBIG, "a 10 MB response: -EFBIG once the buffer is full");
 	waitpid(pid, NULL, 0);
 	close(fd);
@@ -155,7 +155,7 @@ static void test_request(void)
 	fd = listener(&to);
 	pid = serve(fd, "HTTP/1.1 200 OK\r\n\r\n", 100, 1, 50);
 	start = boottime_ms();
-	got = http_request(&to, "GET", "/", "", "", start + 500, buf, sizeof(buf), &r);
+	got = http_request(&to, NULL, "GET", "/", "", "", start + 500, buf, sizeof(buf), &r);
 	took = boottime_ms() - start;
 	CHECK(got == -ETIMEDOUT && took >= 500 && took < 2000,
 	      "a response that trickles: -ETIMEDOUT at the deadline, not each byte's");
@@ -164,7 +164,7 @@ static void test_request(void)
 	close(fd);
 
 	start = boottime_ms();
-	got = http_request(&to, "GET", "/", "", "", start + 5000, buf, sizeof(buf), &r);
+	got = http_request(&to, NULL, "GET", "/", "", "", start + 5000, buf, sizeof(buf), &r);
 	CHECK(got == -ECONNREFUSED && boottime_ms() - start < 1000,
 	      "a refused connection: -ECONNREFUSED at once");
 }

@@ -1,4 +1,4 @@
-/* A request to a metadata service and its response (http.h; RFC 9112). */
+/* An HTTP request and its response (http.h; RFC 9112). */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,8 +63,7 @@ static long chunked(char *body, const char *end, bool decode)
 	}
 }
 
-/* The header NAME's value in R, spaces around it dropped, into *VALUE and *N: false without it. */
-static bool header(const struct http_resp *r, const char *name, const char **value, size_t *n)
+bool http_header(const struct http_resp *r, const char *name, const char **value, size_t *n)
 {
 	size_t len = strlen(name);
 
@@ -90,7 +89,7 @@ bool http_header_is(const struct http_resp *r, const char *name, const char *val
 	const char *v;
 	size_t n;
 
-	return header(r, name, &v, &n) && n == strlen(value) && !strncasecmp(v, value, n);
+	return http_header(r, name, &v, &n) && n == strlen(value) && !strncasecmp(v, value, n);
 }
 
 int http_parse(char *buf, size_t len, bool eof, struct http_resp *r)
@@ -113,7 +112,7 @@ int http_parse(char *buf, size_t len, bool eof, struct http_resp *r)
 	r->headers_len = (size_t)(head_end + 2 - r->headers);
 	if (memchr(r->headers, '\0', r->headers_len))
 		return -EINVAL;
-	/* Every line a "Name: value" one, so header() never reads past a bare CR. */
+	/* Every line a "Name: value" one, so http_header() never reads past a bare CR. */
 	for (const char *s = r->headers; s < head_end + 2;) {
 		const char *eol = memmem(s, (size_t)(head_end + 2 - s), "\r\n", 2);
 		const char *colon = memchr(s, ':', (size_t)(eol - s));
@@ -129,7 +128,7 @@ int http_parse(char *buf, size_t len, bool eof, struct http_resp *r)
 		if (got < 0)
 			return (int)got;
 		r->body_len = (size_t)chunked(r->body, end, true);
-	} else if (header(r, "Content-Length", &v, &n)) {
+	} else if (http_header(r, "Content-Length", &v, &n)) {
 		size_t want = 0;
 		if (n == 0 || n > 10)
 			return -EINVAL;
@@ -191,20 +190,21 @@ static int connect_to(const struct sockaddr_in *to, uint64_t deadline)
 	return fd;
 }
 
-int http_request(const struct sockaddr_in *to, const char *method, const char *path,
-		 const char *headers, const char *body, uint64_t deadline, char *buf, size_t size,
-		 struct http_resp *r)
+int http_request(const struct sockaddr_in *to, const char *host, const char *method,
+		 const char *path, const char *headers, const char *body, uint64_t deadline,
+		 char *buf, size_t size, struct http_resp *r)
 {
-	char host[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN];
 	size_t got = 0, sent = 0;
 	int fd = connect_to(to, deadline), ret;
 
 	if (fd < 0)
 		return fd;
-	inet_ntop(AF_INET, &to->sin_addr, host, sizeof(host));
+	if (!host)
+		host = inet_ntop(AF_INET, &to->sin_addr, addr, sizeof(addr));
 	/* The request is short: it goes out of BUF before the response comes in. */
 	int len = snprintf(buf, size,
-			   "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: berth-provision\r\n"
+			   "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: berth\r\n"
 			   "Connection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
 			   method, path, host, ntohs(to->sin_port), headers, strlen(body), body);
 	if (len < 0 || (size_t)len >= size) {
