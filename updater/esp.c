@@ -259,3 +259,37 @@ int esp_rename(const char *from, const char *to)
 		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
 	return r;
 }
+
+char other_slot(char slot)
+{
+	return slot == 'a' ? 'b' : 'a';
+}
+
+const struct esp_entry *slot_entry(const struct esp_entries *l, char slot)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->e[i].slot == slot && l->e[i].named)
+			return &l->e[i];
+	return NULL;
+}
+
+int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
+{
+	char counted[ENTRY_FILE_MAX] = "";
+	struct disk d;
+	int r;
+
+	if ((r = disk_probe(b, &d)) < 0 || (r = private_mounts()) < 0 ||
+	    (r = esp_mount(d.esp, writable)) < 0)
+		return r;
+	r = esp_scan(l);
+	if (r == 0) {
+		r = booted_counted_entry(counted, sizeof(counted));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0 || !writable)
+		esp_umount();
+	*booted = esp_booted(l, b, counted);
+	return r;
+}

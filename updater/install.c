@@ -37,7 +37,9 @@ _Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percen
 
 struct install {
 	bool allow_downgrade;
-	bool tty; /* progress on one rewritten line */
+	const struct expect *want;	/* what the channel's index says, or NULL */
+	crypto_hash_sha256_state whole; /* the bundle's bytes, for WANT's SHA-256 */
+	bool tty;			/* progress on one rewritten line */
 	struct boot boot;
 	struct disk disk;
 	struct update_conf conf;
@@ -73,6 +75,40 @@ static int open_partitions(struct install *c)
 			complain("cannot open %s: %s", nodes[i], strerror(errno));
 			return -errno;
 		}
+	}
+	return 0;
+}
+
+/* The bundle is the release the channel's index lists: before anything is written. */
+static int as_listed(const struct install *c, const struct bundle_header *h)
+{
+	uint64_t size =
+	    BUNDLE_HEADER_SIZE + h->manifest_len + (uint64_t)h->sig_count * BUNDLE_SIG_SIZE;
+
+	if (strcmp(c->m.version, c->want->version) != 0) {
+		complain("refused: the channel lists %s, the bundle is %s", c->want->version,
+			 c->m.version);
+		return -EPERM;
+	}
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
+		size += c->m.payload[p].size;
+	if (size != c->want->size) {
+		complain("refused: the bundle is %llu bytes, the channel's index says %llu",
+			 (unsigned long long)size, (unsigned long long)c->want->size);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* After the last byte: the whole bundle hashes as the channel's index says. */
+static int check_listed_hash(struct install *c)
+{
+	uint8_t sum[32];
+
+	crypto_hash_sha256_final(&c->whole, sum);
+	if (sodium_memcmp(sum, c->want->sha256, sizeof(sum)) != 0) {
+		complain("refused: the bundle's SHA-256 is not the one the channel's index lists");
+		return -EBADMSG;
 	}
 	return 0;
 }
@@ -123,6 +159,8 @@ static int verify(struct install *c)
 			 c->m.compatible, c->conf.compatible);
 		return -EPERM;
 	}
+	if (c->want && (r = as_listed(c, &h)) < 0)
+		return r;
 	if ((r = floor_read(&c->floor)) < 0)
 		return r;
 	if (c->m.epoch < c->floor) {
@@ -327,7 +365,7 @@ static int stream_payloads(struct install *c)
 		if ((r = stream_payload(c, (enum bundle_payload)p, out)) < 0)
 			return r;
 	}
-	if ((r = source_end(&c->src)) < 0)
+	if ((r = source_end(&c->src)) < 0 || (c->want && (r = check_listed_hash(c)) < 0))
 		return r;
 	return source_close(&c->src, false);
 }
@@ -472,12 +510,13 @@ static int add_entry(struct install *c)
 	return 0;
 }
 
-int install(const char *source, bool allow_downgrade)
+int install(const char *source, bool allow_downgrade, const struct expect *want)
 {
 	static struct install c;
 	int r;
 
 	c.allow_downgrade = allow_downgrade;
+	c.want = want;
 	c.tty = isatty(STDOUT_FILENO);
 	c.part_fd[0] = c.part_fd[1] = c.uki_fd = c.tmp_fd = c.src.fd = -1;
 	/* Whoever reads our output going away must not kill us half way through a write. */
@@ -491,6 +530,10 @@ int install(const char *source, bool allow_downgrade)
 	    (r = disk_probe(&c.boot, &c.disk)) < 0 || (r = open_partitions(&c)) < 0 ||
 	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
 		goto out;
+	if (want) {
+		crypto_hash_sha256_init(&c.whole);
+		c.src.hash = &c.whole;
+	}
 	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
 	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0 ||
 	    (r = record_epoch(&c)) < 0)

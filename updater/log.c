@@ -5,17 +5,18 @@
 
 #include "update.h"
 
+char complaint[512];
+
 void complain(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
 
-	fflush(stdout);
-	fputs("berth-update: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(complaint, sizeof(complaint), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fflush(stdout);
+	fprintf(stderr, "berth-update: %s\n", complaint);
 	/* Callers return -errno after saying why. */
 	errno = saved;
 }

@@ -14,14 +14,10 @@ static void usage(void)
 {
 	fputs("usage: berth-update status [--json]\n"
 	      "       berth-update install FILE|-|http://URL [--allow-downgrade]\n"
+	      "       berth-update check\n"
 	      "       berth-update mark-good\n"
 	      "       berth-update rollback\n",
 	      stderr);
-}
-
-static char other_slot(char slot)
-{
-	return slot == 'a' ? 'b' : 'a';
 }
 
 static const char *state_name(const struct esp_entry *e)
@@ -29,15 +25,6 @@ static const char *state_name(const struct esp_entry *e)
 	static const char *const names[] = {"good", "pending", "bad"};
 
 	return e->named ? names[entry_state(&e->n)] : "unknown";
-}
-
-/* The entry systemd-boot would pick for SLOT, or NULL. */
-static const struct esp_entry *slot_entry(const struct esp_entries *l, char slot)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->e[i].slot == slot && l->e[i].named)
-			return &l->e[i];
-	return NULL;
 }
 
 static void json_string(const char *s)
@@ -69,7 +56,36 @@ static void json_entry_fields(const struct esp_entry *e)
 		printf(",\"tries_left\":%d", e->n.left);
 }
 
-static void status_json(const struct boot *b, const struct esp_entries *l, int booted)
+/* The reboot policy as channel.conf and the manifest write it. */
+static void reboot_text(const struct channel_conf *c, char out[32])
+{
+	if (c->reboot == REBOOT_WINDOW)
+		snprintf(out, 32, "%02u:%02u-%02u:%02u", c->window_start / 60, c->window_start % 60,
+			 c->window_end / 60, c->window_end % 60);
+	else
+		snprintf(out, 32, "%s", c->reboot == REBOOT_MANUAL ? "manual" : "immediate");
+}
+
+static void channel_json(const struct follow *f)
+{
+	char reboot[32];
+
+	if (!f) {
+		printf("null");
+		return;
+	}
+	reboot_text(&f->conf, reboot);
+	printf("{\"url\":");
+	json_string(f->conf.url);
+	printf(",\"check_interval\":%u,\"reboot\":\"%s\",\"place\":", f->conf.interval, reboot);
+	json_string(f->place);
+	printf(",\"last_check\":");
+	json_string(f->last);
+	putchar('}');
+}
+
+static void status_json(const struct boot *b, const struct esp_entries *l, int booted,
+			const struct follow *f)
 {
 	char other = other_slot(b->slot);
 	const struct esp_entry *o = slot_entry(l, other);
@@ -98,7 +114,9 @@ static void status_json(const struct boot *b, const struct esp_entries *l, int b
 			printf(",\"slot\":null");
 		printf(",\"booted\":%s}", (int)i == booted ? "true" : "false");
 	}
-	printf("]}\n");
+	printf("],\"channel\":");
+	channel_json(f);
+	printf("}\n");
 }
 
 static void state_text(const struct esp_entry *e, char *buf, size_t len)
@@ -109,7 +127,8 @@ static void state_text(const struct esp_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", state_name(e));
 }
 
-static void status_text(const struct boot *b, const struct esp_entries *l, int booted)
+static void status_text(const struct boot *b, const struct esp_entries *l, int booted,
+			const struct follow *f)
 {
 	char other = other_slot(b->slot), state[32];
 	const struct esp_entry *o = slot_entry(l, other);
@@ -129,42 +148,31 @@ static void status_text(const struct boot *b, const struct esp_entries *l, int b
 		printf("  %-32s %-12s slot %c  %s%s\n", e->file, e->named ? e->n.version : "?",
 		       e->slot ? e->slot : '?', state, (int)i == booted ? "  (booted)" : "");
 	}
-}
-
-/* The ESP's entries and the booted one; the ESP stays mounted (in our namespace) when WRITABLE. */
-static int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
-{
-	char counted[ENTRY_FILE_MAX] = "";
-	struct disk d;
-	int r;
-
-	if ((r = disk_probe(b, &d)) < 0 || (r = private_mounts()) < 0 ||
-	    (r = esp_mount(d.esp, writable)) < 0)
-		return r;
-	r = esp_scan(l);
-	if (r == 0) {
-		r = booted_counted_entry(counted, sizeof(counted));
-		if (r == -ENOENT)
-			r = 0;
+	if (!f) {
+		printf("channel: none\n");
+		return;
 	}
-	if (r < 0 || !writable)
-		esp_umount();
-	*booted = esp_booted(l, b, counted);
-	return r;
+	reboot_text(&f->conf, state);
+	printf("channel: %s, checked every %u s, reboot %s\n", f->conf.url, f->conf.interval,
+	       state);
+	printf("place:   %s%% of the fleet\nlast check: %s\n", *f->place ? f->place : "?", f->last);
 }
 
 static int status(bool json)
 {
 	static struct esp_entries l;
+	static struct follow f;
 	struct boot b;
-	int booted;
+	int booted, r;
 
 	if (boot_probe(&b) < 0 || read_entries(&b, false, &l, &booted) < 0)
 		return EXIT_REFUSED;
+	if ((r = follow_read(&f)) < 0 && r != -ENOENT)
+		return EXIT_REFUSED;
 	if (json)
-		status_json(&b, &l, booted);
+		status_json(&b, &l, booted, r == 0 ? &f : NULL);
 	else
-		status_text(&b, &l, booted);
+		status_text(&b, &l, booted, r == 0 ? &f : NULL);
 	return EXIT_OK;
 }
 
@@ -274,7 +282,9 @@ int main(int argc, char **argv)
 		int src = argc == 4 && strcmp(argv[2], "--allow-downgrade") == 0 ? 3 : 2;
 		bool force = argc == 4 && strcmp(argv[src == 2 ? 3 : 2], "--allow-downgrade") == 0;
 		if (argc == 3 || force)
-			return install(argv[src], force) < 0 ? EXIT_REFUSED : EXIT_OK;
+			return install(argv[src], force, NULL) < 0 ? EXIT_REFUSED : EXIT_OK;
+	} else if (strcmp(cmd, "check") == 0 && argc == 2) {
+		return check() < 0 ? EXIT_REFUSED : EXIT_OK;
 	} else if (strcmp(cmd, "mark-good") == 0 && argc == 2) {
 		return mark_good();
 	} else if (strcmp(cmd, "rollback") == 0 && argc == 2) {

@@ -18,6 +18,7 @@ int source_open(struct source *s, const char *arg)
 
 	s->name = arg;
 	s->wget = 0;
+	s->hash = NULL;
 	if (strcmp(arg, "-") == 0) {
 		s->fd = STDIN_FILENO;
 		return 0;
@@ -37,7 +38,8 @@ int source_open(struct source *s, const char *arg)
 	}
 	if (s->wget == 0) {
 		dup2(p[1], STDOUT_FILENO);
-		execlp("wget", "wget", "-q", "-O", "-", arg, (char *)NULL);
+		/* -T: a server that stops sending ends the download, not the install's wait. */
+		execlp("wget", "wget", "-q", "-T", "30", "-O", "-", arg, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -78,6 +80,8 @@ int source_read(struct source *s, void *buf, size_t len, const char *what)
 		complain("refused: the bundle ends inside the %s", what);
 	else if (r < 0)
 		complain("cannot read %s: %s", s->name, strerror(-r));
+	else if (s->hash)
+		crypto_hash_sha256_update(s->hash, buf, len);
 	return r;
 }
 

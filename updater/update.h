@@ -2,11 +2,13 @@
 #ifndef BERTH_UPDATE_H
 #define BERTH_UPDATE_H
 
+#include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "channelconf.h"
 #include "contract.h"
 #include "entry.h"
 #include "epoch.h"
@@ -24,6 +26,8 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 /* log.c */
 /* One "berth-update: ..." line on stderr: the reason a command failed. Keeps errno. */
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
+/* The last reason complain() gave, for berth-update check's record of its outcome. */
+extern char complaint[512];
 
 /* config.c */
 /* UPDATE_CONF into CONF; logs. */
@@ -103,12 +107,22 @@ int esp_booted(const struct esp_entries *l, const struct boot *b, const char *co
  * exists; logs.
  */
 int esp_rename(const char *from, const char *to);
+/* The slot that is not SLOT. */
+char other_slot(char slot);
+/* The entry systemd-boot would pick for SLOT in L, or NULL. */
+const struct esp_entry *slot_entry(const struct esp_entries *l, char slot);
+/*
+ * The ESP's entries into L and the booted one's index into *BOOTED (or
+ * -ENOENT); the ESP stays mounted (in our namespace) when WRITABLE; logs.
+ */
+int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted);
 
 /* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
 struct source {
 	int fd;
 	pid_t wget; /* the download's process, or 0 */
 	const char *name;
+	crypto_hash_sha256_state *hash; /* when not NULL, every byte read goes into it */
 };
 /* Opens ARG as S; logs. */
 int source_open(struct source *s, const char *arg);
@@ -122,7 +136,38 @@ int source_read(struct source *s, void *buf, size_t len, const char *what);
 /* Whether S has nothing after what was read: 0, or -EINVAL; logs. */
 int source_end(struct source *s);
 
+/* fetch.c */
+struct fetched {
+	bool unchanged;	  /* "304 Not Modified": the kept copy is still the index */
+	const char *body; /* else the index, LEN bytes (valid until the next fetch) */
+	size_t len;
+	char validators[512]; /* the request header lines that ask whether it changed since */
+};
+/*
+ * URL's index (URL as channel_url_check() takes it), asked with the header
+ * lines VALIDATORS ("" for none). 0, or -errno with the reason said.
+ */
+int fetch_index(const char *url, const char *validators, struct fetched *f);
+
+/* check.c: one look at the update channel (docs/fleet.md). */
+int check(void);
+/* For status: the channel followed, this machine's place on it, the last check's outcome. */
+struct follow {
+	struct channel_conf conf;
+	char place[8]; /* percent, or "" when unknown */
+	char last[700];
+};
+/* -ENOENT when the machine follows no channel; other errors said. */
+int follow_read(struct follow *f);
+
 /* install.c */
-int install(const char *source, bool allow_downgrade);
+/* What a channel's index says of a bundle (check.c): install() refuses one that differs. */
+struct expect {
+	const char *version;
+	uint64_t size;
+	uint8_t sha256[32];
+};
+/* The bundle at SOURCE into the slot not booted; WANT (may be NULL) as above. */
+int install(const char *source, bool allow_downgrade, const struct expect *want);
 
 #endif
