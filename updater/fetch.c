@@ -16,7 +16,7 @@
 #include "update.h"
 
 /* The whole exchange, connection to last byte: a server that hangs costs no more. */
-#define INDEX_TIMEOUT_MS 30000
+#define INDEX_TIMEOUT_MS 15000
 
 /* URL, checked by channel_url_check(), into HOST, its address and PATH. */
 static int locate(const char *url, char *host, size_t hostlen, struct sockaddr_in *to,

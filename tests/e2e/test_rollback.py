@@ -10,16 +10,22 @@ the host, and comes back to 0.2.0 by itself each time.
 
 Either way systemd-boot counts the entry down (+3, +2-1, +1-2, +0-3), starts
 the newest entry with tries left, and after the third failed try that is
-0.2.0 again; berth-update status then shows the new release as bad."""
-import functools
-import http.server
+0.2.0 again; berth-update status then shows the new release as bad.
+
+The machine takes both from an update channel (docs/fleet.md) that its user
+data (a NoCloud drive) names, checked every 10 s, reboot: immediate: the
+test publishes 0.3.0 with `berth publish`, and the machine installs it and
+reboots by itself. Back on 0.2.0 it records 0.3.0 as failed here and does
+not take it again; the next release the test publishes, 0.4.0, it takes."""
 import os
 import re
+import shutil
 import sys
-import threading
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from channel import Channel, user_data_drive  # noqa: E402
 from vm import BOOT_TIMEOUT, READY, VM, Report, Timeout  # noqa: E402
 
 r = Report("rollback")
@@ -35,22 +41,6 @@ STAGE1_FAIL = r"berth: stage1: FAILED: (.*); rebooting in \d+ s\n"
 
 class Abort(Exception):
     """A step failed (and said so) that later steps depend on."""
-
-
-class Served(http.server.SimpleHTTPRequestHandler):
-    """Serves out/ to the guest (10.0.2.2 is the host's 127.0.0.1); keeps
-    the requests instead of logging them on stderr."""
-    requests = []
-
-    def log_message(self, fmt, *args):
-        Served.requests.append(fmt % args)
-
-
-def serve():
-    srv = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Served, directory=OUT))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
 
 
 def entry_of(doc, version):
@@ -76,29 +66,34 @@ def check_base_up(vm, when):
     return doc
 
 
-def install(vm, port, bundle, version):
-    """Installs BUNDLE (out/ relative) from the host; returns the seconds it took."""
-    # The shell answers before the DHCP lease is in.
-    if not vm.wait_network():
-        r.check(False, "the network milestone is reached")
+def take(vm, chan, bundle, version):
+    """Publishes BUNDLE (out/ relative) for the whole fleet; the machine installs it and
+    reboots by itself. Returns the seconds from publishing to the reboot."""
+    since = vm.mark()
     t0 = time.monotonic()
-    st, out = vm.sh(f"berth-update install http://10.0.2.2:{port}/{bundle}", timeout=900)
+    res = chan.publish("add", os.path.join(OUT, bundle), "--waves", "0:100")
+    r.check(res.returncode == 0, f"{version}: berth publish add succeeds", res.stderr.strip())
+    m = vm.wait_for(rf"berth-update\| rebooting into {re.escape(version)}\n", since, 900)
     took = time.monotonic() - t0
-    r.check(st == 0 and f"berth_{version}+{TRIES}.efi" in out,
-            f"{version}: berth-update install from the host's HTTP server succeeds",
-            f"exit {st}: {out[-600:]}")
-    if st != 0:
+    out = vm.buf[since:m.end()]
+    r.check(f"installed berth_{version}+{TRIES}.efi" in out,
+            f"{version}: the machine installs it from its channel by itself "
+            f"(berth_{version}+{TRIES}.efi) and reboots (reboot: immediate)", out[-600:])
+    if f"installed berth_{version}+{TRIES}.efi" not in out:
         raise Abort(f"{version} not installed; nothing to roll back from")
-    r.check(any(f"GET /{bundle} " in q and " 200 " in q for q in Served.requests),
-            f"{version}: the guest fetched the bundle from the host", str(Served.requests[-3:]))
-    doc = vm.status()
-    other = doc["other"] if doc else {}
-    e = entry_of(doc, version)
-    r.check(other.get("slot") == "b" and other.get("version") == version
-            and e is not None and e["file"] == f"berth_{version}+{TRIES}.efi"
-            and e["state"] == "pending" and e.get("tries_left") == TRIES and e["slot"] == "b",
-            f"{version}: status: slot b holds {version}, pending with {TRIES} tries", str(doc))
-    return took, doc
+    return took
+
+
+def not_retried(vm, version):
+    """Back on the base: VERSION is recorded as failed here and not taken again."""
+    deadline = time.monotonic() + 120
+    text = None
+    while time.monotonic() < deadline and not (text and "failed here before" in text):
+        doc = vm.status()
+        text = doc and doc.get("channel") and doc["channel"]["last_check"]
+    r.check(text is not None and f"{version}: failed here before" in text,
+            f"{version}: recorded as failed here; the channel still lists it, the machine "
+            "does not take it again", str(text))
 
 
 def tries(vm, version, fail_pattern):
@@ -127,15 +122,14 @@ def tries(vm, version, fail_pattern):
                 return n, None, gate, details
 
 
-def rollback_from(vm, port, bad, fail_pattern, what, check_try):
+def rollback_from(vm, chan, bad, fail_pattern, what, check_try):
     out_dir, version = bad
     bundle = f"{out_dir}/berth_{version}.berth"
     size = os.path.getsize(os.path.join(OUT, bundle))
-    took, _ = install(vm, port, bundle, version)
-    print(f"# {version}: bundle {size} bytes ({size / 2**20:.1f} MiB), install {took:.0f} s",
-          flush=True)
+    took = take(vm, chan, bundle, version)
+    print(f"# {version}: bundle {size} bytes ({size / 2**20:.1f} MiB), published to "
+          f"reboot {took:.0f} s", flush=True)
     t0 = time.monotonic()
-    vm.send("reboot")
     n, ready, gate, details = tries(vm, version, fail_pattern)
     back = time.monotonic() - t0
     r.check(n == TRIES, f"{version}: {TRIES} failed tries on slot b ({what})",
@@ -165,13 +159,17 @@ def rollback_from(vm, port, bad, fail_pattern, what, check_try):
     r.check(doc is not None and doc["entries"][-1] is e,
             f"{version}: the bad entry sorts last in the boot order",
             str([x["file"] for x in doc["entries"]]) if doc else "")
+    not_retried(vm, version)
     return doc
 
 
 def main():
-    srv = serve()
-    port = srv.server_address[1]
-    vm = VM("out/rollback-base/disk.raw", "rollback").start()
+    tmp = tempfile.mkdtemp(prefix="berth-rollback-test-")
+    os.makedirs(os.path.join(tmp, "channel"))
+    chan = Channel(os.path.join(tmp, "channel"))
+    drive = user_data_drive(os.path.join(tmp, "drive"), "update:\n  channel: "
+                            f"{chan.url}\n  check_interval: 10\n")
+    vm = VM("out/rollback-base/disk.raw", "rollback", more_disks=[drive]).start()
     t_start = time.monotonic()
     try:
         m = vm.expect(READY)
@@ -184,14 +182,14 @@ def main():
             ready_seen, (deadline, missing) = d
             return ready_seen and deadline == "30" and "healthy:hello" in missing.split()
 
-        doc = rollback_from(vm, port, UNHEALTHY, GATE_FAIL,
+        doc = rollback_from(vm, chan, UNHEALTHY, GATE_FAIL,
                             "health gate: not healthy within 30 s", unhealthy)
 
         def noinit(d):
             ready_seen, (reason,) = d
             return not ready_seen and reason.startswith("exec /sbin/init on the new root")
 
-        doc = rollback_from(vm, port, NOINIT, STAGE1_FAIL, "stage 1 cannot exec /sbin/init",
+        doc = rollback_from(vm, chan, NOINIT, STAGE1_FAIL, "stage 1 cannot exec /sbin/init",
                             noinit)
         r.check(doc is not None and entry_of(doc, UNHEALTHY[1]) is None,
                 f"installing {NOINIT[1]} into slot b removed the bad {UNHEALTHY[1]} entry",
@@ -207,7 +205,8 @@ def main():
         r.check(False, "rollback run", str(e))
     finally:
         vm.close()
-        srv.shutdown()
+        chan.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if r.failed else 0)
 
 

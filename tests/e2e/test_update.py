@@ -7,17 +7,30 @@ berth-init mark it good (which raises the security floor to 1), and rolls back t
 `berth-update rollback`; after that reboot the floor is still 1 and an epoch-0 bundle is refused,
 --allow-downgrade or not. One VM; the reboots happen inside it.
 
+The 0.2.0 install is the machine's own, from an update channel (docs/fleet.md) that its user
+data (a NoCloud drive) names, checked every 10 s, reboot: manual. The test publishes 0.2.0 with
+`berth publish` outside the machine's wave, then halted, then with a bundle that is not the one
+the index lists, and sees each left alone; `berth-update check` by hand refuses bad indexes
+(unsigned, an unknown key, a lower serial, expired, malformed, too large, a server that hangs
+or drops the connection) and changes nothing. After the rollback, 0.2.0 is recorded as failed
+here and never taken again.
+
 Bundles that are not the build's own are made here from the real ones: a bit flipped, parts cut,
 or the real manifest changed and signed again (Ed25519 through libsodium, with the published test
 keys in tests/manifests/keys/)."""
 import ctypes
 import ctypes.util
+import math
 import os
+import re
+import shutil
 import struct
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from channel import Channel, user_data_drive  # noqa: E402
 from vm import READY, VM, HttpServer, Report, Timeout, partition_number  # noqa: E402
 
 r = Report("update")
@@ -309,14 +322,22 @@ def streaming_refusals(vm, srv, esp):
             "for byte unchanged")
 
 
-def update(vm, srv, v2_epoch):
-    st, out = vm.sh(f"berth-update install {srv.url('v2')}", timeout=900)
-    r.check(st == 0 and "installed berth_0.2.0+3.efi" in out,
-            "install of the real 0.2.0 bundle over http://: installed berth_0.2.0+3.efi",
-            f"{st}: {out}")
+def update(vm, chan, since, v2_epoch):
+    """The machine installs 0.2.0 by itself; the console shows berth-update check's output
+    (from console position SINCE)."""
+    m = vm.wait_for(r"berth-update\| 0\.2\.0 starts at the next reboot \(reboot: manual\)",
+                    since, 600)
+    out = "".join(line[len("berth-update| "):] for line in
+                  vm.buf[since:m.end()].splitlines(keepends=True)
+                  if line.startswith("berth-update| "))
+    r.check("installed berth_0.2.0+3.efi" in out,
+            "the machine installs 0.2.0 from its channel by itself: installed berth_0.2.0+3.efi",
+            out[-600:])
     for line in ["verified signature by key test", "wrote root ", "wrote verity ",
                  "wrote uki-b ", "checked uki-a ", "read back ok"]:
-        r.check(line in out, f"install says: {line.strip()}", out)
+        r.check(line in out, f"install says: {line.strip()}", out[-600:])
+    text = last_check(vm, r"installed 0\.2\.0")
+    r.check(text is not None, "status: the last check installed 0.2.0", str(text))
     s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "file": "berth_0.2.0+3.efi",
                                               "version": "0.2.0", "state": "pending",
@@ -388,13 +409,189 @@ def floor_holds(vm, srv):
             str(floor))
     # The bundles come over HTTP: the reboot's DHCP lease first.
     r.check(vm.wait_network(), "network up after the rollback's reboot")
-    before = vm.status()
+    before = slots(vm)
     for args in ("", " --allow-downgrade"):
         refused(vm, srv.url("epoch-0"), "refused: 0.1.1 is of security epoch 0, below this "
                 "machine's floor 1", f"0.1.1 of security epoch 0 on floor 1{args}",
                 args=args.strip())
-    r.check(before is not None and vm.status() == before,
-            "the epoch-0 refusals change nothing berth-update status shows", str(before))
+    r.check(before is not None and slots(vm) == before,
+            "the epoch-0 refusals change nothing berth-update status shows of the slots",
+            str(before))
+
+
+def slots(vm):
+    """berth-update status without the channel's part (its last check changes on its own)."""
+    s = vm.status()
+    return s and {k: v for k, v in s.items() if k != "channel"}
+
+
+def last_check(vm, pattern, timeout=120):
+    """Polls berth-update status until its channel's last check matches PATTERN: the text,
+    or None when none did in TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    text = None
+    while time.monotonic() < deadline:
+        s = vm.status()
+        text = s and s.get("channel") and s["channel"]["last_check"]
+        if text and re.search(pattern, text):
+            return text
+    print(f"# last check: {text}", flush=True)
+    return None
+
+
+def index_body(doc):
+    """An index's text without its signature lines."""
+    return doc[:doc.index(b"\nsignature ") + 1]
+
+
+def signed_index(body, key):
+    """BODY with one signature line by KEY, as lib/channel.h has it."""
+    rec = sign(body, key)
+    return body + b"signature %s %s\n" % (rec[:32].hex().encode(), rec[32:].hex().encode())
+
+
+def check_refused(vm, chan, answer, reason, what):
+    """The channel answers ANSWER for its index; berth-update check by hand exits 1 with
+    REASON and leaves the kept index and the slots as they were."""
+    kept = vm.sh("sha256sum /var/lib/berth/channel/index")[1].split()[:1]
+    before = vm.status()
+    chan.answer = answer
+    st, err = vm.sh("berth-update check 2>&1 >/dev/null", timeout=120)
+    chan.answer = None
+    r.check(st == 1 and reason in err, f"channel: refused, exit status 1, reason said: {what}",
+            f"{st}: {err.strip()}")
+    after = vm.status()
+    r.check(kept and vm.sh("sha256sum /var/lib/berth/channel/index")[1].split()[:1] == kept
+            and before and after and before["other"] == after["other"] == {"slot": "b",
+                                                                           "state": "empty"},
+            f"channel: {what}: the kept index unchanged, slot b still empty",
+            str(after and after["other"]))
+
+
+def published(chan, *args):
+    res = chan.publish(*args)
+    r.check(res.returncode == 0, f"berth publish {' '.join(args[:1])} succeeds",
+            res.stderr.strip())
+    return Channel.serial(chan.index())
+
+
+def outside_wave(vm, chan, bundle):
+    """0.2.0 published for a share of the fleet below this machine's place: not taken."""
+    s = vm.status()
+    c = s and s.get("channel")
+    r.check(c is not None and c["url"] == chan.url and c["check_interval"] == 10 and
+            c["reboot"] == "manual", "status: the channel, interval and reboot policy the "
+            "user data set", str(c))
+    place = float(c["place"]) if c and c["place"] else 0.0
+    share = max(0.0, math.floor(place * 100) / 100 - 0.01)
+    serial = published(chan, "add", bundle, "--waves", f"0:{share:.2f},30d:100")
+    text = last_check(vm, rf"serial {serial}: waiting: 0\.2\.0: not this machine's wave yet")
+    r.check(text is not None, f"a machine at {place}% of the fleet does not take 0.2.0 while "
+            f"its first wave is {share:.2f}%", str(text))
+    s = vm.status()
+    r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
+            "outside the wave: slot b still empty", str(s and s["other"]))
+
+
+def index_refusals(vm, chan, key_other):
+    """berth-update check by hand against indexes it must refuse."""
+    first = chan.index()
+    serial = published(chan, "renew")
+    r.check(last_check(vm, rf"serial {serial}: ") is not None,
+            f"the machine takes the renewed index (serial {serial})")
+    body = index_body(chan.index())
+    test = secret_key("test.key")
+    expired = re.sub(rb"^expires .*$", b"expires 2020-01-01T00:00:00Z", body, flags=re.M)
+    cases = [
+        (body, "signature", "unsigned (no signature line)"),
+        (signed_index(body, key_other),
+         "refused: the channel's index is not signed by a key this image trusts",
+         "signed by an untrusted key (other.key)"),
+        (first, f"lower than {serial} seen here", "a lower serial than one already seen"),
+        (signed_index(expired, test), "refused: the channel's index expired at "
+         "2020-01-01T00:00:00Z", "expired (signed)"),
+        (signed_index(body + b"frobnicate yes\n", test), "refused: the channel's index is "
+         "malformed: line", "malformed (signed)"),
+        (b"x" * 70000, "is larger than 65536 bytes", "70,000 bytes"),
+        ("drop", "the answer is cut short or is not HTTP", "the connection dropped half way"),
+        ("hang", "gave no whole answer within 15 s", "a server that hangs"),
+    ]
+    for answer, reason, what in cases:
+        check_refused(vm, chan, answer, reason, what)
+
+
+def halted(vm, chan):
+    published(chan, "halt", "0.2.0")
+    serial = published(chan, "schedule", "0.2.0", "0:100")
+    text = last_check(vm, rf"serial {serial}: waiting: 0\.2\.0: halted")
+    r.check(text is not None, "halted 0.2.0, though its wave has the whole fleet: not taken",
+            str(text))
+
+
+def not_as_listed(vm, chan, listed, other):
+    """The folder's bundle swapped for one of the same size and release that is not the one
+    the index lists (another second signature): refused at its end, no entry added."""
+    path = os.path.join(chan.folder, os.path.basename(listed))
+    put(other, path)
+    serial = published(chan, "resume", "0.2.0")
+    since = vm.mark()
+    text = last_check(vm, r"refused 0\.2\.0: ", timeout=600)
+    r.check(text is not None and "the bundle's SHA-256 is not the one the channel's index lists"
+            in text, f"serial {serial}: a bundle whose SHA-256 differs from the index's is "
+            "refused", str(text))
+    put(listed, path)
+    s = vm.status()
+    r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
+            "after that refusal no entry points at slot b", str(s and s["other"]))
+    return vm.wait_for(r"berth-update\| berth-update: refused: the bundle's SHA-256", since).end()
+
+
+def put(src, path):
+    """SRC's copy at PATH in one rename: a download under way keeps the file it opened."""
+    shutil.copyfile(src, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def two_signed(v2, key_other, folder):
+    """0.2.0 signed by the test key and by KEY_OTHER, and the same with another key second:
+    two files of one size, both installable, of different SHA-256."""
+    paths = []
+    for name, second in (("listed", key_other), ("swapped", new_key())):
+        path = os.path.join(folder, name, "berth_0.2.0.berth")
+        os.makedirs(os.path.dirname(path))
+        with open(path, "wb") as f:
+            f.write(v2.header(nsig=2) + v2.manifest + v2.sigs + sign(v2.manifest, second))
+            with open(v2.path, "rb") as src:
+                src.seek(v2.payloads)
+                shutil.copyfileobj(src, f)
+        paths.append(path)
+    return paths
+
+
+def new_key():
+    pk, sk = ctypes.create_string_buffer(32), ctypes.create_string_buffer(64)
+    assert sodium.crypto_sign_keypair(pk, sk) == 0
+    return sk.raw
+
+
+def fleet(vm, chan, v2, tmp):
+    """0.2.0 through the channel, up to the install the machine does by itself."""
+    key_other = secret_key("other.key")
+    listed, swapped = two_signed(v2, key_other, tmp)
+    outside_wave(vm, chan, listed)
+    index_refusals(vm, chan, key_other)
+    halted(vm, chan)
+    return not_as_listed(vm, chan, listed, swapped)
+
+
+def failed_here(vm):
+    """After the rollback, the channel still lists 0.2.0 for everyone: never taken again."""
+    text = last_check(vm, r"waiting: 0\.2\.0: failed here before")
+    r.check(text is not None, "after its rollback 0.2.0 is recorded as failed here and not "
+            "taken again", str(text))
+    st, out = vm.sh("cat /var/lib/berth/channel/failed")
+    r.check(st == 0 and out.split() == ["0.2.0"], "/var/lib/berth/channel/failed lists 0.2.0",
+            out)
 
 
 def main():
@@ -412,7 +609,12 @@ def main():
     ESP = parts[0]
     srv = HttpServer()
     cases = serve_bundles(srv, v1, v2)
-    vm = VM(DISK, "update").start()
+    tmp = tempfile.mkdtemp(prefix="berth-update-test-")
+    os.makedirs(os.path.join(tmp, "channel"))
+    chan = Channel(os.path.join(tmp, "channel"))
+    drive = user_data_drive(os.path.join(tmp, "drive"), "update:\n  channel: "
+                            f"{chan.url}\n  check_interval: 10\n  reboot: manual\n")
+    vm = VM(DISK, "update", more_disks=[drive]).start()
     try:
         since = vm.mark()
         m = vm.expect(READY)
@@ -425,14 +627,18 @@ def main():
         factory(vm)
         refusals(vm, srv, cases, parts)
         streaming_refusals(vm, srv, parts[0])
-        update(vm, srv, v2_epoch)
+        since = fleet(vm, chan, v2, tmp)
+        update(vm, chan, since, v2_epoch)
         rollback(vm)
+        failed_here(vm)
         floor_holds(vm, srv)
     except Timeout as e:
         r.check(False, "update test", str(e))
     finally:
         vm.close()
         srv.close()
+        chan.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"# update: {time.monotonic() - start:.0f} s", flush=True)
     sys.exit(1 if r.failed else 0)
 
