@@ -139,6 +139,13 @@ test: deps programs unit build/growcut out/default/disk.raw out/test/disk.raw ou
 	out/small-kernel/disk.raw out/minimal/disk.raw
 	@./tests/run.sh
 
+# The fleet figures of make bench (bench/fleet.c): the decision code machines run, on the host.
+FLEET_SRC := bench/fleet.c lib/channel.c lib/rollout.c lib/version.c lib/http.c lib/clock.c \
+	lib/errf.c lib/contract.c updater/fetch.c updater/log.c
+build/bench-fleet: $(FLEET_SRC) $(wildcard lib/*.h updater/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iupdater -o $@ $(FLEET_SRC) $(HOST_LDFLAGS) -lsodium
+
 # berth beside a Debian container host built in the same run (docs/bench.md):
 # bench/results.md and bench/results.json. The baseline boots berth's kernel.
 out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) $(wildcard image/lib/*.sh) \
@@ -146,7 +153,7 @@ out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) $(
 		$(wildcard out/bench/work/kernel/vmlinuz) | out/bench/disk.raw
 	./bench/baseline.sh out/bench/work/kernel out/baseline
 
-bench: deps programs out/default/disk.raw out/bench/disk.raw out/baseline/disk.raw
+bench: deps programs build/bench-fleet out/default/disk.raw out/bench/disk.raw out/baseline/disk.raw
 	./bench/run.py
 
 # The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.

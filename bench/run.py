@@ -3,7 +3,7 @@
 booted with the same kernel, firmware and QEMU command line (tests/e2e/vm.py). Writes
 bench/results.md and bench/results.json; docs/bench.md says what each figure means.
 
-    bench/run.py [size] [boot] [update] [build]   (default: all four)
+    bench/run.py [size] [boot] [update] [build] [fleet]   (default: all five)
 
 Expects out/default, out/bench and out/baseline built (make bench does that).
 BERTH_BENCH_BOOTS (default 5): boots of each image, and install/dd rounds of the update."""
@@ -243,6 +243,44 @@ def update():
     ]
 
 
+def fleet():
+    """The update channel's figures from the code machines run (bench/fleet.c): a simulated
+    fleet of 1,000 following the default schedule, and one unchanged index from a static
+    web server (Python's, which answers If-Modified-Since with 304)."""
+    prog = os.path.join(SRC, "build", "bench-fleet")
+    sim = json.loads(subprocess.run([prog, "simulate"], check=True, capture_output=True,
+                                    text=True).stdout)
+    with tempfile.TemporaryDirectory() as folder:
+        with open(os.path.join(folder, "index"), "w") as f:
+            f.write("berth-channel 1\n")  # its bytes do not travel in a 304
+        srv = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1",
+                                "--directory", folder, "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+        try:
+            port = re.search(r"port (\d+)", srv.stdout.readline()).group(1)
+            got = json.loads(subprocess.run([prog, "unchanged", f"http://127.0.0.1:{port}/"],
+                                            check=True, capture_output=True,
+                                            text=True).stdout)
+        finally:
+            srv.terminate()
+            srv.wait()
+    points = {hour: (share, done) for hour, share, done in sim["points"]}
+    rows = [figure(f"fleet: updated {hour} h after release", "%", [points[hour][1]],
+                   None, f"of {sim['machines']} simulated machines (bench/fleet.c: "
+                   "lib/rollout.c's decision, checks every 30-60 min as berth-init schedules "
+                   f"them); the schedule allows {points[hour][0]:g}% by then",
+                   schedule=points[hour][0], points=sim["points"])
+            for hour in (1, 4, 5, 24, 25, 72, 73)]
+    rows.append(figure("fleet: index requests per machine per day", "requests",
+                       [sim["checks_per_machine_per_day"]], None,
+                       f"check_interval {sim['check_interval']} s, each delay random in "
+                       "[interval/2, interval], over the simulated 4 days"))
+    rows.append(figure("fleet: an unchanged index", "B", [got["unchanged_index_bytes"]], None,
+                       "bytes both ways of berth-update check's conditional GET answered "
+                       "304 Not Modified (updater/fetch.c against python3 -m http.server)"))
+    return rows
+
+
 def run_timed(cmd, env, cwd):
     """Seconds CMD took; its output is shown only when it fails."""
     t = time.monotonic()
@@ -353,8 +391,8 @@ def write(rows, info):
 
 
 def main():
-    parts = sys.argv[1:] or ["size", "boot", "update", "build"]
-    known = {"size": sizes, "boot": boots, "update": update, "build": builds}
+    parts = sys.argv[1:] or ["size", "boot", "update", "build", "fleet"]
+    known = {"size": sizes, "boot": boots, "update": update, "build": builds, "fleet": fleet}
     if any(p not in known for p in parts) or BOOTS < 1:
         sys.exit(__doc__)
     info = machine()

@@ -235,6 +235,8 @@ int http_request(const struct sockaddr_in *to, const char *host, const char *met
 		}
 		got += (size_t)n;
 		ret = http_parse(buf, got, n == 0, r);
+		r->sent = (size_t)len;
+		r->received = got;
 		if (ret != -EAGAIN)
 			goto out;
 		if (got == size - 1) {

@@ -21,6 +21,7 @@ struct http_resp {
 	size_t headers_len;
 	char *body; /* chunked bodies decoded in place; a NUL after it */
 	size_t body_len;
+	size_t sent, received; /* bytes of the exchange on the wire (http_request) */
 };
 
 /*

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "rollout.h"
 #include "update.h"
-#include "version.h"
 
 #define KEPT_INDEX CHANNEL_STATE_DIR "/index"
 #define KEPT_STATE CHANNEL_STATE_DIR "/state" /* "url URL", then the index's validators */
@@ -239,38 +239,41 @@ static int read_index(struct check *c)
 	return r;
 }
 
-/* The newest release to take now, or NULL; WAIT says why the newer ones are not. */
+static bool failed_ctx(const char *version, void *ctx)
+{
+	return failed_here(ctx, version);
+}
+
+/* The release to take now (lib/rollout.c), or NULL; WAIT says why the newer ones are not. */
 static const struct channel_release *choose(struct check *c, char *wait, size_t len)
 {
+	static const char *const why[] = {
+	    [WAIT_WAVE] = "not this machine's wave yet",
+	    [WAIT_HALTED] = "halted",
+	    [WAIT_FAILED] = "failed here before",
+	};
+	struct rollout_machine m = {
+	    .booted = c->boot.version, .place = c->place, .failed = failed_ctx, .ctx = c};
+	struct rollout_skip skips[CHANNEL_RELEASES_MAX];
 	char here[8], now[8];
-	size_t used = 0;
+	size_t n, used = 0;
+	const struct channel_release *r = rollout_choose(&c->idx, &m, time(NULL), skips, &n);
 
 	wait[0] = '\0';
 	place_format(c->place, here);
-	for (size_t i = c->idx.nreleases; i-- > 0;) {
-		const struct channel_release *r = &c->idx.release[i];
-		unsigned share = channel_share(r, time(NULL));
-		int order;
-		if (version_compare(r->version, c->boot.version, &order) < 0 || order <= 0)
-			break; /* oldest first: none before it is newer either */
-		if (!r->halted && !failed_here(c, r->version) && channel_eligible(c->place, share))
-			return r;
-		channel_percent_format(share, now);
-		used +=
-		    (size_t)snprintf(wait + used, used < len ? len - used : 0, "%s%s: %s",
-				     used ? "; " : "", r->version,
-				     r->halted			  ? "halted"
-				     : failed_here(c, r->version) ? "failed here before"
-								  : "not this machine's wave yet");
-		if (!r->halted && !failed_here(c, r->version))
-			used += (size_t)snprintf(wait + used, used < len ? len - used : 0,
+	for (size_t i = 0; i < n && used < len; i++) {
+		used += (size_t)snprintf(wait + used, len - used, "%s%s: %s", i ? "; " : "",
+					 skips[i].release->version, why[skips[i].why]);
+		channel_percent_format(skips[i].share, now);
+		if (skips[i].why == WAIT_WAVE && used < len)
+			used += (size_t)snprintf(wait + used, len - used,
 						 " (%s%% of the fleet now, this machine at %s%%)",
 						 now, here);
 	}
-	return NULL;
+	return r;
 }
 
-/* Whether slot's entry on the other slot already holds VERSION, installed and not yet tried. */
+/* Whether the other slot's entry holds VERSION, installed and not yet tried. */
 static bool installed(const struct check *c, const char *version)
 {
 	const struct esp_entry *o = slot_entry(&c->esp, other_slot(c->boot.slot));

@@ -93,6 +93,7 @@ int fetch_index(const char *url, const char *validators, struct fetched *f)
 		return ret;
 	}
 	f->unchanged = r.status == 304;
+	f->bytes = r.sent + r.received;
 	if (r.status != 200 && !f->unchanged) {
 		complain("refused: %sindex: HTTP status %d", url, r.status);
 		return -ENOENT;

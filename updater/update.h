@@ -142,6 +142,7 @@ struct fetched {
 	const char *body; /* else the index, LEN bytes (valid until the next fetch) */
 	size_t len;
 	char validators[512]; /* the request header lines that ask whether it changed since */
+	size_t bytes;	      /* of the exchange, both ways */
 };
 /*
  * URL's index (URL as channel_url_check() takes it), asked with the header
