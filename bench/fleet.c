@@ -88,8 +88,8 @@ static int simulate(void)
 	printf("{\"machines\": %d, \"check_interval\": %d, \"points\": [", MACHINES, INTERVAL);
 	for (int64_t t = 0; t <= HOURS * 3600; t += STEP) {
 		for (int i = 0; i < MACHINES; i++) {
-			struct rollout_machine rm = {.booted = "0.1.0", .place = m[i].place,
-						     .failed = never};
+			struct rollout_machine rm = {
+			    .booted = "0.1.0", .place = m[i].place, .failed = never};
 			struct rollout_skip skips[CHANNEL_RELEASES_MAX];
 			size_t n;
 			if (m[i].due > t)
@@ -108,8 +108,7 @@ static int simulate(void)
 		printf("%s[%lld, %.2f, %.1f]", t ? ", " : "", (long long)(t / 3600),
 		       channel_share(r, t) / 100.0, done * 100.0 / MACHINES);
 	}
-	printf("], \"checks_per_machine_per_day\": %.1f}\n",
-	       checks * 24.0 / HOURS / MACHINES);
+	printf("], \"checks_per_machine_per_day\": %.1f}\n", checks * 24.0 / HOURS / MACHINES);
 	return 0;
 }
 
