@@ -397,16 +397,27 @@ int check(void)
 
 int follow_read(struct follow *f)
 {
+	static struct channel_index kept;
+	static char text[CHANNEL_INDEX_MAX + 1];
 	uint64_t place;
+	int64_t last;
+	ssize_t n;
 	int r = load_channel(&f->conf, true);
 
 	if (r < 0)
 		return r;
-	f->place[0] = '\0';
+	f->place[0] = f->next[0] = '\0';
+	f->serial = 0;
 	if (sodium_init() >= 0 && find_place(f->conf.url, &place) == 0)
 		place_format(place, f->place);
 	if (read_text(CHANNEL_STATE_DIR "/last-check", f->last, sizeof(f->last)) < 0)
 		snprintf(f->last, sizeof(f->last), "none yet");
 	f->last[strcspn(f->last, "\n")] = '\0';
+	/* berth-init checks again at most one interval after a check ends. */
+	if (channel_time_parse(f->last, CHANNEL_TIME_LEN, &last) == 0)
+		channel_time_format(last + f->conf.interval, f->next);
+	n = read_text(KEPT_INDEX, text, sizeof(text));
+	if (n > 0 && channel_parse(text, (size_t)n, &kept, NULL, 0) == 0)
+		f->serial = kept.serial;
 	return 0;
 }

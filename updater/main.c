@@ -79,8 +79,10 @@ static void channel_json(const struct follow *f)
 	json_string(f->conf.url);
 	printf(",\"check_interval\":%u,\"reboot\":\"%s\",\"place\":", f->conf.interval, reboot);
 	json_string(f->place);
-	printf(",\"last_check\":");
+	printf(",\"serial\":%llu,\"last_check\":", (unsigned long long)f->serial);
 	json_string(f->last);
+	printf(",\"next_check_by\":");
+	json_string(f->next);
 	putchar('}');
 }
 
@@ -155,7 +157,10 @@ static void status_text(const struct boot *b, const struct esp_entries *l, int b
 	reboot_text(&f->conf, state);
 	printf("channel: %s, checked every %u s, reboot %s\n", f->conf.url, f->conf.interval,
 	       state);
-	printf("place:   %s%% of the fleet\nlast check: %s\n", *f->place ? f->place : "?", f->last);
+	printf("place:   %s%% of the fleet\nindex:   serial %llu\nlast check: %s\n",
+	       *f->place ? f->place : "?", (unsigned long long)f->serial, f->last);
+	if (*f->next)
+		printf("next check: by %s\n", f->next);
 }
 
 static int status(bool json)

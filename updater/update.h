@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "channel.h"
 #include "channelconf.h"
 #include "contract.h"
 #include "entry.h"
@@ -157,6 +158,8 @@ struct follow {
 	struct channel_conf conf;
 	char place[8]; /* percent, or "" when unknown */
 	char last[700];
+	char next[CHANNEL_TIME_LEN + 1]; /* the next check comes by then; "" before the first */
+	uint64_t serial;		 /* the kept index's, 0 for none */
 };
 /* -ENOENT when the machine follows no channel; other errors said. */
 int follow_read(struct follow *f);
