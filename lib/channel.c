@@ -216,8 +216,8 @@ static const char *const want[] = {
     [EXPIRES] = "expected \"expires TIME\"",
     [RELEASES] = "expected \"release VERSION\" or \"signature PUBKEY SIG\"",
     [BUNDLE] = "expected \"bundle PATH SIZE SHA256\"",
-    [WAVES] = "expected \"wave TIME PERCENT\", \"halted\", \"release VERSION\" or \"signature "
-	      "PUBKEY SIG\"",
+    [WAVES] = ("expected \"wave TIME PERCENT\", \"halted\", \"release VERSION\" or "
+	       "\"signature PUBKEY SIG\""),
     [HALTED] = "expected \"release VERSION\" or \"signature PUBKEY SIG\"",
     [SIGNATURES] = "expected \"signature PUBKEY SIG\"",
 };
