@@ -443,7 +443,7 @@ static int change(struct publish *p)
 		say("publish: %s is %s already", r->version, r->halted ? "halted" : "not halted");
 		return -1;
 	}
-	if (r)
+	if (p->cmd == HALT || p->cmd == RESUME)
 		r->halted = p->cmd == HALT;
 	return 0;
 }

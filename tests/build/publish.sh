@@ -91,10 +91,14 @@ check "schedule 0.2.0 0:100" "$berth" publish schedule ch 0.2.0 0:100 --key "$ke
 check "serial 5, one wave of 100%" test "$(field serial)/$(grep -c '^wave .* 100$' ch/index)" = 5/2
 "$berth" publish show ch --key "$pub" >show 2>&1
 check "show: everyone now" test "$(grep -c 'now: 100% of machines' show)" = 1
+check "halt 0.1.0, then schedule it" "$berth" publish halt ch 0.1.0 --key "$key"
+check "... still halted" "$berth" publish schedule ch 0.1.0 0:50 --key "$key"
+check "serial 7, 0.1.0 halted" test "$(field serial)/$(sed -n '/^release 0.1.0$/,/^release/p' ch/index | grep -c '^halted$')" = 7/1
+check "... at 50%" grep -q '^wave .* 50$' ch/index
 now=$(date +%s)
 check "renew --expires 12h" "$berth" publish renew ch --key "$key" --expires 12h
 exp=$(($(date -d "$(field expires)" +%s) - now))
-check "serial 6, expires in 12 hours" test "$(field serial)" = 6 -a "$exp" -ge 43200 -a "$exp" -le 43205
+check "serial 8, expires in 12 hours" test "$(field serial)" = 8 -a "$exp" -ge 43200 -a "$exp" -le 43205
 check "show verifies it" "$berth" publish show ch --key "$pub"
 
 # ---- refusals ----
@@ -147,7 +151,7 @@ check "show with another key: exit 1" test $? = 1
 check "... refused" grep -q "refused: no valid signature by other.pub" err
 check "show with both keys: verified" "$berth" publish show ch --key other.pub --key "$pub"
 cp -r ch tampered
-sed -i 's/^serial 6$/serial 7/' tampered/index
+sed -i 's/^serial 8$/serial 9/' tampered/index
 "$berth" publish show tampered --key "$pub" >show 2>err
 check "a tampered index (serial): exit 1" test $? = 1
 check "... its signature does not verify" grep -q "DOES NOT VERIFY" show
