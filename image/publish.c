@@ -104,7 +104,7 @@ static bool percent_parse(const char *s, size_t n, unsigned *out)
 	size_t whole = strspn(s, "0123456789"), frac = 0;
 	unsigned v = 0;
 
-	if (whole < 1 || whole > 3 || whole > n)
+	if (whole < 1 || whole > 3)
 		return false;
 	if (whole < n) {
 		frac = n - whole - 1;
