@@ -19,6 +19,7 @@
 #include "history.h"
 #include "keys.h"
 #include "manifest.h"
+#include "publish.h"
 #include "qemu.h"
 #include "run.h"
 #include "stages.h"
@@ -27,14 +28,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
-		   "       berth log NAME [--repo DIR]\n"
-		   "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
-		   "       berth flash IMAGE TARGET [--yes]\n"
-		   "       berth run IMAGE|MANIFEST\n"
-		   "       berth keygen PREFIX\n"
-		   "       berth keygen --secure-boot PREFIX\n"
-		   "       berth keygen --verity PREFIX\n");
+	fprintf(
+	    f,
+	    "usage: berth build MANIFEST [--out DIR] [--locked[=LOCKFILE]]\n"
+	    "       berth log NAME [--repo DIR]\n"
+	    "       berth diff NAME VERSION1 VERSION2 [--repo DIR]\n"
+	    "       berth flash IMAGE TARGET [--yes]\n"
+	    "       berth run IMAGE|MANIFEST\n"
+	    "       berth keygen PREFIX\n"
+	    "       berth keygen --secure-boot PREFIX\n"
+	    "       berth keygen --verity PREFIX\n"
+	    "       berth publish add|schedule|halt|resume|renew|show DIR ... (docs/fleet.md)\n");
 }
 
 /* The source tree is the folder above build/, where this program lives. */
@@ -285,6 +289,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "publish"))
+		return cmd_publish(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

@@ -37,6 +37,8 @@ suite tests/build/layout.sh
 # disk.formats: every format beside out/containerd/disk.raw.
 suite tests/build/formats.sh out/containerd
 suite tests/build/keygen.sh
+# berth publish: a channel folder from out/test and out/test-v2 bundles.
+suite tests/build/publish.sh
 suite tests/build/run-args.sh
 suite tests/build/flash.sh
 suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
