@@ -178,6 +178,9 @@ bool reboot_window_open(const struct channel_conf *c, unsigned min)
 	return min >= c->window_start || min < c->window_end; /* it passes midnight */
 }
 
+_Static_assert(CHECK_INTERVAL_MIN == 10 && CHECK_INTERVAL_MAX == 604800,
+	       "take()'s message names the limits");
+
 /* Line NO's value, V (N bytes), into C: why it is bad, or NULL. */
 static const char *take(unsigned no, const char *v, size_t n, struct channel_conf *c)
 {
@@ -189,8 +192,6 @@ static const char *take(unsigned no, const char *v, size_t n, struct channel_con
 		return why;
 	}
 	case 2:
-		_Static_assert(CHECK_INTERVAL_MIN == 10 && CHECK_INTERVAL_MAX == 604800,
-			       "the message names the limits");
 		if (check_interval_parse(v, n, &c->interval) < 0)
 			return "expected a whole number of seconds from 10 to 604800";
 		return NULL;
