@@ -27,10 +27,12 @@ BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
 # berth-provision checks user data with the manifest's walker, its network:
-# table and the build's writers of network.conf and containers.conf.
+# and channel tables and the build's writers of network.conf, containers.conf
+# and channel.conf.
 PROVISION_SRC := $(wildcard provision/*.c) image/conffiles.c \
 	image/manifest/manifest_walk.c image/manifest/manifest_rules.c \
-	image/manifest/manifest_network.c image/manifest/manifest_provision.c $(LIB_SRC)
+	image/manifest/manifest_network.c image/manifest/manifest_provision.c \
+	image/manifest/manifest_channel.c $(LIB_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps programs run test unit test-long bench format clean test-keys

@@ -32,6 +32,11 @@ bool conffiles_want_provision(const struct manifest *m)
 	return m->provision.n_sources > 0;
 }
 
+bool conffiles_want_channel(const struct manifest *m)
+{
+	return m->update.channel.url[0] != '\0';
+}
+
 bool conffiles_want_console_shell(const struct manifest *m)
 {
 	return m->debug.shell[0] != '\0';
@@ -139,6 +144,18 @@ int conffiles_update(FILE *f, const struct manifest *m)
 {
 	fprintf(f, UC_COMPATIBLE " %s\n" UC_HEALTH_DEADLINE " %u\n", m->update.compatible,
 		m->update.health_deadline);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* lib/channelconf.c's own writer: its parser takes no other form. */
+int conffiles_channel(FILE *f, const struct manifest *m)
+{
+	char text[CHANNEL_URL_MAX + 64];
+	int n = channel_conf_format(&m->update.channel, text, sizeof(text));
+
+	if (n < 0)
+		return n;
+	fputs(text, f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -3,7 +3,8 @@
  * written from the manifest: NETWORK_CONF and CONTAINERS_CONF (which
  * berth-provision writes too, for one machine, under RUN_DIR); PROVISION_CONF,
  * which berth-provision reads; UPDATE_CONF,
- * which berth-update and berth-init read, and KEYS_DIR; CONSOLE_SHELL_CONF
+ * which berth-update and berth-init read, and KEYS_DIR; CHANNEL_CONF (which
+ * berth-provision writes too, under RUN_DIR); CONSOLE_SHELL_CONF
  * (paths and keywords: lib/contract.h). Their format is described in
  * docs/manifest.md and docs/update.md.
  */
@@ -20,6 +21,7 @@ bool conffiles_want_network(const struct manifest *m);
 bool conffiles_want_containers(const struct manifest *m);
 bool conffiles_want_provision(const struct manifest *m);
 bool conffiles_want_console_shell(const struct manifest *m);
+bool conffiles_want_channel(const struct manifest *m);
 
 /* Write the file to F. Return 0, or -EIO when F has an error. */
 int conffiles_network(FILE *f, const struct manifest *m);
@@ -28,6 +30,8 @@ int conffiles_containers(FILE *f, const struct manifest *m);
 int conffiles_provision(FILE *f, const struct manifest *m);
 /* Every image has update.conf: with no update: section it holds the defaults. */
 int conffiles_update(FILE *f, const struct manifest *m);
+/* update.channel, check_interval and reboot as channel_conf_format() writes them. */
+int conffiles_channel(FILE *f, const struct manifest *m);
 /* debug.shell's tty, on a line of its own. */
 int conffiles_console_shell(FILE *f, const struct manifest *m);
 

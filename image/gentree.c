@@ -29,6 +29,7 @@ static const struct gen {
     {CONTAINERS_CONF, conffiles_want_containers, conffiles_containers, NULL},
     {PROVISION_CONF, conffiles_want_provision, conffiles_provision, NULL},
     {UPDATE_CONF, always, conffiles_update, NULL},
+    {CHANNEL_CONF, conffiles_want_channel, conffiles_channel, NULL},
     {KEYS_DIR, always, NULL, conffiles_keys},
     {CONSOLE_SHELL_CONF, conffiles_want_console_shell, conffiles_console_shell, NULL},
 };

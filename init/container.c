@@ -108,8 +108,7 @@ static noreturn void logger(const char *name, int fd)
 	_exit(0);
 }
 
-/* Our stdout and stderr become a pipe to a new logger; returns its PID. */
-static pid_t start_logger(const char *name)
+pid_t start_logger(const char *name)
 {
 	int p[2];
 

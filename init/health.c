@@ -10,6 +10,10 @@
  * An entry without a counter (the factory image, a release already
  * marked good) has nothing to fall back to: past the deadline it is only
  * reported.
+ *
+ * Update checks (channel.c) start once the boot is marked good, or on an
+ * entry without a counter once its deadline has passed unhealthy; never
+ * while a counted try is still proving itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +84,7 @@ static void marked(int id, int status)
 	state = GATE_GOOD;
 	say("health: boot marked good");
 	milestone("good");
+	channel_start();
 }
 
 void health_evaluate(void)
@@ -119,6 +124,8 @@ static void deadline_passed(void)
 	if (!counted) {
 		say("health: the booted entry has no boot counter, nothing to fall back to; "
 		    "staying up");
+		/* A newer release is this machine's only way out. */
+		channel_start();
 		return;
 	}
 	say("health: rebooting; the boot counter decides what starts next");

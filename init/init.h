@@ -173,6 +173,12 @@ void services_start(void);
 /* container.c, probe.c: in children of PID 1. */
 /* Runs C to its end; returns its exit status (128+N for signal N). */
 int container_run(const struct ctr *c);
+/*
+ * Our stdout and stderr become a pipe to a new logger process, which copies
+ * each line to the console as "NAME| line" and to /var/log/NAME.log; returns
+ * its PID. It ends once every writer has closed the pipe.
+ */
+pid_t start_logger(const char *name);
 /* One health probe of C: 0 when healthy. */
 int probe_run(const struct ctr *c);
 
@@ -189,6 +195,13 @@ void health_require(const char *name);
 void health_start(void);
 /* PID 1: a milestone was reached; marks the boot good once all required are. */
 void health_evaluate(void);
+
+/*
+ * channel.c: update checks (`berth-update check`) from now on, when this
+ * machine follows a channel; once the health gate has let them start
+ * (health.c). Later calls do nothing.
+ */
+void channel_start(void);
 
 /* shutdown.c */
 enum shutdown_action { SHUTDOWN_HALT, SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT };

@@ -11,9 +11,12 @@
  *                               index is URL "index")
  *   check-interval SECONDS      CHECK_INTERVAL_MIN..CHECK_INTERVAL_MAX
  *   reboot POLICY               immediate | manual | HH:MM-HH:MM (UTC; a
- *                               daily window, may pass midnight)
+ *                               daily window, may pass midnight;
+ *                               start and end differ)
  *
- * Pure parsing: tests/unit/test_channelconf.c runs it on the host.
+ * Each "KEY VALUE" with one space and a newline; no comments, blank lines
+ * or anything after, so that a file parses only as channel_conf_format()
+ * writes it. Pure parsing: tests/unit/test_channelconf.c runs it on the host.
  */
 #ifndef BERTH_CHANNELCONF_H
 #define BERTH_CHANNELCONF_H
@@ -34,7 +37,8 @@ struct channel_conf {
 	char url[CHANNEL_URL_MAX + 1];
 	unsigned interval; /* seconds */
 	enum reboot_policy reboot;
-	unsigned window_start, window_end; /* minutes after 00:00 UTC; REBOOT_WINDOW only */
+	/* minutes after 00:00 UTC, 0 to 1439; REBOOT_WINDOW only (else 0) */
+	unsigned window_start, window_end;
 };
 
 /* TEXT (NUL-terminated) into C. 0, or -EINVAL with ERR ("line N: ..."). */
@@ -42,11 +46,29 @@ int channel_conf_parse(const char *text, struct channel_conf *c, char *err, size
 /* C as channel.conf text into OUT (SIZE bytes): its length, or -ENOSPC. */
 int channel_conf_format(const struct channel_conf *c, char *out, size_t size);
 
-/* Whether S (N bytes) is a channel URL as above: NULL, or why not. */
+/*
+ * The N bytes at S as check-interval (and the manifest's update.check_interval):
+ * decimal seconds without a leading zero, CHECK_INTERVAL_MIN to
+ * CHECK_INTERVAL_MAX. 0 or -EINVAL.
+ */
+int check_interval_parse(const char *s, size_t n, unsigned *seconds);
+/*
+ * Whether S (N bytes) is a channel URL as above: NULL, or why not. HOST is
+ * a DNS name (labels of [A-Za-z0-9-], none starting or ending with '-') or
+ * a dotted IPv4 address; PORT 1 to 65535; PATH printable ASCII without
+ * space, '?' and '#'; at most CHANNEL_URL_MAX bytes in all.
+ */
 const char *channel_url_check(const char *s, size_t n);
-/* "immediate", "manual" or "HH:MM-HH:MM" (N bytes) into C's reboot fields: NULL, or why not. */
+/*
+ * "immediate", "manual" or "HH:MM-HH:MM" (N bytes; two digits each, start
+ * and end differ) into C's reboot fields: NULL, or why not.
+ */
 const char *reboot_policy_parse(const char *s, size_t n, struct channel_conf *c);
-/* Whether minute MIN of the day (UTC) is inside C's window (start inclusive, end exclusive). */
+/*
+ * Whether minute MIN (0 to 1439) of the day (UTC) is inside C's window
+ * (start inclusive, end exclusive; a window whose end is before its start
+ * passes midnight). REBOOT_IMMEDIATE: every minute is; REBOOT_MANUAL: none.
+ */
 bool reboot_window_open(const struct channel_conf *c, unsigned min);
 
 #endif

@@ -261,6 +261,9 @@ static void userdata_write(void)
 	if (memcmp(ud.m.containers, image.containers, sizeof(image.containers)) &&
 	    conf_write(RUN_CONTAINERS_CONF, conffiles_containers, &ud.m) == 0)
 		say("provision: services' environment from user data in " RUN_CONTAINERS_CONF);
+	if (ud.channel && conf_write(RUN_CHANNEL_CONF, conffiles_channel, &ud.m) == 0)
+		say("provision: update channel %s from user data in " RUN_CHANNEL_CONF,
+		    ud.m.update.channel.url);
 }
 
 /* PROVISION_CONF into conf: false when it names no source or cannot be read. */
@@ -276,6 +279,22 @@ static bool conf_read(void)
 	else if (r < 0)
 		say("provision: " PROVISION_CONF ": %s", err);
 	return r == 0 && conf.n_sources > 0;
+}
+
+/* The image's channel settings, which user data may override: 0, or -EINVAL said. */
+static int channel_read(void)
+{
+	static char text[1024];
+	char err[160];
+	ssize_t len = read_text(CHANNEL_CONF, text, sizeof(text));
+
+	if (len == -ENOENT)
+		return 0;
+	if (len >= 0 && channel_conf_parse(text, &image.update.channel, err, sizeof(err)) == 0)
+		return 0;
+	say("provision: " CHANNEL_CONF ": %s; user data is not read",
+	    len < 0 ? strerror((int)-len) : err);
+	return -EINVAL;
 }
 
 /* The image's containers, which user data may give environment to. */
@@ -412,6 +431,7 @@ static int after_network(int first)
 	unlink(RUN_HOSTNAME);
 	unlink(SSH_KEYS_FILE);
 	unlink(RUN_CONTAINERS_CONF);
+	unlink(RUN_CHANNEL_CONF);
 	docs_use(SOURCE_IS_HTTP(from) ? provision_source_words[from] : drives[from].label, true);
 	/* Ready whatever the documents were: the machine did boot (docs/clouds.md). */
 	if (from == SOURCE_AZURE) {
@@ -428,7 +448,7 @@ int main(int argc, char **argv)
 
 	user.name = "user-data";
 	meta.name = "meta-data";
-	if (!conf_read() || image_read() < 0)
+	if (!conf_read() || image_read() < 0 || channel_read() < 0)
 		return 1;
 	/* Our mounts our own, and gone when we are. */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "channelconf.h"
 #include "contract.h"
 
 #define MANIFEST_ERR_MAX 512
@@ -158,6 +159,11 @@ struct manifest {
 		char signing_key[1024];	  /* secret key file, relative; "" = write no bundle */
 		unsigned health_deadline; /* seconds, health_deadline_parse: the boot health gate */
 		unsigned security_epoch;  /* security_epoch_parse; in the bundle (lib/bundle.h) */
+		/*
+		 * update.channel, check_interval, reboot: what CHANNEL_CONF says
+		 * (lib/channelconf.h); url "" = the image follows no channel.
+		 */
+		struct channel_conf channel;
 	} update;
 };
 
@@ -179,18 +185,23 @@ int manifest_load_text(const char *path, const char *text, size_t len, struct ma
 /*
  * User data (docs/provision.md): what one machine sets for itself, with
  * the manifest's field names. M holds what it sets: rootfs.hostname
- * ("" = none), network (when NETWORK), and the services it gives
+ * ("" = none), network (when NETWORK), the services it gives
  * environment to (containers[]: name and env, the image's variables
- * included, the user data's replacing those of the same name).
+ * included, the user data's replacing those of the same name), and the
+ * update channel settings (update.channel, when CHANNEL).
  */
 struct userdata {
 	struct manifest m;
 	bool network; /* it has a network: section, which replaces the image's */
+	/* it sets update.channel, check_interval or reboot: m.update.channel, the image's for the
+	 * rest */
+	bool channel;
 };
 
 /*
  * Checks the LEN bytes at TEXT as user data for IMAGE (its containers:
- * name, service and env are read) into *UD, PATH naming it in messages.
+ * name, service and env are read; and update.channel, which the user
+ * data's keys override) into *UD, PATH naming it in messages.
  * Returns as manifest_load: -EINVAL with ERR "path:line:col: message".
  */
 int userdata_load_text(const char *path, const char *text, size_t len, const struct manifest *image,

@@ -1,6 +1,7 @@
 /*
  * The manifest's provision: section, and user data (docs/provision.md):
- * what one machine may set for itself, with the manifest's own field names
+ * what one machine may set for itself (hostname, network, services' env,
+ * its update channel settings), with the manifest's own field names
  * and walked with its tables (network: is the manifest's), so a machine is
  * held to the rules its image was. What the image trusts or is built with
  * is refused by name rather than as an unknown key, so the message says
@@ -57,7 +58,8 @@ static int refuse(struct ctx *c, const char *path, const yaml_node_t *k, const y
 	(void)v;
 	return mf_fail_at(c, k->start_mark,
 			  "%s is the image's own setting, which user data cannot change (it may "
-			  "set hostname, network and services' env)",
+			  "set hostname, network, services' env and update's channel, "
+			  "check_interval and reboot)",
 			  path);
 }
 
@@ -80,6 +82,17 @@ static const struct field user_service_fields[] = {
     {0},
 };
 
+/* One machine may follow another channel, or the same at other times. */
+static const struct field user_update_fields[] = {
+    MF_CHANNEL_FIELDS,
+    REFUSED("compatible"),
+    REFUSED("keys"),
+    REFUSED("signing_key"),
+    REFUSED("health_deadline"),
+    REFUSED("security_epoch"),
+    {0},
+};
+
 static const struct field userdata_fields[] = {
     MF_TEXT(struct manifest, "hostname", false, rootfs.hostname, "hostname", mf_check_hostname),
     MF_MAP("network", false, mf_network_fields),
@@ -93,7 +106,7 @@ static const struct field userdata_fields[] = {
     REFUSED("disk"),
     REFUSED("debug"),
     REFUSED("onboot"),
-    REFUSED("update"),
+    MF_MAP("update", false, user_update_fields),
     REFUSED("provision"),
     {0},
 };
@@ -170,6 +183,16 @@ static int take_user_service(struct ctx *c, const char *path, const yaml_node_t 
 	return 0;
 }
 
+/* Whether mapping MAP has a key whose value is not null, one that sets something. */
+static bool sets_any(struct ctx *c, const yaml_node_t *map)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++)
+		if (!mf_is_null(yaml_document_get_node(c->doc, p->value)))
+			return true;
+	return false;
+}
+
 static int check_userdata(struct ctx *c)
 {
 	struct userdata *ud = (struct userdata *)c->m;
@@ -184,6 +207,10 @@ static int check_userdata(struct ctx *c)
 	int r = mf_walk_map(c, root, userdata_fields, "");
 	if (r == 0)
 		ud->network = mf_find_key(c, root, "network", &v) != NULL;
+	if (r == 0 && mf_find_key(c, root, "update", &v)) {
+		r = mf_check_channel_given(c, v, "update");
+		ud->channel = sets_any(c, v);
+	}
 	return r;
 }
 
@@ -201,6 +228,10 @@ int userdata_load_text(const char *path, const char *text, size_t len, const str
 	}
 	tmp->m.n_containers = image->n_containers;
 	memcpy(tmp->m.containers, image->containers, sizeof(image->containers));
+	/* What user data does not set of the channel is the image's, or the defaults. */
+	tmp->m.update.channel = image->update.channel;
+	if (!image->update.channel.url[0])
+		tmp->m.update.channel = (struct channel_conf){.interval = CHECK_INTERVAL_DEFAULT};
 	c.m = &tmp->m;
 	c.base = (char *)&tmp->m;
 	int r = mf_load_text(&c, text, len, check_userdata);

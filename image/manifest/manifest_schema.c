@@ -161,5 +161,7 @@ int mf_check_document(struct ctx *c)
 			 c->m->name);
 	if (!c->m->update.health_deadline)
 		c->m->update.health_deadline = HEALTH_DEADLINE_DEFAULT;
+	if (!c->m->update.channel.interval)
+		c->m->update.channel.interval = CHECK_INTERVAL_DEFAULT;
 	return 0;
 }

@@ -33,6 +33,27 @@ int mf_take_secure_boot(struct ctx *c, const char *path, const yaml_node_t *k,
 extern const struct field mf_provision_fields[];
 /* Once the document is walked: provision.sources' default. */
 void mf_provision_default(struct ctx *c, const yaml_node_t *root);
+/*
+ * manifest_channel.c: update.channel, check_interval and reboot, the same
+ * in the manifest's update: and in user data's (struct manifest's
+ * update.channel, whose defaults the caller sets).
+ */
+const char *mf_check_channel(const char *s);
+const char *mf_parse_check_interval(const char *s, void *dst); /* unsigned */
+const char *mf_parse_reboot(const char *s, void *dst);	       /* struct channel_conf */
+#define MF_CHANNEL_FIELDS                                                                \
+	MF_TEXT(struct manifest, "channel", false, update.channel.url, "channel URL",    \
+		mf_check_channel),                                                       \
+	    MF_NUMBER(struct manifest, "check_interval", false, update.channel.interval, \
+		      "check interval", mf_parse_check_interval),                        \
+	    MF_NUMBER(struct manifest, "reboot", false, update.channel, "reboot policy", \
+		      mf_parse_reboot)
+/*
+ * Once mapping MAP (PATH, "update") is walked: check_interval or reboot
+ * without a channel (c->m's, the image's for user data) is an error at
+ * that key. 0 or -EINVAL.
+ */
+int mf_check_channel_given(struct ctx *c, const yaml_node_t *map, const char *path);
 /* manifest_update.c */
 int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
 /* manifest_kernel.c: kernel.cmdline, kernel.modules, kernel.source, signing.verity_key */

@@ -2,11 +2,12 @@
  * The manifest's update: section: what the image accepts from berth-update
  * (its compatible string and the public keys bundles must be signed with),
  * the key `berth build` signs this release's bundle with, how long
- * berth-init gives a new release to come up healthy, and the release's
- * security epoch (bundles of a lower one are refused once it ran good). Key files are read
- * here, at load time, so a missing or malformed one is reported at its
- * line; a secret key is only checked (its mode, and that its public half
- * is among the keys), never kept.
+ * berth-init gives a new release to come up healthy, the release's
+ * security epoch (bundles of a lower one are refused once it ran good),
+ * and the update channel its machines follow (manifest_channel.c). Key
+ * files are read here, at load time, so a missing or malformed one is
+ * reported at its line; a secret key is only checked (its mode, and that
+ * its public half is among the keys), never kept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@ static const struct field update_fields[] = {
 	      mf_parse_deadline),
     MF_NUMBER(struct manifest, "security_epoch", false, update.security_epoch, "epoch",
 	      parse_epoch),
+    MF_CHANNEL_FIELDS,
     {0},
 };
 
@@ -170,5 +172,7 @@ int mf_take_update(struct ctx *c, const char *path, const yaml_node_t *k, const 
 	}
 	if (r == 0 && c->m->update.signing_key[0])
 		r = check_signer(c, v);
+	if (r == 0)
+		r = mf_check_channel_given(c, v, path);
 	return r;
 }

@@ -5,7 +5,7 @@ containerd image, one disk (a qcow2 overlay) across three boots:
    user data (the variable read from the host through the forwarded port), the
    SSH keys of its meta-data in /run/berth/ssh-authorized-keys;
 2. without a drive: the same, from the last good copies in /var/lib/berth;
-3. with a drive whose user data sets a key it may not (update) and whose
+3. with a drive whose user data sets a key it may not (update.keys) and whose
    meta-data is 10 MB: a message with line and column on the console, one for
    the size, and the image's own settings;
 4. with an OpenStack config drive (config-2): the hostname and SSH key of its
@@ -126,8 +126,8 @@ def main():
         vm.close()
 
         vm = boot(disk, "provision-bad", [bad])
-        r.check(vm.seen(r"berth: provision: cidata/user-data:3:1: update is the image's own "
-                        r"setting, which user data cannot change"),
+        r.check(vm.seen(r"berth: provision: cidata/user-data:4:3: update\.keys is the image's "
+                        r"own setting, which user data cannot change"),
                 "boot 3: a key user data may not set is refused at its line and column")
         r.check(vm.seen(r"berth: provision: cidata/meta-data: larger than 256 KiB; nothing of "
                         r"it is used"),

@@ -1,15 +1,18 @@
 /*
  * libFuzzer target for the parsers of the files `berth build` generates
  * and berth-init and berth-update read: containers.conf (lib/ctrconf.c),
- * network.conf (init/netconf.c) and update.conf (lib/updateconf.c). A
- * device trusts its root's files, but the root is whatever a manifest made
- * it. Each input goes to all three. Besides not crashing: a refusal says
- * why, and what a parser takes keeps the contract's rules and limits.
+ * network.conf (init/netconf.c), update.conf (lib/updateconf.c) and
+ * channel.conf (lib/channelconf.c). A device trusts its root's files, but
+ * the root is whatever a manifest made it. Each input goes to all four.
+ * Besides not crashing: a refusal says why, and what a parser takes keeps
+ * the contract's rules and limits; channel.conf, which takes one spelling
+ * only, is written back to the same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "channelconf.h"
 #include "ctrconf.h"
 #include "netconf.h"
 #include "updateconf.h"
@@ -72,6 +75,23 @@ static void update(void)
 		abort();
 }
 
+static void channel(void)
+{
+	struct channel_conf cc;
+	char err[256] = "", again[512];
+
+	if (channel_conf_parse(text, &cc, err, sizeof(err)) < 0) {
+		if (!err[0])
+			abort();
+		return;
+	}
+	if (channel_url_check(cc.url, strlen(cc.url)) || cc.interval < CHECK_INTERVAL_MIN ||
+	    cc.interval > CHECK_INTERVAL_MAX || cc.window_start >= 24 * 60 ||
+	    cc.window_end >= 24 * 60 || channel_conf_format(&cc, again, sizeof(again)) < 0 ||
+	    strcmp(again, text))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size >= sizeof(text))
@@ -81,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	containers();
 	network();
 	update();
+	channel();
 	return 0;
 }

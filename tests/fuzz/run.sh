@@ -45,7 +45,8 @@ fuzz install -Iinstaller installer/plan.c lib/gpt.c lib/cmdline.c lib/errf.c
 fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
 fuzz channel lib/channel.c lib/contract.c lib/errf.c lib/version.c
-fuzz conf -Iinit lib/ctrconf.c init/netconf.c lib/updateconf.c lib/contract.c lib/errf.c
+fuzz conf -Iinit lib/ctrconf.c init/netconf.c lib/updateconf.c lib/channelconf.c lib/contract.c \
+	lib/errf.c
 fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsodium
 fuzz provision -Iprovision -Iinit -Iimage -Iimage/manifest provision/conf.c provision/label.c \
 	provision/metadata.c image/conffiles.c init/netconf.c image/manifest/*.c \

@@ -1,4 +1,4 @@
-/* unit: image/conffiles.c lib/contract.c lib/fileio.c -Iimage */
+/* unit: image/conffiles.c lib/channelconf.c lib/contract.c lib/errf.c lib/fileio.c -Iimage */
 /*
  * network.conf, containers.conf and update.conf, byte for byte: berth-init
  * and berth-update read them; and the update keys' folder.

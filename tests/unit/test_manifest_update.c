@@ -180,6 +180,108 @@ static void test_update_errors(void)
 		   "8:16", "update.signing_key must be a scalar");
 }
 
+/* update.channel, check_interval and reboot: the channel the image's machines follow. */
+static void test_channel(void)
+{
+	const struct channel_conf *ch = &m.update.channel;
+
+	CHECK(fx_load("") == 0 && !ch->url[0] && ch->interval == CHECK_INTERVAL_DEFAULT &&
+		  ch->reboot == REBOOT_IMMEDIATE,
+	      "channel: none without update:");
+	CHECK(fx_load("update:\n  keys: [keys/a.pub]\n") == 0 && !ch->url[0],
+	      "channel: none without update.channel");
+	CHECK(
+	    fx_load("update:\n  keys: [keys/a.pub]\n  channel: http://updates.example.com/s/\n") ==
+		    0 &&
+		!strcmp(ch->url, "http://updates.example.com/s/") &&
+		ch->interval == CHECK_INTERVAL_DEFAULT && ch->reboot == REBOOT_IMMEDIATE &&
+		ch->window_start == 0 && ch->window_end == 0,
+	    "channel: the defaults, every hour and reboot at once");
+	CHECK(fx_load("update:\n"
+		      "  keys: [keys/a.pub]\n"
+		      "  channel: http://10.0.2.2:8080/berth/canary/\n"
+		      "  check_interval: 604800\n"
+		      "  reboot: 23:00-01:30\n") == 0 &&
+		  !strcmp(ch->url, "http://10.0.2.2:8080/berth/canary/") &&
+		  ch->interval == CHECK_INTERVAL_MAX && ch->reboot == REBOOT_WINDOW &&
+		  ch->window_start == 23 * 60 && ch->window_end == 90,
+	      "channel: every key; a window unquoted in block style");
+	CHECK(fx_load("update: {keys: [keys/a.pub], channel: 'http://h/', check_interval: 10, "
+		      "reboot: manual}\n") == 0 &&
+		  ch->interval == CHECK_INTERVAL_MIN && ch->reboot == REBOOT_MANUAL,
+	      "channel: manual, the shortest interval");
+	CHECK(
+	    fx_load(
+		"update: {keys: [keys/a.pub], channel: 'http://h/', reboot: \"00:00-06:00\"}\n") ==
+		    0 &&
+		ch->reboot == REBOOT_WINDOW && ch->window_start == 0 && ch->window_end == 360,
+	    "channel: a quoted window");
+	CHECK(fx_load("update: {keys: [keys/a.pub], channel: 'http://h/', check_interval: , "
+		      "reboot: }\n") == 0 &&
+		  ch->interval == CHECK_INTERVAL_DEFAULT && ch->reboot == REBOOT_IMMEDIATE,
+	      "channel: keys with nothing after them are the defaults");
+	CHECK(fx_load("update: {keys: [keys/a.pub], check_interval: , reboot: }\n") == 0 &&
+		  !ch->url[0],
+	      "channel: empty check_interval and reboot need no channel");
+}
+
+static void test_channel_errors(void)
+{
+	char yaml[512];
+
+	EXPECT_ERR("check_interval without a channel",
+		   "update:\n  keys: [keys/a.pub]\n  check_interval: 60\n", "8:3",
+		   "update.check_interval without a channel to check: set update.channel too");
+	EXPECT_ERR("reboot without a channel", "update:\n  reboot: manual\n  keys: [keys/a.pub]\n",
+		   "7:3", "update.reboot without a channel to check: set update.channel too");
+	EXPECT_ERR(
+	    "channel https", "update:\n  keys: [keys/a.pub]\n  channel: https://h/\n", "8:12",
+	    "update.channel: bad channel URL 'https://h/': expected http://HOST[:PORT]/PATH/");
+	EXPECT_ERR("channel without the last /",
+		   "update:\n  keys: [keys/a.pub]\n  channel: http://h/stable\n", "8:12",
+		   "the path must start and end with '/'");
+	EXPECT_ERR("channel with a query",
+		   "update:\n  keys: [keys/a.pub]\n  channel: http://h/?ring=1/\n", "8:12",
+		   "without space, '?' and '#'");
+	EXPECT_ERR("channel port 0", "update:\n  keys: [keys/a.pub]\n  channel: http://h:0/\n",
+		   "8:12", "the port must be 1 to 65535");
+	EXPECT_ERR("channel bad host", "update:\n  keys: [keys/a.pub]\n  channel: http://h_1/\n",
+		   "8:12", "the host may hold only letters, digits, '-' and '.'");
+	EXPECT_ERR("channel a list", "update:\n  keys: [keys/a.pub]\n  channel: [http://h/]\n",
+		   "8:12", "update.channel must be a scalar");
+	snprintf(yaml, sizeof(yaml), "update:\n  keys: [keys/a.pub]\n  channel: http://h/%0*d/\n",
+		 CHANNEL_URL_MAX - 9, 0);
+	EXPECT_ERR("channel of 201", yaml, "8:12",
+		   "update.channel is too long (201 bytes, at most 200)");
+	snprintf(yaml, sizeof(yaml), "update:\n  keys: [keys/a.pub]\n  channel: http://h/%0*d/\n",
+		 CHANNEL_URL_MAX - 10, 0);
+	CHECK(fx_load(yaml) == 0 && strlen(m.update.channel.url) == CHANNEL_URL_MAX,
+	      "channel of 200");
+	static const char *const intervals[] = {"9", "604801", "0060", "1h", "-60", "1e3"};
+	for (size_t i = 0; i < sizeof(intervals) / sizeof(intervals[0]); i++) {
+		char name[32], want[128];
+		snprintf(name, sizeof(name), "check_interval %s", intervals[i]);
+		snprintf(yaml, sizeof(yaml),
+			 "update: {keys: [keys/a.pub], channel: 'http://h/', check_interval: %s}\n",
+			 intervals[i]);
+		snprintf(want, sizeof(want),
+			 "update.check_interval: bad check interval '%s': expected a whole number "
+			 "of seconds from 10 to 604800",
+			 intervals[i]);
+		EXPECT_ERR(name, yaml, "6:68", want);
+	}
+	static const char *const policies[] = {"never",	      "Manual",	       "'24:00-01:00'",
+					       "'1:00-2:00'", "'02:00-02:00'", "'02:00-03:00 '"};
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "reboot %s", policies[i]);
+		snprintf(yaml, sizeof(yaml),
+			 "update: {keys: [keys/a.pub], channel: 'http://h/', reboot: %s}\n",
+			 policies[i]);
+		EXPECT_ERR(name, yaml, "6:60", "update.reboot: bad reboot policy");
+	}
+}
+
 /* The secret key the build signs with: its owner's alone, and one the image accepts. */
 static void test_signing_key_errors(void)
 {
@@ -242,6 +344,8 @@ int main(void)
 	test_update();
 	test_update_errors();
 	test_signing_key_errors();
+	test_channel();
+	test_channel_errors();
 	test_key_place();
 	fx_cleanup();
 	return CHECK_DONE();

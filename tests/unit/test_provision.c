@@ -1,4 +1,4 @@
-/* unit: provision/[cm][oe][nt]*.c image/c*s.c image/manifest/[m]*_[nprw]*.c lib/[a-z]*.c -lyaml */
+/* unit: provision/[cm][oe][nt]*.c image/c*.c image/manifest/[m]*_[cnprw][!o]*.c lib/?*.c -lyaml */
 /*
  * Per-machine settings as berth-provision reads and writes them:
  * provision.conf as the build writes it, NoCloud's meta-data, and user
@@ -235,9 +235,9 @@ static void test_userdata(void)
 	CHECK(user_fails("hostname: a\nnetwork:\n  interface: []\n", "3:3",
 			 "unknown key 'interface' in network"),
 	      "user data: an unknown key, at its line and column");
-	CHECK(user_fails("hostname: a\nupdate:\n  keys: [x.pub]\n", "2:1",
-			 "update is the image's own setting, which user data cannot change"),
-	      "user data: update is refused as the image's");
+	CHECK(user_fails("hostname: a\nupdate:\n  keys: [x.pub]\n", "3:3",
+			 "update.keys is the image's own setting, which user data cannot change"),
+	      "user data: update.keys is refused as the image's");
 	CHECK(user_fails("rootfs: {hostname: a}\n", "1:1", "rootfs is the image's own setting"),
 	      "user data: rootfs is refused as the image's");
 	CHECK(user_fails("services:\n  - name: hello\n    image: evil.tar\n", "3:5",
@@ -274,11 +274,106 @@ static void test_userdata(void)
 	      "user data: the last of a name twice wins");
 }
 
+/* M's channel settings as conffiles_channel writes them, parsed back into *C: 0 or -errno. */
+static int channel_read_back(const struct manifest *mf, struct channel_conf *c)
+{
+	char *text = NULL, err[160];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f || conffiles_channel(f, mf) < 0 || fclose(f) != 0)
+		abort();
+	int r = channel_conf_parse(text, c, err, sizeof(err));
+	if (r)
+		printf("# %s: %s\n", text, err);
+	free(text);
+	return r;
+}
+
+/* User data's update: on an image without a channel, then on one with. */
+static void test_userdata_channel(void)
+{
+	const struct channel_conf *got = &ud.m.update.channel;
+	struct channel_conf back;
+
+	CHECK(user("hostname: a\n") == 0 && !ud.channel, "channel: user data without update");
+	CHECK(user("update: {}\n") == 0 && !ud.channel, "channel: an empty update sets nothing");
+	CHECK(user("update: {channel: , reboot: }\n") == 0 && !ud.channel,
+	      "channel: keys with nothing after them set nothing");
+	CHECK(user("update:\n  channel: http://updates.example.com/canary/\n") == 0 && ud.channel &&
+		  !strcmp(got->url, "http://updates.example.com/canary/") &&
+		  got->interval == CHECK_INTERVAL_DEFAULT && got->reboot == REBOOT_IMMEDIATE,
+	      "channel: an image without one: the user data's, the defaults for the rest");
+	CHECK(channel_read_back(&ud.m, &back) == 0 && !memcmp(&back, got, sizeof(back)),
+	      "channel: written as channel.conf, read back");
+	CHECK(user("update:\n  channel: http://10.0.0.1:8080/c/\n  check_interval: 60\n"
+		   "  reboot: \"01:30-03:00\"\n") == 0 &&
+		  ud.channel && got->interval == 60 && got->reboot == REBOOT_WINDOW &&
+		  got->window_start == 90 && got->window_end == 180,
+	      "channel: all three keys");
+	CHECK(user_fails("update:\n  reboot: manual\n", "2:3",
+			 "update.reboot without a channel to check: set update.channel too"),
+	      "channel: reboot alone on an image without a channel");
+	CHECK(user_fails("update: {check_interval: 60}\n", "1:10",
+			 "update.check_interval without a channel"),
+	      "channel: check_interval alone on an image without a channel");
+	CHECK(user_fails("hostname: b\nupdate:\n  channel: https://h/\n", "3:12",
+			 "update.channel: bad channel URL 'https://h/': expected http://"),
+	      "channel: https is refused (the index and bundles are signed)");
+	CHECK(
+	    user_fails("update:\n  channel: http://h/\n  check_interval: 5\n", "3:19",
+		       "update.check_interval: bad check interval '5': expected a whole number of "
+		       "seconds from 10 to 604800"),
+	    "channel: an interval too short");
+	CHECK(user_fails("update:\n  channel: http://h/\n  reboot: never\n", "3:11",
+			 "update.reboot: bad reboot policy 'never': expected immediate, manual or"),
+	      "channel: an unknown reboot policy");
+	CHECK(user_fails("update:\n  channel: http://h/\n  channel: http://i/\n", "3:3",
+			 "duplicate key 'channel' in update"),
+	      "channel: a key twice");
+	static const char *const refused[] = {"compatible", "keys", "signing_key",
+					      "health_deadline", "security_epoch"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[96], want[96], name[96];
+		snprintf(text, sizeof(text), "update:\n  channel: http://h/\n  %s: x\n",
+			 refused[i]);
+		snprintf(want, sizeof(want), "update.%s is the image's own setting", refused[i]);
+		snprintf(name, sizeof(name), "channel: update.%s is refused", refused[i]);
+		CHECK(user_fails(text, "3:3", want), name);
+	}
+	CHECK(user_fails("update:\n  channels: http://h/\n", "2:3",
+			 "unknown key 'channels' in update"),
+	      "channel: an unknown key in update");
+
+	/* The image follows a channel: the user data's keys override its values one by one. */
+	strcpy(image.update.channel.url, "http://updates.example.com/stable/");
+	image.update.channel.interval = 7200;
+	reboot_policy_parse("manual", 6, &image.update.channel);
+	CHECK(user("update: {reboot: \"22:00-02:00\"}\n") == 0 && ud.channel &&
+		  !strcmp(got->url, image.update.channel.url) && got->interval == 7200 &&
+		  got->reboot == REBOOT_WINDOW && got->window_start == 22 * 60 &&
+		  got->window_end == 120,
+	      "channel: the image's channel and interval, the user data's window");
+	CHECK(user("update:\n  check_interval: 600\n") == 0 && ud.channel &&
+		  !strcmp(got->url, image.update.channel.url) && got->interval == 600 &&
+		  got->reboot == REBOOT_MANUAL,
+	      "channel: the image's channel and policy, the user data's interval");
+	CHECK(user("update:\n  channel: http://updates.example.com/beta/\n") == 0 &&
+		  !strcmp(got->url, "http://updates.example.com/beta/") && got->interval == 7200 &&
+		  got->reboot == REBOOT_MANUAL,
+	      "channel: another channel, at the image's interval and policy");
+	CHECK(user("hostname: c\n") == 0 && !ud.channel &&
+		  !memcmp(got, &image.update.channel, sizeof(*got)),
+	      "channel: user data without update leaves the image's");
+	memset(&image.update.channel, 0, sizeof(image.update.channel));
+}
+
 int main(void)
 {
 	test_provconf();
 	test_metadata();
 	image_setup();
 	test_userdata();
+	test_userdata_channel();
 	return CHECK_DONE();
 }

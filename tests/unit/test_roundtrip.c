@@ -4,10 +4,10 @@
  * manifest (the generated files at their paths in the image, the UKIs'
  * command lines, the boot entry's name, the disk's partition UUIDs) is fed
  * to the readers on the device (berth-init's containers.conf and
- * network.conf parsers, update.conf's, the kernel command line's, the key
- * files', the boot entry names'), which must read back what the manifest
- * said. The manifest uses every keyword and word of the conf files and
- * fills every limit the contract sets.
+ * network.conf parsers, update.conf's, channel.conf's, the kernel command
+ * line's, the key files', the boot entry names'), which must read back
+ * what the manifest said. The manifest uses every keyword and word of the
+ * conf files and fills every limit the contract sets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "channelconf.h"
 #include "check.h"
 #include "cmdline.h"
 #include "ctrconf.h"
@@ -119,6 +120,15 @@ static void fill(void)
 		snprintf(k->path, sizeof(k->path), "keys/k%zu.pub", i);
 		memset(k->key, (int)(0x10 + i), sizeof(k->key));
 	}
+	/* The longest URL, the longest interval, a window through midnight. */
+	struct channel_conf *ch = &m.update.channel;
+	memset(ch->url, 'a', CHANNEL_URL_MAX);
+	memcpy(ch->url, "http://updates.example.com:65535/", 33);
+	ch->url[CHANNEL_URL_MAX - 1] = '/';
+	ch->interval = CHECK_INTERVAL_MAX;
+	ch->reboot = REBOOT_WINDOW;
+	ch->window_start = 23 * 60 + 59;
+	ch->window_end = 1;
 	fill_network();
 	for (size_t i = 0; i < CONTAINERS_MAX; i++)
 		fill_container(&m.containers[m.n_containers++], i);
@@ -232,6 +242,18 @@ static void test_update(void)
 	CHECK(!strcmp(generated(CONSOLE_SHELL_CONF), "ttyS0\n"), CONSOLE_SHELL_CONF ": the tty");
 }
 
+static void test_channel(void)
+{
+	struct channel_conf cc;
+	char err[256] = "";
+	int r = channel_conf_parse(generated(CHANNEL_CONF), &cc, err, sizeof(err));
+
+	if (r)
+		printf("# %s\n", err);
+	CHECK(r == 0 && !memcmp(&cc, &m.update.channel, sizeof(cc)),
+	      CHANNEL_CONF ": channel, interval and window read back, at every limit");
+}
+
 /* The UKI of SLOT: its line names the root berth verified and the partitions the disk has. */
 static void test_cmdline(enum value_id line, char slot, enum value_id root, enum value_id hash)
 {
@@ -284,6 +306,7 @@ int main(void)
 	test_containers();
 	test_network();
 	test_update();
+	test_channel();
 	test_cmdline(V_CMDLINE_A, 'a', V_UUID_ROOT_A, V_UUID_ROOT_A_VERITY);
 	test_cmdline(V_CMDLINE_B, 'b', V_UUID_ROOT_B, V_UUID_ROOT_B_VERITY);
 	test_entry();

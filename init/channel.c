@@ -1,0 +1,101 @@
+/*
+ * Update checks (docs/fleet.md): when this machine follows a channel
+ * (RUN_CHANNEL_CONF, which user data may set, else the image's
+ * CHANNEL_CONF), `berth-update check` runs as a supervised job, never two
+ * at once, its output on the console as "berth-update| " lines, as a
+ * container's is. berth-update decides what to install and when to
+ * reboot; PID 1 only keeps time. Each wait, the first after the health
+ * gate let checks start too, is random in [interval/2, interval]: a check
+ * comes within one interval, and machines that booted together do not
+ * ask the server together.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "channelconf.h"
+#include "init.h"
+#include "run.h"
+
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 0x0004 /* linux/random.h's; musl 1.2.3 has no name for it */
+#endif
+
+static unsigned interval_ms;
+
+static unsigned next_delay_ms(void)
+{
+	uint64_t r = 0;
+
+	/* Never waits for the entropy pool: a delay needs to differ, not to be secret. */
+	getrandom(&r, sizeof(r), GRND_INSECURE);
+	return interval_ms / 2 + (unsigned)(r % (interval_ms - interval_ms / 2 + 1));
+}
+
+/* In the job's child: the check, and its output through a logger. */
+static void run_check(const char *arg)
+{
+	char *const argv[] = {"berth-update", "check", NULL};
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	int status;
+
+	(void)arg;
+	pid_t log = start_logger("berth-update");
+	int st = run_capture(BERTH_UPDATE_BIN, argv, envp, STDOUT_FILENO, NULL);
+	/* The logger sees end of file once we close the pipe too. */
+	close(STDOUT_FILENO);
+	close(STDERR_FILENO);
+	if (log > 0)
+		waitpid(log, &status, 0);
+	_exit(st < 0 ? 127 : exit_code(st));
+}
+
+static void checked(int id, int status)
+{
+	unsigned delay = next_delay_ms();
+
+	if (status != 0)
+		say("channel: berth-update check ended with status %d; the next in %u s",
+		    exit_code(status), delay / 1000);
+	supervise_start(id, delay);
+}
+
+void channel_start(void)
+{
+	static bool started;
+	static char text[512];
+	struct channel_conf c;
+	char err[160];
+	const char *path = conf_choose(RUN_CHANNEL_CONF, CHANNEL_CONF);
+
+	if (started)
+		return;
+	started = true;
+	ssize_t n = read_text(path, text, sizeof(text));
+	const char *why = NULL;
+	if (n == -ENOENT)
+		return; /* no channel: no checks */
+	if (n < 0) {
+		why = strerror((int)-n);
+	} else if (channel_conf_parse(text, &c, err, sizeof(err)) < 0) {
+		why = err;
+	} else if (access(BERTH_UPDATE_BIN, X_OK) < 0) {
+		path = BERTH_UPDATE_BIN;
+		why = strerror(errno);
+	}
+	if (why) {
+		say("channel: %s: %s; no update checks", path, why);
+		return;
+	}
+	interval_ms = c.interval * 1000;
+	say("channel: following %s, every ~%u s", c.url, c.interval);
+	int id = supervise_job(&(struct job){.name = "berth-update check",
+					     .run = run_check,
+					     .arg = "",
+					     .restart = RESTART_NO,
+					     .exited = checked,
+					     .held = true});
+	supervise_start(id, next_delay_ms());
+}
