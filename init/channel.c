@@ -4,10 +4,10 @@
  * CHANNEL_CONF), `berth-update check` runs as a supervised job, never two
  * at once, its output on the console as "berth-update| " lines, as a
  * container's is. berth-update decides what to install and when to
- * reboot; PID 1 only keeps time. Each wait, the first after the health
- * gate let checks start too, is random in [interval/2, interval]: a check
- * comes within one interval, and machines that booted together do not
- * ask the server together.
+ * reboot; PID 1 only keeps time, and reads no more of the conf than its
+ * interval (berth-update check says what is wrong with the rest). Each wait, the first after the
+ * health gate let checks start too, is random in [interval/2, interval]: a check comes within one
+ * interval, and machines that booted together do not ask the server together.
  */
 #include <errno.h>
 #include <string.h>
@@ -52,6 +52,19 @@ static void run_check(const char *arg)
 	_exit(st < 0 ? 127 : exit_code(st));
 }
 
+/* The conf's "check-interval" line into *SECONDS, and where its URL starts: 0 or -EINVAL. */
+static int conf_read(const char *text, unsigned *seconds, const char **url)
+{
+	static const char key[] = "\n" CHC_CHECK_INTERVAL " ";
+	const char *v = strstr(text, key);
+
+	if (strncmp(text, CHC_CHANNEL " ", strlen(CHC_CHANNEL " ")) != 0 || !v)
+		return -EINVAL;
+	*url = text + strlen(CHC_CHANNEL " ");
+	v += strlen(key);
+	return check_interval_parse(v, strcspn(v, "\n"), seconds);
+}
+
 static void checked(int id, int status)
 {
 	unsigned delay = next_delay_ms();
@@ -66,21 +79,20 @@ void channel_start(void)
 {
 	static bool started;
 	static char text[512];
-	struct channel_conf c;
-	char err[160];
 	const char *path = conf_choose(RUN_CHANNEL_CONF, CHANNEL_CONF);
 
 	if (started)
 		return;
 	started = true;
 	ssize_t n = read_text(path, text, sizeof(text));
-	const char *why = NULL;
+	const char *why = NULL, *url = "";
+	unsigned interval = 0;
 	if (n == -ENOENT)
 		return; /* no channel: no checks */
 	if (n < 0) {
 		why = strerror((int)-n);
-	} else if (channel_conf_parse(text, &c, err, sizeof(err)) < 0) {
-		why = err;
+	} else if (conf_read(text, &interval, &url) < 0) {
+		why = "no channel line and check-interval line";
 	} else if (access(BERTH_UPDATE_BIN, X_OK) < 0) {
 		path = BERTH_UPDATE_BIN;
 		why = strerror(errno);
@@ -89,8 +101,8 @@ void channel_start(void)
 		say("channel: %s: %s; no update checks", path, why);
 		return;
 	}
-	interval_ms = c.interval * 1000;
-	say("channel: following %s, every ~%u s", c.url, c.interval);
+	interval_ms = interval * 1000;
+	say("channel: following %.*s, every ~%u s", (int)strcspn(url, "\n"), url, interval);
 	int id = supervise_job(&(struct job){.name = "berth-update check",
 					     .run = run_check,
 					     .arg = "",

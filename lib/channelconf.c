@@ -7,10 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CC_CHANNEL "channel"
-#define CC_CHECK_INTERVAL "check-interval"
-#define CC_REBOOT "reboot"
-
 static bool digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -202,7 +198,7 @@ static const char *take(unsigned no, const char *v, size_t n, struct channel_con
 
 int channel_conf_parse(const char *text, struct channel_conf *c, char *err, size_t errlen)
 {
-	static const char *const keys[] = {CC_CHANNEL, CC_CHECK_INTERVAL, CC_REBOOT};
+	static const char *const keys[] = {CHC_CHANNEL, CHC_CHECK_INTERVAL, CHC_REBOOT};
 	const char *line = text;
 
 	memset(c, 0, sizeof(*c));
@@ -218,7 +214,7 @@ int channel_conf_parse(const char *text, struct channel_conf *c, char *err, size
 		line = end + 1;
 	}
 	if (*line)
-		return errf_line(err, errlen, 4, "nothing may follow the " CC_REBOOT " line");
+		return errf_line(err, errlen, 4, "nothing may follow the " CHC_REBOOT " line");
 	return 0;
 }
 
@@ -231,7 +227,8 @@ int channel_conf_format(const struct channel_conf *c, char *out, size_t size)
 	else if (c->reboot == REBOOT_WINDOW)
 		snprintf(policy, sizeof(policy), "%02u:%02u-%02u:%02u", c->window_start / 60,
 			 c->window_start % 60, c->window_end / 60, c->window_end % 60);
-	int n = snprintf(out, size, CC_CHANNEL " %s\n" CC_CHECK_INTERVAL " %u\n" CC_REBOOT " %s\n",
-			 c->url, c->interval, policy);
+	int n =
+	    snprintf(out, size, CHC_CHANNEL " %s\n" CHC_CHECK_INTERVAL " %u\n" CHC_REBOOT " %s\n",
+		     c->url, c->interval, policy);
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }

@@ -26,6 +26,11 @@
 
 #include "contract.h"
 
+/* The keys, in their order (berth-init reads the first two, berth-update all). */
+#define CHC_CHANNEL "channel"
+#define CHC_CHECK_INTERVAL "check-interval"
+#define CHC_REBOOT "reboot"
+
 #define CHANNEL_URL_MAX 200
 #define CHECK_INTERVAL_MIN 10
 #define CHECK_INTERVAL_MAX 604800
