@@ -9,6 +9,7 @@
  * the ESP and the kept index as they were; the outcome, either way, is
  * CHANNEL_STATE_DIR/last-check, which `berth-update status` shows.
  */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -174,6 +175,10 @@ static int accept_index(struct check *c, const char *text, size_t len)
 	char err[200], when[CHANNEL_TIME_LEN + 1];
 	struct channel_index kept;
 
+	if (!memmem(text, len, "\nsignature ", strlen("\nsignature "))) {
+		complain("refused: the channel's index is unsigned");
+		return -EPERM;
+	}
 	if (channel_parse(text, len, &c->idx, err, sizeof(err)) < 0) {
 		complain("refused: the channel's index is malformed: %s", err);
 		return -EINVAL;

@@ -484,7 +484,8 @@ def outside_wave(vm, chan, bundle):
             "user data set", str(c))
     place = float(c["place"]) if c and c["place"] else 0.0
     share = max(0.0, math.floor(place * 100) / 100 - 0.01)
-    serial = published(chan, "add", bundle, "--waves", f"0:{share:.2f},30d:100")
+    spelled = f"{share:.2f}".rstrip("0").rstrip(".")  # the index's spelling: no trailing zero
+    serial = published(chan, "add", bundle, "--waves", f"0:{spelled},30d:100")
     text = last_check(vm, rf"serial {serial}: waiting: 0\.2\.0: not this machine's wave yet")
     r.check(text is not None, f"a machine at {place}% of the fleet does not take 0.2.0 while "
             f"its first wave is {share:.2f}%", str(text))
@@ -503,7 +504,7 @@ def index_refusals(vm, chan, key_other):
     test = secret_key("test.key")
     expired = re.sub(rb"^expires .*$", b"expires 2020-01-01T00:00:00Z", body, flags=re.M)
     cases = [
-        (body, "signature", "unsigned (no signature line)"),
+        (body, "refused: the channel's index is unsigned", "unsigned (no signature line)"),
         (signed_index(body, key_other),
          "refused: the channel's index is not signed by a key this image trusts",
          "signed by an untrusted key (other.key)"),
