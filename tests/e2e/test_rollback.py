@@ -159,7 +159,6 @@ def rollback_from(vm, chan, bad, fail_pattern, what, check_try):
     r.check(doc is not None and doc["entries"][-1] is e,
             f"{version}: the bad entry sorts last in the boot order",
             str([x["file"] for x in doc["entries"]]) if doc else "")
-    not_retried(vm, version)
     return doc
 
 
@@ -184,6 +183,7 @@ def main():
 
         doc = rollback_from(vm, chan, UNHEALTHY, GATE_FAIL,
                             "health gate: not healthy within 30 s", unhealthy)
+        not_retried(vm, UNHEALTHY[1])
 
         def noinit(d):
             ready_seen, (reason,) = d
