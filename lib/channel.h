@@ -40,7 +40,7 @@
 #define CHANNEL_SIGS_MAX 8
 #define CHANNEL_SIG_SIZE 96 /* public key 32 + signature 64, as in a bundle */
 #define CHANNEL_PATH_MAX 128
-#define CHANNEL_TIME_LEN 20 /* "2026-12-07T04:00:00Z" */
+#define CHANNEL_TIME_LEN 20	  /* "2026-12-07T04:00:00Z" */
 #define CHANNEL_PERCENT_MAX 10000 /* basis points: percents are kept x100 */
 
 struct channel_wave {
@@ -77,7 +77,8 @@ int channel_parse(const char *text, size_t len, struct channel_index *x, char *e
  * -ENOSPC. channel_parse() of it plus signature lines gives X back.
  */
 int channel_format(const struct channel_index *x, char *out, size_t size);
-/* "signature PUBKEYHEX SIGHEX\n" for one 96-byte record into OUT (SIZE bytes): its length or -ENOSPC. */
+/* "signature PUBKEYHEX SIGHEX\n" for one 96-byte record into OUT (SIZE bytes): its length or
+ * -ENOSPC. */
 int channel_signature_line(const uint8_t rec[CHANNEL_SIG_SIZE], char *out, size_t size);
 
 /* TIME as channel indexes write it: 0, or -EINVAL. */

@@ -40,7 +40,7 @@
 #define CONTAINERD_STARTED RUN_DIR "/containerd-started" /* this boot started containerd */
 #define STATE_DIR "/var/lib/berth"
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"
-#define IMPORTING_DIR STATE_DIR "/importing" /* NAME: an image import not yet on disk */
+#define IMPORTING_DIR STATE_DIR "/importing"   /* NAME: an image import not yet on disk */
 #define CHANNEL_STATE_DIR STATE_DIR "/channel" /* berth-update check's: docs/fleet.md */
 #define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
 /*

@@ -1,4 +1,5 @@
-/* unit: lib/channelconf.c lib/contract.c lib/ctrconf.c lib/errf.c lib/fileio.c provision/conf.c image/conffiles.c */
+/* unit: lib/channelconf.c lib/contract.c lib/ctrconf.c lib/errf.c lib/fileio.c provision/conf.c
+ * image/conffiles.c */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

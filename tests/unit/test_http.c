@@ -147,7 +147,8 @@ static void test_request(void)
 	fd = listener(&to);
 	pid_t pid =
 	    serve(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n", 10 << 20, 65536, 0);
-	got = http_request(&to, NULL, "GET", "/", "", "", boottime_ms() + 10000, buf, sizeof(buf), &r);
+	got = http_request(&to, NULL, "GET", "/", "", "", boottime_ms() + 10000, buf, sizeof(buf),
+			   &r);
 	CHECK(got == -EFBIG, "a 10 MB response: -EFBIG once the buffer is full");
 	waitpid(pid, NULL, 0);
 	close(fd);
