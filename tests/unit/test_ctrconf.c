@@ -1,5 +1,4 @@
-/* unit: lib/channelconf.c lib/contract.c lib/ctrconf.c lib/errf.c lib/fileio.c provision/conf.c
- * image/conffiles.c */
+/* unit: lib/c[ot]*.c lib/channelconf.c lib/errf.c lib/fileio.c provision/conf.c image/conffiles.c */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
