@@ -1,4 +1,4 @@
-/* unit: lib/c[ot]*.c lib/channelconf.c lib/errf.c lib/fileio.c provision/conf.c image/conffiles.c */
+/* unit: lib/c[ot]*.c lib/ch*f.c lib/errf.c lib/fileio.c provision/conf.c image/conffiles.c */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
