@@ -142,7 +142,7 @@ test: deps programs unit build/growcut out/default/disk.raw out/test/disk.raw ou
 	@./tests/run.sh
 
 # The fleet figures of make bench (bench/fleet.c): the decision code machines run, on the host.
-FLEET_SRC := bench/fleet.c lib/channel.c lib/rollout.c lib/version.c lib/http.c lib/clock.c \
+FLEET_SRC := bench/fleet.c lib/channel.c lib/words.c lib/rollout.c lib/version.c lib/http.c lib/clock.c \
 	lib/errf.c lib/contract.c updater/fetch.c updater/log.c
 build/bench-fleet: $(FLEET_SRC) $(wildcard lib/*.h updater/*.h)
 	@mkdir -p $(@D)

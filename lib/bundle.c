@@ -10,6 +10,7 @@
 #include "errf.h"
 #include "le.h"
 #include "version.h"
+#include "words.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -161,34 +162,6 @@ static const char *parse_size(const char *s, size_t n, enum bundle_payload p, ui
 
 /* ---- manifest ---- */
 
-struct word {
-	const char *s;
-	size_t n;
-};
-
-/* Splits LINE at single spaces into at most WORDS_MAX fields; the count, or -1. */
-static int split(const char *line, size_t len, struct word f[WORDS_MAX])
-{
-	int count = 0;
-	size_t start = 0;
-
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && line[i] != ' ')
-			continue;
-		if (i == start || count == WORDS_MAX)
-			return -1;
-		f[count].s = line + start;
-		f[count++].n = i - start;
-		start = i + 1;
-	}
-	return count;
-}
-
-static bool is(const struct word *f, const char *word)
-{
-	return f->n == strlen(word) && !memcmp(f->s, word, f->n);
-}
-
 static void copy(char *dst, const struct word *f)
 {
 	memcpy(dst, f->s, f->n);
@@ -227,7 +200,7 @@ static const char *const want[LINES_MAX] = {
 static const char *parse_payload(size_t p, const struct word f[WORDS_MAX], int n,
 				 struct bundle_manifest *m)
 {
-	if (n != 4 || !is(&f[0], "payload") || !is(&f[1], payload_names[p]))
+	if (n != 4 || !word_is(&f[0], "payload") || !word_is(&f[1], payload_names[p]))
 		return want[PAYLOAD + p];
 	const char *why = parse_size(f[2].s, f[2].n, (enum bundle_payload)p, &m->payload[p].size);
 	if (!why && !is_hex64(f[3].s, f[3].n))
@@ -244,16 +217,16 @@ static const char *parse_line(enum line k, const char *line, size_t len, struct 
 	static const char *const keys[] = {"format",	 "name",  "version",
 					   "compatible", "epoch", "roothash"};
 	struct word f[WORDS_MAX];
-	int n = split(line, len, f);
+	int n = words_split(line, len, f, WORDS_MAX);
 	const char *why = NULL;
 
 	if (k >= PAYLOAD)
 		return parse_payload(k - PAYLOAD, f, n, m);
-	if (n != 2 || !is(&f[0], keys[k]))
+	if (n != 2 || !word_is(&f[0], keys[k]))
 		return want[k];
 	switch (k) {
 	case FORMAT:
-		if (is(&f[1], "1") || is(&f[1], "2"))
+		if (word_is(&f[1], "1") || word_is(&f[1], "2"))
 			*format = (unsigned)(f[1].s[0] - '0');
 		else
 			why = want[FORMAT];

@@ -9,6 +9,7 @@
 #include "contract.h"
 #include "errf.h"
 #include "version.h"
+#include "words.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -24,16 +25,6 @@
 static const char hexdigits[] = "0123456789abcdef";
 
 /* ---- values: each parser says why the N bytes at S are bad, or NULL ---- */
-
-struct word {
-	const char *s;
-	size_t n;
-};
-
-static bool is(const struct word *f, const char *word)
-{
-	return f->n == strlen(word) && !memcmp(f->s, word, f->n);
-}
 
 static bool all_in(const char *s, size_t n, const char *set)
 {
@@ -197,7 +188,7 @@ static bool path_valid(const struct word *f)
 		if (i < f->n && f->s[i] != '/')
 			continue;
 		struct word c = {f->s + start, i - start};
-		if (c.n == 0 || is(&c, ".") || is(&c, ".."))
+		if (c.n == 0 || word_is(&c, ".") || word_is(&c, ".."))
 			return false;
 		start = i + 1;
 	}
@@ -241,13 +232,13 @@ static const char *parse_head(struct parser *p, const struct word *f, int n)
 		return want[p->state];
 	switch (p->state) {
 	case MAGIC:
-		if (!is(&f[0], "berth-channel"))
+		if (!word_is(&f[0], "berth-channel"))
 			return want[MAGIC];
-		if (!is(&f[1], "1"))
+		if (!word_is(&f[1], "1"))
 			return "unknown format: this reader knows berth-channel 1";
 		break;
 	case COMPATIBLE:
-		if (!is(&f[0], "compatible"))
+		if (!word_is(&f[0], "compatible"))
 			return want[COMPATIBLE];
 		if (!compatible_valid(f[1].s, f[1].n))
 			return "bad compatible: 1 to 64 of [a-z0-9._-]";
@@ -255,14 +246,14 @@ static const char *parse_head(struct parser *p, const struct word *f, int n)
 		x->compatible[f[1].n] = '\0';
 		break;
 	case SERIAL:
-		if (!is(&f[0], "serial"))
+		if (!word_is(&f[0], "serial"))
 			return want[SERIAL];
 		if (!decimal(&f[1], SERIAL_MAX, &v) || v == 0)
 			return "bad serial: 1 to 9223372036854775807, no leading zeros";
 		x->serial = v;
 		break;
 	default:
-		if (!is(&f[0], "expires"))
+		if (!word_is(&f[0], "expires"))
 			return want[EXPIRES];
 		if (channel_time_parse(f[1].s, f[1].n, &x->expires) < 0)
 			return "bad time: YYYY-MM-DDTHH:MM:SSZ (UTC)";
@@ -301,7 +292,7 @@ static const char *parse_bundle(struct parser *p, const struct word *f, int n)
 {
 	struct channel_release *r = p->r;
 
-	if (n != 4 || !is(&f[0], "bundle"))
+	if (n != 4 || !word_is(&f[0], "bundle"))
 		return want[BUNDLE];
 	if (!path_valid(&f[1]))
 		return "bad path: 1 to 128 of [A-Za-z0-9._-/], relative, no empty, \".\" or \"..\" "
@@ -370,40 +361,22 @@ static const char *parse_line(struct parser *p, const struct word *f, int n)
 	if (s == BUNDLE)
 		return parse_bundle(p, f, n);
 	/* A release has one wave at least. */
-	if (s == WAVES && p->r->nwaves == 0 && !is(&f[0], "wave"))
+	if (s == WAVES && p->r->nwaves == 0 && !word_is(&f[0], "wave"))
 		return "expected \"wave TIME PERCENT\"";
-	if (is(&f[0], "signature"))
+	if (word_is(&f[0], "signature"))
 		return parse_signature(p, f, n);
 	if (s == SIGNATURES)
 		return want[s];
-	if (is(&f[0], "release"))
+	if (word_is(&f[0], "release"))
 		return parse_release(p, f, n);
-	if (is(&f[0], "wave") && s == WAVES)
+	if (word_is(&f[0], "wave") && s == WAVES)
 		return parse_wave(p, f, n);
-	if (is(&f[0], "halted") && s == WAVES && n == 1) {
+	if (word_is(&f[0], "halted") && s == WAVES && n == 1) {
 		p->r->halted = true;
 		p->state = HALTED;
 		return NULL;
 	}
 	return want[s];
-}
-
-/* Splits LINE at single spaces into at most WORDS_MAX words: how many, or -1. */
-static int split(const char *line, size_t len, struct word f[WORDS_MAX])
-{
-	int count = 0;
-	size_t start = 0;
-
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && line[i] != ' ')
-			continue;
-		if (i == start || count == WORDS_MAX)
-			return -1;
-		f[count].s = line + start;
-		f[count++].n = i - start;
-		start = i + 1;
-	}
-	return count;
 }
 
 static bool printable(const char *s, size_t n)
@@ -436,7 +409,7 @@ int channel_parse(const char *text, size_t len, struct channel_index *x, char *e
 		else if (!printable(text + pos, n))
 			why = "a byte that is not printable ASCII";
 		else
-			why = parse_line(&p, f, split(text + pos, n, f));
+			why = parse_line(&p, f, words_split(text + pos, n, f, WORDS_MAX));
 		if (why)
 			return errf_line(err, errlen, no, "%s", why);
 		if (p.state == SIGNATURES && !tmp.signed_len)

@@ -12,29 +12,11 @@ static bool digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* The N bytes at S as a decimal without a leading zero, at most MAX: 0 or -EINVAL. */
-static int decimal(const char *s, size_t n, unsigned max, unsigned *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 10 || (s[0] == '0' && n > 1))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (!digit(s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > max)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int check_interval_parse(const char *s, size_t n, unsigned *seconds)
 {
 	unsigned v;
 
-	if (decimal(s, n, CHECK_INTERVAL_MAX, &v) < 0 || v < CHECK_INTERVAL_MIN)
+	if (decimal_parse(s, n, CHECK_INTERVAL_MAX, &v) < 0 || v < CHECK_INTERVAL_MIN)
 		return -EINVAL;
 	*seconds = v;
 	return 0;
@@ -48,7 +30,7 @@ static bool ipv4_valid(const char *s, size_t n)
 	for (size_t i = 0;; i++) {
 		const char *dot = memchr(s + i, '.', n - i);
 		size_t len = dot ? (size_t)(dot - (s + i)) : n - i;
-		if (decimal(s + i, len, 255, &v) < 0)
+		if (decimal_parse(s + i, len, 255, &v) < 0)
 			return false;
 		parts++;
 		i += len;
@@ -122,7 +104,8 @@ const char *channel_url_check(const char *s, size_t n)
 		return why;
 	for (path = host; path < n && s[path] != '/';)
 		path++;
-	if (path > host && (decimal(s + host + 1, path - host - 1, 65535, &port) < 0 || !port))
+	if (path > host &&
+	    (decimal_parse(s + host + 1, path - host - 1, 65535, &port) < 0 || !port))
 		return "the port must be 1 to 65535";
 	return path_check(s + path, n - path);
 }

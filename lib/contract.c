@@ -45,8 +45,7 @@ bool compatible_valid(const char *s, size_t n)
 	return n > 0 && n <= COMPATIBLE_MAX_LEN && all_in(s, n, LOWER_DIGIT "._-");
 }
 
-/* The N bytes at S as decimal, "0" or without a leading zero, at most MAX: 0 or -EINVAL. */
-static int decimal(const char *s, size_t n, unsigned max, unsigned *out)
+int decimal_parse(const char *s, size_t n, unsigned max, unsigned *out)
 {
 	unsigned v = 0;
 
@@ -67,7 +66,7 @@ int health_deadline_parse(const char *s, size_t n, unsigned *seconds)
 {
 	unsigned v;
 
-	if (decimal(s, n, HEALTH_DEADLINE_MAX, &v) < 0 || v < HEALTH_DEADLINE_MIN)
+	if (decimal_parse(s, n, HEALTH_DEADLINE_MAX, &v) < 0 || v < HEALTH_DEADLINE_MIN)
 		return -EINVAL;
 	*seconds = v;
 	return 0;
@@ -89,7 +88,7 @@ const char *provision_address_parse(const char *s, uint32_t *addr, uint16_t *por
 	host[n] = '\0';
 	if (inet_pton(AF_INET, host, &a) != 1)
 		return "expected an IPv4 address after http://";
-	if (s[n] && (decimal(s + n + 1, strlen(s + n + 1), 65535, &p) < 0 || p == 0))
+	if (s[n] && (decimal_parse(s + n + 1, strlen(s + n + 1), 65535, &p) < 0 || p == 0))
 		return "expected a port from 1 to 65535 after the address";
 	*addr = a.s_addr;
 	*port = (uint16_t)p;
@@ -98,5 +97,5 @@ const char *provision_address_parse(const char *s, uint32_t *addr, uint16_t *por
 
 int security_epoch_parse(const char *s, size_t n, unsigned *epoch)
 {
-	return decimal(s, n, SECURITY_EPOCH_MAX, epoch);
+	return decimal_parse(s, n, SECURITY_EPOCH_MAX, epoch);
 }

@@ -145,6 +145,8 @@ bool name_valid(const char *s, size_t n);
 bool id_valid(const char *s, size_t n);
 /* update.compatible: [a-z0-9._-], 1 to COMPATIBLE_MAX_LEN. */
 bool compatible_valid(const char *s, size_t n);
+/* The N bytes at S as decimal, "0" or without a leading zero, at most MAX: 0 or -EINVAL. */
+int decimal_parse(const char *s, size_t n, unsigned max, unsigned *out);
 /*
  * The N bytes at S as update.health_deadline: decimal seconds without a
  * leading zero, HEALTH_DEADLINE_MIN to HEALTH_DEADLINE_MAX. 0 or -EINVAL.

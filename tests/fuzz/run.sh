@@ -37,14 +37,14 @@ fuzz() {
 	echo "ok - fuzz: $name parser, ${runs:-?} runs, no crash"
 }
 
-fuzz bundle lib/bundle.c lib/version.c lib/contract.c lib/errf.c
+fuzz bundle lib/bundle.c lib/words.c lib/version.c lib/contract.c lib/errf.c
 fuzz gpt -Iinit lib/gpt.c init/gptgrow.c -lz
 fuzz bootdisk lib/bootdisk.c lib/efivar.c lib/fileio.c
 fuzz modalias -Iinit init/modalias.c
 fuzz install -Iinstaller installer/plan.c lib/gpt.c lib/cmdline.c lib/errf.c
 fuzz pe -Iupdater updater/pe.c
 fuzz cmdline lib/cmdline.c lib/errf.c
-fuzz channel lib/channel.c lib/contract.c lib/errf.c lib/version.c
+fuzz channel lib/channel.c lib/words.c lib/contract.c lib/errf.c lib/version.c
 fuzz conf -Iinit lib/ctrconf.c init/netconf.c lib/updateconf.c lib/channelconf.c lib/contract.c \
 	lib/errf.c
 fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsodium

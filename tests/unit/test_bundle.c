@@ -1,4 +1,4 @@
-/* unit: lib/bundle.c lib/contract.c lib/errf.c lib/version.c */
+/* unit: lib/bundle.c lib/words.c lib/contract.c lib/errf.c lib/version.c */
 /* The update bundle's header and manifest (lib/bundle.h): berth-update parses them. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* unit: lib/channel.c lib/contract.c lib/errf.c lib/version.c -lsodium */
+/* unit: lib/channel.c lib/words.c lib/contract.c lib/errf.c lib/version.c -lsodium */
 /*
  * The channel's signed index (lib/channel.h): what berth publish writes and
  * berth-update check reads, and the waves' arithmetic over a fleet.

@@ -1,4 +1,4 @@
-/* unit: lib/channelconf.c lib/errf.c */
+/* unit: lib/channelconf.c lib/contract.c lib/errf.c */
 /* channel.conf (lib/channelconf.h): the URL rule, the reboot window, every bad line, round trips.
  */
 #include <errno.h>

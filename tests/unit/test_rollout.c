@@ -1,4 +1,4 @@
-/* unit: lib/rollout.c lib/channel.c lib/version.c lib/errf.c lib/contract.c */
+/* unit: lib/rollout.c lib/channel.c lib/words.c lib/version.c lib/errf.c lib/contract.c */
 #include <stdio.h>
 #include <string.h>
 
