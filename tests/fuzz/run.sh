@@ -51,7 +51,7 @@ fuzz manifest -Iimage/manifest image/manifest/*.c lib/*.c -lyaml -larchive -lsod
 fuzz provision -Iprovision -Iinit -Iimage -Iimage/manifest provision/conf.c provision/label.c \
 	provision/metadata.c image/conffiles.c init/netconf.c image/manifest/*.c \
 	lib/*.c -lyaml -larchive -lsodium
-fuzz http -Iprovision -Iimage -Iimage/manifest lib/http.c provision/cloud.c \
+fuzz http -Iprovision -Iimage -Iimage/manifest provision/cloud.c \
 	provision/metadata.c image/manifest/manifest_walk.c image/manifest/manifest_rules.c \
 	lib/*.c -lyaml -larchive -lsodium
 exit 0
