@@ -54,7 +54,7 @@ struct check {
 	int lock; /* CHECK_LOCK, held */
 };
 
-/* The check's outcome, said and kept for status. */
+/* The check's outcome, kept for status (whoever decided it has said it). */
 __attribute__((format(printf, 2, 3))) static void outcome(struct check *c, const char *fmt, ...)
 {
 	char when[CHANNEL_TIME_LEN + 1], line[sizeof(c->result) + 32];
