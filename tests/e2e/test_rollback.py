@@ -4,7 +4,7 @@ the host, and comes back to 0.2.0 by itself each time.
 
 - 0.3.0 (out/rollback-unhealthy) boots, but its critical service never
   passes its probe: berth-init's health gate reboots each counted try after
-  the release's health deadline (30 s).
+  the release's health deadline (20 s).
 - 0.4.0 (out/rollback-noinit) has no /sbin/init: stage 1 fails on the new
   root and reboots.
 
@@ -179,10 +179,10 @@ def main():
 
         def unhealthy(d):
             ready_seen, (deadline, missing) = d
-            return ready_seen and deadline == "30" and "healthy:hello" in missing.split()
+            return ready_seen and deadline == "20" and "healthy:hello" in missing.split()
 
         doc = rollback_from(vm, chan, UNHEALTHY, GATE_FAIL,
-                            "health gate: not healthy within 30 s", unhealthy)
+                            "health gate: not healthy within 20 s", unhealthy)
         not_retried(vm, UNHEALTHY[1])
 
         def noinit(d):
