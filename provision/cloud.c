@@ -150,8 +150,9 @@ void cloud_hostname(char *name, bool label)
 	size_t n = strlen(name);
 	if (n > 0 && name[n - 1] == '.')
 		name[n - 1] = '\0';
+	/* Azure allows '_' in a VM's name, which a host name may not hold. */
 	for (char *p = name; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+		*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
 }
 
 /* Appends to OUT (SIZE bytes, *LEN used); false when it does not fit. */

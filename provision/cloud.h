@@ -44,8 +44,8 @@ ssize_t base64_decode(const char *in, size_t n, char *out, size_t size);
 
 /*
  * A name a service gives as the machine's hostname: the first of
- * space-separated names, without a trailing dot, in lower case; with
- * LABEL only its first label. Changed in place.
+ * space-separated names, without a trailing dot, in lower case, '_' as
+ * '-'; with LABEL only its first label. Changed in place.
  */
 void cloud_hostname(char *name, bool label);
 

@@ -114,6 +114,10 @@ static void test_hostname(void)
 	snprintf(name, sizeof(name), "MyVM\n");
 	cloud_hostname(name, false);
 	CHECK(!strcmp(name, "myvm"), "azure: the name in lower case");
+	snprintf(name, sizeof(name), "web_01");
+	cloud_hostname(name, false);
+	CHECK(!strcmp(name, "web-01"),
+	      "azure: '_', which its names allow and host names do not, as '-'");
 }
 
 static void test_meta(void)
