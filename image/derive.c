@@ -28,6 +28,20 @@ void derive_uuid(const char *name, const char *label, char out[CMDLINE_UUID_LEN 
 		 h[15]);
 }
 
+void derive_salt(const char *name, const char *compatible, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)"berth", 6);
+	crypto_hash_sha256_update(&st, (const unsigned char *)name, strlen(name) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)"verity-salt", 12);
+	crypto_hash_sha256_update(&st, (const unsigned char *)compatible, strlen(compatible));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
 /* The value of the line "KEY:  value" in TEXT into BUF; 0 or -EINVAL. */
 static int field(const char *text, const char *key, char *buf, size_t len, char *err, size_t errlen)
 {

@@ -18,6 +18,16 @@
 void derive_uuid(const char *name, const char *label, char out[CMDLINE_UUID_LEN + 1]);
 
 /*
+ * The salt of the root's dm-verity tree in the image NAME of COMPATIBLE:
+ * sha256("berth\0NAME\0verity-salt\0COMPATIBLE") in lower-case hex into
+ * OUT. The same for every release of an image, so a block that did not
+ * change between releases has the same leaf digest in both, and a delta
+ * update can find it by that digest (docs/update.md); another image's
+ * trees still differ from this one's.
+ */
+void derive_salt(const char *name, const char *compatible, char out[65]);
+
+/*
  * TEXT, what `veritysetup format` printed (the root image stage keeps it in
  * work/veritysetup.txt), into P's roothash, salt and data_blocks. Returns 0,
  * or -EINVAL with the reason in ERR when a line is missing or bad.

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Stage "root image": the OSTree checkout packed as erofs and its dm-verity hash
 # tree (veritysetup format, with its superblock, so standard tools can read
-# it). The salt is the image's own SHA-256: fixed by the content, different
-# for every release. Out: root.erofs, verity.img, and veritysetup.txt, what
+# it). The salt is the image's, the same in every release (BERTH_VERITY_SALT,
+# image/derive.c), so unchanged blocks keep their leaf digests. Out: root.erofs, verity.img, and veritysetup.txt, what
 # veritysetup reported (berth reads the root hash, salt and data blocks from
 # it for the command line and the bundle).
 set -euo pipefail
@@ -18,10 +18,9 @@ if [ "$size" -gt "$BERTH_ROOT_SIZE" ]; then
 	exit 1
 fi
 [ $((size % 4096)) -eq 0 ] || { echo "berth: root image size $size is not 4 KiB aligned" >&2; exit 1; }
-salt=$(sha256sum "$w/root.erofs" | cut -c1-64)
 # In the work folder: the report names the files, and is the same wherever it is.
 (cd "$w" && veritysetup format root.erofs verity.img --hash=sha256 \
-	--data-block-size=4096 --hash-block-size=4096 --salt="$salt" \
+	--data-block-size=4096 --hash-block-size=4096 --salt="$BERTH_VERITY_SALT" \
 	--uuid="$BERTH_UUID_VERITY") >"$w/veritysetup.txt.tmp"
 vsize=$(stat -c %s "$w/verity.img")
 if [ "$vsize" -gt "$BERTH_VERITY_SIZE" ]; then

@@ -60,7 +60,7 @@ const struct stage stages[N_STAGES] = {
 		 .script = "image/mkroot.sh",
 		 .output = "root.erofs",
 		 .deps = DEP(OSTREE),
-		 .in = {V_ROOT_SIZE, V_VERITY_SIZE, V_UUID_EROFS, V_UUID_VERITY}},
+		 .in = {V_ROOT_SIZE, V_VERITY_SIZE, V_UUID_EROFS, V_UUID_VERITY, V_VERITY_SALT}},
     /* Each UKI's .osrel is the checkout's os-release. */
     [UKI] = {.name = "uki",
 	     .script = "image/mkuki.sh",

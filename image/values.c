@@ -136,6 +136,15 @@ static int uuid(const struct build_ctx *b, const struct value *v, FILE *out)
 	return put(out, uuid);
 }
 
+static int verity_salt(const struct build_ctx *b, const struct value *v, FILE *out)
+{
+	char salt[65];
+
+	(void)v;
+	derive_salt(M->name, M->update.compatible, salt);
+	return put(out, salt);
+}
+
 static int install_list(const struct build_ctx *b, const struct value *v, FILE *out)
 {
 	char path[PATH_MAX];
@@ -330,6 +339,7 @@ const struct value values[N_VALUES] = {
     [V_UUID_DATA_HASH] = {"BERTH_UUID_DATA_HASH", IN_VALUE, uuid, "data-hash", 0},
     [V_UUID_EROFS] = {"BERTH_UUID_EROFS", IN_VALUE, uuid, "erofs", 0},
     [V_UUID_VERITY] = {"BERTH_UUID_VERITY", IN_VALUE, uuid, "verity", 0},
+    [V_VERITY_SALT] = {"BERTH_VERITY_SALT", IN_VALUE, verity_salt, NULL, 0},
     /* The VHD footer's unique id, which qemu-img makes random. */
     [V_UUID_VHD] = {"BERTH_UUID_VHD", IN_VALUE, uuid, "vhd", 0},
     [V_FORMATS] = {"BERTH_FORMATS", IN_VALUE, formats, NULL, 0},

@@ -30,8 +30,23 @@ static int parse_with(const char *from, const char *to)
 	return veritysetup_parse(text, &p, err, sizeof(err));
 }
 
+static void test_salt(void)
+{
+	char a[65], b[65], c[65];
+
+	derive_salt("berth", "berth-x86_64", a);
+	derive_salt("berth", "berth-x86_64", b);
+	CHECK(strlen(a) == 64 && strspn(a, "0123456789abcdef") == 64 && !strcmp(a, b),
+	      "verity salt: 64 hex digits, the same for every release of an image");
+	derive_salt("berth", "other-x86_64", c);
+	CHECK(strcmp(a, c) != 0, "verity salt: another compatible, another salt");
+	derive_salt("berth-", "x86_64", c);
+	CHECK(strcmp(a, c) != 0, "verity salt: the NUL between name and the rest counts");
+}
+
 int main(void)
 {
+	test_salt();
 	/* The values berth has always derived: the disks of existing manifests stay the same. */
 	uuid_is("berth", "root-a", "91bb9c93-3fa8-427f-845a-a772ddd6a02a");
 	uuid_is("berth", "disk", "3219d6bf-2e31-4715-9b8d-1e5b33d18913");
