@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from channel import Channel, user_data_drive  # noqa: E402
+from channel import Channel, last_check, user_data_drive  # noqa: E402
 from vm import READY, VM, HttpServer, Report, Timeout, partition_number  # noqa: E402
 
 r = Report("update")
@@ -423,20 +423,6 @@ def slots(vm):
     """berth-update status without the channel's part (its last check changes on its own)."""
     s = vm.status()
     return s and {k: v for k, v in s.items() if k != "channel"}
-
-
-def last_check(vm, pattern, timeout=120):
-    """Polls berth-update status until its channel's last check matches PATTERN: the text,
-    or None when none did in TIMEOUT seconds."""
-    deadline = time.monotonic() + timeout
-    text = None
-    while time.monotonic() < deadline:
-        s = vm.status()
-        text = s and s.get("channel") and s["channel"]["last_check"]
-        if text and re.search(pattern, text):
-            return text
-    print(f"# last check: {text}", flush=True)
-    return None
 
 
 def index_body(doc):
