@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
+	/* Each step's line when it happens, also in berth-init's log of a check. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "status") == 0 && argc <= 3) {
 		bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
 		if (argc == 2 || json)
