@@ -135,10 +135,13 @@ out/bench/disk.raw: tests/manifests/images/hello.tar
 
 unit: $(UNIT_TESTS)
 
-test: deps programs unit build/growcut out/default/disk.raw out/test/disk.raw out/network/disk.raw \
-	out/containerd/disk.raw out/test-v2/disk.raw out/rollback-base/disk.raw \
-	out/rollback-unhealthy/disk.raw out/rollback-noinit/disk.raw out/secureboot/disk.raw \
-	out/small-kernel/disk.raw out/minimal/disk.raw
+TEST_IMAGES := out/default/disk.raw out/test/disk.raw out/network/disk.raw out/containerd/disk.raw \
+	out/test-v2/disk.raw out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw \
+	out/rollback-noinit/disk.raw out/secureboot/disk.raw out/small-kernel/disk.raw out/minimal/disk.raw
+
+# Two image builds at a time, one per core (builds share the cache and the history under locks).
+test: deps programs unit build/growcut
+	$(MAKE) -j2 $(TEST_IMAGES)
 	@./tests/run.sh
 
 # The fleet figures of make bench (bench/fleet.c): the decision code machines run, on the host.

@@ -201,15 +201,21 @@ int channel_conf_parse(const char *text, struct channel_conf *c, char *err, size
 	return 0;
 }
 
+void reboot_policy_format(const struct channel_conf *c, char out[REBOOT_POLICY_LEN + 1])
+{
+	if (c->reboot == REBOOT_WINDOW)
+		snprintf(out, REBOOT_POLICY_LEN + 1, "%02u:%02u-%02u:%02u",
+			 c->window_start / 60 % 24, c->window_start % 60, c->window_end / 60 % 24,
+			 c->window_end % 60);
+	else
+		strcpy(out, c->reboot == REBOOT_MANUAL ? "manual" : "immediate");
+}
+
 int channel_conf_format(const struct channel_conf *c, char *out, size_t size)
 {
-	char policy[32] = "immediate";
+	char policy[REBOOT_POLICY_LEN + 1];
 
-	if (c->reboot == REBOOT_MANUAL)
-		strcpy(policy, "manual");
-	else if (c->reboot == REBOOT_WINDOW)
-		snprintf(policy, sizeof(policy), "%02u:%02u-%02u:%02u", c->window_start / 60,
-			 c->window_start % 60, c->window_end / 60, c->window_end % 60);
+	reboot_policy_format(c, policy);
 	int n =
 	    snprintf(out, size, CHC_CHANNEL " %s\n" CHC_CHECK_INTERVAL " %u\n" CHC_REBOOT " %s\n",
 		     c->url, c->interval, policy);

@@ -69,6 +69,9 @@ const char *channel_url_check(const char *s, size_t n);
  * and end differ) into C's reboot fields: NULL, or why not.
  */
 const char *reboot_policy_parse(const char *s, size_t n, struct channel_conf *c);
+#define REBOOT_POLICY_LEN 11 /* "HH:MM-HH:MM" */
+/* C's reboot policy as channel.conf and the manifest spell it into OUT. */
+void reboot_policy_format(const struct channel_conf *c, char out[REBOOT_POLICY_LEN + 1]);
 /*
  * Whether minute MIN (0 to 1439) of the day (UTC) is inside C's window
  * (start inclusive, end exclusive; a window whose end is before its start

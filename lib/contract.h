@@ -31,12 +31,13 @@
 
 /* ---- places the device programs share at run time ---- */
 #define RUN_DIR "/run/berth"
-#define ESP_MOUNT RUN_DIR "/esp"		 /* berth-update's, in its own mount namespace */
-#define UPDATE_LOCK RUN_DIR "/update.lock"	 /* one berth-update changing things at a time */
-#define BOOT_JSON RUN_DIR "/boot.json"		 /* berth-init's boot timeline */
-#define MILESTONE_DIR RUN_DIR "/milestones"	 /* NAME: a milestone reached by another process */
-#define SECURE_BOOT_FILE RUN_DIR "/secure-boot"	 /* "SecureBoot=X SetupMode=Y" */
-#define CONTAINERS_RUN_DIR RUN_DIR "/containers" /* NAME.pid, NAME.ready */
+#define ESP_MOUNT RUN_DIR "/esp"	    /* berth-update's, in its own mount namespace */
+#define UPDATE_LOCK RUN_DIR "/update.lock"  /* one berth-update changing things at a time */
+#define ESP_LOCK RUN_DIR "/esp.lock"	    /* the ESP mounted: shared to read, alone to write */
+#define BOOT_JSON RUN_DIR "/boot.json"	    /* berth-init's boot timeline */
+#define MILESTONE_DIR RUN_DIR "/milestones" /* NAME: a milestone reached by another process */
+#define SECURE_BOOT_FILE RUN_DIR "/secure-boot"		 /* "SecureBoot=X SetupMode=Y" */
+#define CONTAINERS_RUN_DIR RUN_DIR "/containers"	 /* NAME.pid, NAME.ready */
 #define CONTAINERD_STARTED RUN_DIR "/containerd-started" /* this boot started containerd */
 #define STATE_DIR "/var/lib/berth"
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"

@@ -2,67 +2,96 @@
 # Runs every suite and counts their "ok - " and "FAIL - " lines. The last
 # line is "N passed, N failed"; the exit status is 0 only when nothing
 # failed and every suite ran to its end.
+#
+# Two lanes, one per core: a QEMU guest under TCG keeps about one core busy,
+# and so does a build. Lane 1 runs the suites that boot the longest; lane 2
+# the unit tests and build suites, then every other boot. Each suite's output
+# is printed whole when it ends, so the two lanes' lines never mix.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-log=$(mktemp)
 export BERTH_TEST_LOGS=${BERTH_TEST_LOGS:-$PWD/out/test-logs}
 mkdir -p "$BERTH_TEST_LOGS"
 
-times=$(mktemp)
-trap 'rm -f "$log" "$times"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+log=$work/log
+times=$work/times
+: >"$log"
+: >"$times"
 
 # A suite that dies without reporting a failure still counts as one. Its
 # time goes into the output and the list at the end (not a pass/fail check).
 suite() {
-	local out st start=$SECONDS
-	out=$(mktemp)
-	echo "== $*"
-	"$@" 2>&1 | tee "$out"
-	st=${PIPESTATUS[0]}
-	echo "# $*: $((SECONDS - start)) s" | tee -a "$times"
-	cat "$out" >>"$log"
-	if [ "$st" -ne 0 ] && ! grep -q '^FAIL - ' "$out"; then
-		echo "FAIL - suite '$*' exited with status $st" | tee -a "$log"
-	fi
+	local out=$work/suite.$BASHPID st start=$SECONDS
+	"$@" >"$out" 2>&1
+	st=$?
+	{
+		flock 9
+		echo "== $*"
+		cat "$out"
+		if [ "$st" -ne 0 ] && ! grep -q '^FAIL - ' "$out"; then
+			echo "FAIL - suite '$*' exited with status $st" | tee -a "$out"
+		fi
+		echo "# $*: $((SECONDS - start)) s" | tee -a "$times"
+		cat "$out" >>"$log"
+	} 9>"$work/print.lock"
 	rm -f "$out"
 }
 
-for t in build/unit/test_*; do
-	suite "$t"
-done
-suite tests/bad-manifests.sh
-suite tests/fuzz/run.sh
-suite tests/build/layout.sh
-# disk.formats: every format beside out/containerd/disk.raw.
-suite tests/build/formats.sh out/containerd
-suite tests/build/keygen.sh
-# berth publish: a channel folder from out/test and out/test-v2 bundles.
-suite tests/build/publish.sh
-suite tests/build/run-args.sh
-suite tests/build/flash.sh
-suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
-# Format 2: it carries a security epoch (update.security_epoch).
-suite python3 tests/build/bundle.py out/test-v2 tests/manifests/keys/test.pub
-# Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
-suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
-suite tests/history.sh
-suite tests/service/check.sh
-suite tests/rootfs/closure.sh out/containerd/work/root-tree
-suite tests/rootfs/host.sh
-suite tests/build/locked.sh
-suite tests/build/incremental.sh
-suite tests/build/reproducible.sh tests/manifests/containerd.yaml
-# As a user builds: no SOURCE_DATE_EPOCH (out/containerd is make test's plain build).
-suite tests/build/reproducible.sh --plain tests/manifests/containerd.yaml out/containerd
-# Secure Boot signatures hold a signing time: the build must fix it.
-suite tests/build/reproducible.sh tests/manifests/secureboot.yaml
-# Two builds at once on one cache and one history; a build without root.
-suite tests/build/concurrent.sh
-suite tests/build/unprivileged.sh
-for t in tests/e2e/test_*.py; do
-	suite python3 "$t"
-done
+# The longest boots, longest first ("suites by time" at the end of a run).
+long=(rollback install metadata update services provision powercut)
+
+lane1() {
+	local t
+	for t in "${long[@]}"; do
+		suite python3 "tests/e2e/test_$t.py"
+	done
+}
+
+lane2() {
+	local t
+	for t in build/unit/test_*; do
+		suite "$t"
+	done
+	suite tests/bad-manifests.sh
+	suite tests/fuzz/run.sh
+	suite tests/build/layout.sh
+	# disk.formats: every format beside out/containerd/disk.raw.
+	suite tests/build/formats.sh out/containerd
+	suite tests/build/keygen.sh
+	# berth publish: a channel folder from out/test and out/test-v2 bundles.
+	suite tests/build/publish.sh
+	suite tests/build/run-args.sh
+	suite tests/build/flash.sh
+	suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
+	# Format 2: it carries a security epoch (update.security_epoch).
+	suite python3 tests/build/bundle.py out/test-v2 tests/manifests/keys/test.pub
+	# Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
+	suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
+	suite tests/history.sh
+	suite tests/service/check.sh
+	suite tests/rootfs/closure.sh out/containerd/work/root-tree
+	suite tests/rootfs/host.sh
+	suite tests/build/locked.sh
+	suite tests/build/incremental.sh
+	suite tests/build/reproducible.sh tests/manifests/containerd.yaml
+	# As a user builds: no SOURCE_DATE_EPOCH (out/containerd is make test's plain build).
+	suite tests/build/reproducible.sh --plain tests/manifests/containerd.yaml out/containerd
+	# Secure Boot signatures hold a signing time: the build must fix it.
+	suite tests/build/reproducible.sh tests/manifests/secureboot.yaml
+	# Two builds at once on one cache and one history; a build without root.
+	suite tests/build/concurrent.sh
+	suite tests/build/unprivileged.sh
+	for t in tests/e2e/test_*.py; do
+		[[ " ${long[*]} " == *" $(basename "$t" .py | cut -c6-) "* ]] ||
+			suite python3 "$t"
+	done
+}
+
+lane1 &
+lane2 &
+wait
 
 echo "# suites by time:"
 sort -t: -k2 -rn "$times" | head -n 12

@@ -5,11 +5,13 @@
  * security floor berth-update keeps in EFI variables of its own (epoch.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "booted.h"
 #include "efivar.h"
@@ -49,6 +51,18 @@ static int efivars_mount(bool writable)
 	else if (r < 0)
 		complain("cannot mount efivarfs on " EFIVARS_DIR ": %s", strerror(-r));
 	return r;
+}
+
+int reboot_system(void)
+{
+	fflush(stdout);
+	sync();
+	/* berth-init takes SIGTERM as "reboot", as from BusyBox's reboot. */
+	if (kill(1, SIGTERM) < 0) {
+		complain("cannot signal PID 1 to reboot: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int secure_boot_on(void)

@@ -289,14 +289,7 @@ static bool installed(const struct check *c, const char *version)
 static int reboot_now(const char *version)
 {
 	printf("rebooting into %s\n", version);
-	fflush(stdout);
-	sync();
-	/* berth-init takes SIGTERM as "reboot", as from BusyBox's reboot. */
-	if (kill(1, SIGTERM) < 0) {
-		complain("cannot signal PID 1 to reboot: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return reboot_system();
 }
 
 /* Starts VERSION as the reboot policy says: now, in the window (waiting for it), or never. */

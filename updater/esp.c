@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -104,25 +105,60 @@ static int remove_salvaged(void)
 	return r;
 }
 
+/* ESP_LOCK, held while the ESP is mounted; -1 when it is not. */
+static int esp_lock = -1;
+
+/*
+ * Another berth-update's mount of the same FAT shares its superblock: a
+ * read-only one and a writable one cannot both exist (EBUSY), and fsck.fat
+ * must not repair a file system someone has mounted. So readers share
+ * ESP_LOCK and a writer holds it alone; each holds it for a few seconds.
+ */
+static int lock_esp(bool writable)
+{
+	esp_lock = open(ESP_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (esp_lock < 0 || flock(esp_lock, writable ? LOCK_EX : LOCK_SH) < 0) {
+		int e = errno;
+		complain("cannot lock " ESP_LOCK ": %s", strerror(e));
+		if (esp_lock >= 0)
+			close(esp_lock);
+		esp_lock = -1;
+		return -e;
+	}
+	return 0;
+}
+
+static void unlock_esp(void)
+{
+	close(esp_lock);
+	esp_lock = -1;
+}
+
 int esp_mount(const char *node, bool writable)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME;
-	int repaired = 0;
+	int repaired = 0, r;
 
-	if (writable && (repaired = esp_repair(node)) < 0)
-		return repaired;
 	if ((mkdir(RUN_DIR, 0755) < 0 && errno != EEXIST) ||
-	    (mkdir(ESP_MOUNT, 0700) < 0 && errno != EEXIST) ||
-	    mount(node, ESP_MOUNT, "vfat", flags | (writable ? 0 : MS_RDONLY), NULL) < 0) {
-		complain("cannot mount the ESP (%s) on " ESP_MOUNT ": %s", node, strerror(errno));
+	    (mkdir(ESP_MOUNT, 0700) < 0 && errno != EEXIST)) {
+		complain("cannot create " ESP_MOUNT ": %s", strerror(errno));
 		return -errno;
 	}
-	if (repaired) {
-		int r = remove_salvaged();
-		if (r < 0) {
-			esp_umount();
-			return r;
-		}
+	if ((r = lock_esp(writable)) < 0)
+		return r;
+	if (writable && (repaired = esp_repair(node)) < 0) {
+		unlock_esp();
+		return repaired;
+	}
+	if (mount(node, ESP_MOUNT, "vfat", flags | (writable ? 0 : MS_RDONLY), NULL) < 0) {
+		r = -errno;
+		complain("cannot mount the ESP (%s) on " ESP_MOUNT ": %s", node, strerror(-r));
+		unlock_esp();
+		return r;
+	}
+	if (repaired && (r = remove_salvaged()) < 0) {
+		esp_umount();
+		return r;
 	}
 	return 0;
 }
@@ -131,8 +167,9 @@ int esp_umount(void)
 {
 	if (umount2(ESP_MOUNT, 0) < 0) {
 		complain("cannot unmount " ESP_MOUNT ": %s", strerror(errno));
-		return -errno;
+		return -errno; /* still mounted: the lock stays, until we exit */
 	}
+	unlock_esp();
 	return 0;
 }
 

@@ -294,9 +294,13 @@ static int remove_entries(struct install *c)
 		}
 		printf("removed entry %s\n", e->file);
 	}
-	if ((r = sync_dir(ENTRY_DIR)) < 0)
+	if ((r = sync_dir(ENTRY_DIR)) < 0) {
 		complain("cannot sync " ENTRY_DIR ": %s", strerror(-r));
-	return r;
+		return r;
+	}
+	/* Not mounted while the slot is written, so status can read the ESP meanwhile. */
+	c->esp_mounted = false;
+	return esp_umount();
 }
 
 static void progress(const struct install *c, const char *what, uint64_t done, uint64_t total)
@@ -500,6 +504,9 @@ static int add_entry(struct install *c)
 {
 	int r;
 
+	if ((r = esp_mount(c->disk.esp, true)) < 0)
+		return r;
+	c->esp_mounted = true;
 	if ((r = write_uki(c)) < 0 || (r = esp_rename(TMP_NAME, c->entry)) < 0)
 		return r;
 	c->tmp_exists = false;

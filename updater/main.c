@@ -56,25 +56,15 @@ static void json_entry_fields(const struct esp_entry *e)
 		printf(",\"tries_left\":%d", e->n.left);
 }
 
-/* The reboot policy as channel.conf and the manifest write it. */
-static void reboot_text(const struct channel_conf *c, char out[32])
-{
-	if (c->reboot == REBOOT_WINDOW)
-		snprintf(out, 32, "%02u:%02u-%02u:%02u", c->window_start / 60, c->window_start % 60,
-			 c->window_end / 60, c->window_end % 60);
-	else
-		snprintf(out, 32, "%s", c->reboot == REBOOT_MANUAL ? "manual" : "immediate");
-}
-
 static void channel_json(const struct follow *f)
 {
-	char reboot[32];
+	char reboot[REBOOT_POLICY_LEN + 1];
 
 	if (!f) {
 		printf("null");
 		return;
 	}
-	reboot_text(&f->conf, reboot);
+	reboot_policy_format(&f->conf, reboot);
 	printf("{\"url\":");
 	json_string(f->conf.url);
 	printf(",\"check_interval\":%u,\"reboot\":\"%s\",\"place\":", f->conf.interval, reboot);
@@ -154,7 +144,7 @@ static void status_text(const struct boot *b, const struct esp_entries *l, int b
 		printf("channel: none\n");
 		return;
 	}
-	reboot_text(&f->conf, state);
+	reboot_policy_format(&f->conf, state);
 	printf("channel: %s, checked every %u s, reboot %s\n", f->conf.url, f->conf.interval,
 	       state);
 	printf("place:   %s%% of the fleet\nindex:   serial %llu\nlast check: %s\n",
@@ -264,20 +254,15 @@ out:
 	if (r < 0)
 		return EXIT_REFUSED;
 	printf("marked %s bad; rebooting into slot %c (%s)\n", bad, other, o->file);
-	fflush(stdout);
-	sync();
-	/* berth-init takes SIGTERM as "reboot", as from BusyBox's reboot. */
-	if (kill(1, SIGTERM) < 0) {
-		complain("cannot signal PID 1 to reboot: %s", strerror(errno));
-		return EXIT_REFUSED;
-	}
-	return EXIT_OK;
+	return reboot_system() < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
+	/* Each step's line when it happens, also in berth-init's log of a check. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "status") == 0 && argc <= 3) {
 		bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
 		if (argc == 2 || json)

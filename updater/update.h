@@ -44,6 +44,8 @@ struct boot {
 };
 /* The booted slot and root hash (/proc/cmdline) and version (/etc/os-release); logs. */
 int boot_probe(struct boot *b);
+/* Asks PID 1 to reboot, our output and the file systems synced first: 0 or -errno; logs. */
+int reboot_system(void);
 /* Whether firmware enforces Secure Boot (EFI variable SecureBoot): 1, 0, or -errno; logs. */
 int secure_boot_on(void);
 /*

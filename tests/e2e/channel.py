@@ -33,6 +33,20 @@ def user_data_drive(folder, user_data):
     return qcow
 
 
+def last_check(vm, pattern, timeout=120):
+    """Polls berth-update status until its channel's last check matches PATTERN: the text,
+    or None when none did in TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    text = None
+    while time.monotonic() < deadline:
+        s = vm.status()
+        text = s and s.get("channel") and s["channel"]["last_check"]
+        if text and re.search(pattern, text):
+            return text
+    print(f"# last check: {text}", flush=True)
+    return None
+
+
 class Channel:
     """FOLDER served on a free port. ANSWER replaces the index's answer when set: bytes (sent
     as the index), "hang" (the connection stays silent) or "drop" (half a response, then the

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from channel import Channel, user_data_drive  # noqa: E402
+from channel import Channel, last_check, user_data_drive  # noqa: E402
 from vm import BOOT_TIMEOUT, READY, VM, Report, Timeout  # noqa: E402
 
 r = Report("rollback")
@@ -86,11 +86,7 @@ def take(vm, chan, bundle, version):
 
 def not_retried(vm, version):
     """Back on the base: VERSION is recorded as failed here and not taken again."""
-    deadline = time.monotonic() + 120
-    text = None
-    while time.monotonic() < deadline and not (text and "failed here before" in text):
-        doc = vm.status()
-        text = doc and doc.get("channel") and doc["channel"]["last_check"]
+    text = last_check(vm, rf"{re.escape(version)}: failed here before")
     r.check(text is not None and f"{version}: failed here before" in text,
             f"{version}: recorded as failed here; the channel still lists it, the machine "
             "does not take it again", str(text))

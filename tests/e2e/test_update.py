@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from channel import Channel, user_data_drive  # noqa: E402
+from channel import Channel, last_check, user_data_drive  # noqa: E402
 from vm import READY, VM, HttpServer, Report, Timeout, partition_number  # noqa: E402
 
 r = Report("update")
@@ -213,7 +213,7 @@ def refused(vm, source, reason, what, stdin=None, args=""):
 def health(vm, since, counted, what):
     """berth-init's health gate on the boot after console position SINCE: a counted boot
     try or not, as COUNTED says, then marked good."""
-    m = vm.wait_for(r"berth: health: (a counted boot try|not a counted try)[^\n]*", since)
+    m = vm.wait_for(r"berth: health: (a counted boot try|not a counted try)[^\n]*\n", since)
     want = "a counted boot try" if counted else "not a counted try"
     r.check(m.group(1) == want, f"berth-init on {what}: {want}", m.group(0))
     try:
@@ -325,11 +325,19 @@ def streaming_refusals(vm, srv, esp):
 def update(vm, chan, since, v2_epoch):
     """The machine installs 0.2.0 by itself; the console shows berth-update check's output
     (from console position SINCE)."""
+    # status during the install reads the ESP, which the install mounts writable (two mounts
+    # of one FAT, one read-only, fail): each waits for the other, and both succeed. Whether
+    # the entry exists yet depends on how far the install got.
+    vm.wait_for(r"berth-update\| wrote root ", since, 600)
+    s = vm.status()
+    r.check(s is not None and s["other"]["slot"] == "b" and
+            s["other"]["state"] in ("empty", "pending"),
+            "status answers while the machine's own install writes slot b",
+            str(s and s["other"]))
     m = vm.wait_for(r"berth-update\| 0\.2\.0 starts at the next reboot \(reboot: manual\)",
                     since, 600)
-    out = "".join(line[len("berth-update| "):] for line in
-                  vm.buf[since:m.end()].splitlines(keepends=True)
-                  if line.startswith("berth-update| "))
+    # Anywhere in a line: the shell's prompt may come first on the shared console.
+    out = "\n".join(re.findall(r"berth-update\| ([^\n]*)", vm.buf[since:m.end()]))
     r.check("installed berth_0.2.0+3.efi" in out,
             "the machine installs 0.2.0 from its channel by itself: installed berth_0.2.0+3.efi",
             out[-600:])
@@ -423,20 +431,6 @@ def slots(vm):
     """berth-update status without the channel's part (its last check changes on its own)."""
     s = vm.status()
     return s and {k: v for k, v in s.items() if k != "channel"}
-
-
-def last_check(vm, pattern, timeout=120):
-    """Polls berth-update status until its channel's last check matches PATTERN: the text,
-    or None when none did in TIMEOUT seconds."""
-    deadline = time.monotonic() + timeout
-    text = None
-    while time.monotonic() < deadline:
-        s = vm.status()
-        text = s and s.get("channel") and s["channel"]["last_check"]
-        if text and re.search(pattern, text):
-            return text
-    print(f"# last check: {text}", flush=True)
-    return None
 
 
 def index_body(doc):
@@ -536,15 +530,16 @@ def not_as_listed(vm, chan, listed, other):
     put(other, path)
     serial = published(chan, "resume", "0.2.0")
     since = vm.mark()
-    text = last_check(vm, r"refused 0\.2\.0: ", timeout=600)
-    r.check(text is not None and "the bundle's SHA-256 is not the one the channel's index lists"
-            in text, f"serial {serial}: a bundle whose SHA-256 differs from the index's is "
-            "refused", str(text))
+    # The whole line: wait_for may see the console's bytes before their line ends.
+    m = vm.wait_for(r"berth-update\| berth-update: refused: [^\n]*\n", since, 600)
+    r.check("the bundle's SHA-256 is not the one the channel's index lists" in m.group(0),
+            f"serial {serial}: a bundle whose SHA-256 differs from the index's is refused",
+            m.group(0))
     put(listed, path)
     s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
             "after that refusal no entry points at slot b", str(s and s["other"]))
-    return vm.wait_for(r"berth-update\| berth-update: refused: the bundle's SHA-256", since).end()
+    return m.end()
 
 
 def put(src, path):
