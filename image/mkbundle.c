@@ -97,7 +97,8 @@ static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
 	if (!buf)
 		return fail(log, "bundle", -ENOMEM);
 	offset = BUNDLE_HEADER_SIZE + len + BUNDLE_SIG_SIZE;
-	for (int p = 0; p < BUNDLE_PAYLOADS && r == 0; p++) {
+	for (int i = 0; i < BUNDLE_PAYLOADS && r == 0; i++) {
+		enum bundle_payload p = bundle_payload_order(mb->m.format)[i];
 		uint64_t done = 0;
 		r = copy_payload(fds[p], out, &offset, buf, mb->m.payload[p].sha256, &done);
 		if (r)
@@ -119,7 +120,7 @@ static int fill(struct mkbundle *mb, const int fds[BUNDLE_PAYLOADS], int out,
 		fprintf(log, "%.*s", len, text);
 		return -EINVAL;
 	}
-	r = write_front(out, bundle_manifest_format(&mb->m), text, (size_t)len, sk, log);
+	r = write_front(out, mb->m.format, text, (size_t)len, sk, log);
 	if (r == 0)
 		fprintf(log, "%.*s", len, text);
 	return r;
@@ -240,8 +241,14 @@ int mkbundle_stage(const struct build_ctx *b, char *const env[], FILE *log)
 	    copy(mb.m.compatible, sizeof(mb.m.compatible), env_get(env, "BERTH_COMPATIBLE")) ||
 	    copy(mb.m.roothash, sizeof(mb.m.roothash), env_get(env, "BERTH_ROOTHASH")))
 		return fail(log, "bundle manifest", -ENAMETOOLONG);
-	const char *epoch = env_get(env, "BERTH_SECURITY_EPOCH");
+	const char *epoch = env_get(env, "BERTH_SECURITY_EPOCH"),
+		   *salt = env_get(env, "BERTH_VERITY_SALT");
 	if (security_epoch_parse(epoch, strlen(epoch), &mb.m.epoch) < 0)
 		return fail(log, "BERTH_SECURITY_EPOCH", -EINVAL);
+	if (sodium_hex2bin(mb.m.salt, sizeof(mb.m.salt), salt, strlen(salt), NULL, &mb.m.saltlen,
+			   NULL) < 0 ||
+	    mb.m.saltlen == 0)
+		return fail(log, "BERTH_VERITY_SALT", -EINVAL);
+	mb.m.format = 3;
 	return mkbundle_write(&mb, log);
 }

@@ -8,7 +8,7 @@
 #include "stages.h"
 
 struct mkbundle {
-	/* name, version, compatible and roothash; the payloads' sizes and hashes are filled in */
+	/* all but the payloads' sizes and hashes, which are filled in */
 	struct bundle_manifest m;
 	const char *payload[BUNDLE_PAYLOADS]; /* files, by enum bundle_payload */
 	const char *secret_key;		      /* a PREFIX.key of `berth keygen` */

@@ -94,8 +94,8 @@ const struct stage stages[N_STAGES] = {
 		.run = mkbundle_stage,
 		.output_of = mkbundle_output,
 		.deps = DEP(ROOTIMG) | DEP(UKI),
-		.in = {V_NAME, V_VERSION, V_COMPATIBLE, V_SECURITY_EPOCH, V_ROOTHASH, V_SIGNING_KEY,
-		       V_ROOT_IMAGE, V_VERITY_IMAGE, V_UKI_A, V_UKI_B}},
+		.in = {V_NAME, V_VERSION, V_COMPATIBLE, V_SECURITY_EPOCH, V_ROOTHASH, V_VERITY_SALT,
+		       V_SIGNING_KEY, V_ROOT_IMAGE, V_VERITY_IMAGE, V_UKI_A, V_UKI_B}},
 };
 
 /* What every script is given besides locations and the host's: in every key. */

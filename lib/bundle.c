@@ -137,7 +137,7 @@ static void bin_to_hex(const uint8_t *p, size_t n, char *out)
 }
 
 _Static_assert(SECURITY_EPOCH_MAX == 65535 && BUNDLE_UKI_MAX == 1073741824 &&
-		   BUNDLE_IMAGE_MAX == 1099511627776,
+		   BUNDLE_IMAGE_MAX == 1099511627776 && BUNDLE_SALT_MAX == 64,
 	       "the messages below name the limits");
 
 /* Payload P's size: at most BUNDLE_IMAGE_MAX, or BUNDLE_UKI_MAX for a UKI. */
@@ -168,33 +168,45 @@ static void copy(char *dst, const struct word *f)
 	dst[f->n] = '\0';
 }
 
-/*
- * What a manifest line holds, in the order of format 2's lines; the
- * payloads' lines follow ROOTHASH in enum bundle_payload order.
- */
-enum line { FORMAT, NAME, VERSION, COMPATIBLE, EPOCH, ROOTHASH, PAYLOAD };
-#define LINES_MAX (PAYLOAD + BUNDLE_PAYLOADS) /* format 2's; format 1 has no EPOCH */
+/* What a manifest line holds. */
+enum line { FORMAT, NAME, VERSION, COMPATIBLE, EPOCH, ROOTHASH, SALT, PAYLOAD, END = PAYLOAD + 4 };
+#define LINES_MAX 11 /* format 3's */
 
-/* Line NO's kind in FORMAT (1 until the first line is read): format 2 has an epoch line. */
-static enum line line_kind(unsigned format, unsigned no)
+/* Each format's lines in order, END after the last. */
+static const enum line lines[BUNDLE_FORMAT_MAX][LINES_MAX + 1] = {
+    {FORMAT, NAME, VERSION, COMPATIBLE, ROOTHASH, PAYLOAD + PAYLOAD_ROOT, PAYLOAD + PAYLOAD_VERITY,
+     PAYLOAD + PAYLOAD_UKI_A, PAYLOAD + PAYLOAD_UKI_B, END},
+    {FORMAT, NAME, VERSION, COMPATIBLE, EPOCH, ROOTHASH, PAYLOAD + PAYLOAD_ROOT,
+     PAYLOAD + PAYLOAD_VERITY, PAYLOAD + PAYLOAD_UKI_A, PAYLOAD + PAYLOAD_UKI_B, END},
+    {FORMAT, NAME, VERSION, COMPATIBLE, EPOCH, ROOTHASH, SALT, PAYLOAD + PAYLOAD_VERITY,
+     PAYLOAD + PAYLOAD_ROOT, PAYLOAD + PAYLOAD_UKI_A, PAYLOAD + PAYLOAD_UKI_B, END},
+};
+
+/* The payloads in each format's order. */
+static const enum bundle_payload orders[BUNDLE_FORMAT_MAX][BUNDLE_PAYLOADS] = {
+    {PAYLOAD_ROOT, PAYLOAD_VERITY, PAYLOAD_UKI_A, PAYLOAD_UKI_B},
+    {PAYLOAD_ROOT, PAYLOAD_VERITY, PAYLOAD_UKI_A, PAYLOAD_UKI_B},
+    {PAYLOAD_VERITY, PAYLOAD_ROOT, PAYLOAD_UKI_A, PAYLOAD_UKI_B},
+};
+
+const enum bundle_payload *bundle_payload_order(unsigned format)
 {
-	enum line k = (enum line)(no - 1);
-
-	return format == 2 || k < EPOCH ? k : k + 1;
+	return format >= 1 && format <= BUNDLE_FORMAT_MAX ? orders[format - 1] : NULL;
 }
 
 /* What a line of each kind must look like. */
-static const char *const want[LINES_MAX] = {
-    [FORMAT] = "expected \"format 1\" or \"format 2\"",
+static const char *const want[END] = {
+    [FORMAT] = "expected \"format 1\", \"format 2\" or \"format 3\"",
     [NAME] = "expected \"name NAME\"",
     [VERSION] = "expected \"version VERSION\"",
     [COMPATIBLE] = "expected \"compatible COMPATIBLE\"",
     [EPOCH] = "expected \"epoch EPOCH\"",
     [ROOTHASH] = "expected \"roothash HEX\"",
-    [PAYLOAD] = "expected \"payload root SIZE SHA256\"",
-    [PAYLOAD + 1] = "expected \"payload verity SIZE SHA256\"",
-    [PAYLOAD + 2] = "expected \"payload uki-a SIZE SHA256\"",
-    [PAYLOAD + 3] = "expected \"payload uki-b SIZE SHA256\"",
+    [SALT] = "expected \"salt HEX\"",
+    [PAYLOAD + PAYLOAD_ROOT] = "expected \"payload root SIZE SHA256\"",
+    [PAYLOAD + PAYLOAD_VERITY] = "expected \"payload verity SIZE SHA256\"",
+    [PAYLOAD + PAYLOAD_UKI_A] = "expected \"payload uki-a SIZE SHA256\"",
+    [PAYLOAD + PAYLOAD_UKI_B] = "expected \"payload uki-b SIZE SHA256\"",
 };
 
 static const char *parse_payload(size_t p, const struct word f[WORDS_MAX], int n,
@@ -210,12 +222,11 @@ static const char *parse_payload(size_t p, const struct word f[WORDS_MAX], int n
 	return why;
 }
 
-/* A line of kind K into M (and *FORMAT, from the first line); why it is bad, or NULL. */
-static const char *parse_line(enum line k, const char *line, size_t len, struct bundle_manifest *m,
-			      unsigned *format)
+/* A line of kind K into M (its format from the first line); why it is bad, or NULL. */
+static const char *parse_line(enum line k, const char *line, size_t len, struct bundle_manifest *m)
 {
-	static const char *const keys[] = {"format",	 "name",  "version",
-					   "compatible", "epoch", "roothash"};
+	static const char *const keys[] = {"format", "name",	 "version", "compatible",
+					   "epoch",  "roothash", "salt"};
 	struct word f[WORDS_MAX];
 	int n = words_split(line, len, f, WORDS_MAX);
 	const char *why = NULL;
@@ -226,8 +237,8 @@ static const char *parse_line(enum line k, const char *line, size_t len, struct 
 		return want[k];
 	switch (k) {
 	case FORMAT:
-		if (word_is(&f[1], "1") || word_is(&f[1], "2"))
-			*format = (unsigned)(f[1].s[0] - '0');
+		if (word_is(&f[1], "1") || word_is(&f[1], "2") || word_is(&f[1], "3"))
+			m->format = (unsigned)(f[1].s[0] - '0');
 		else
 			why = want[FORMAT];
 		break;
@@ -247,9 +258,20 @@ static const char *parse_line(enum line k, const char *line, size_t len, struct 
 			copy(m->compatible, &f[1]);
 		break;
 	case EPOCH:
-		/* Epoch 0 has one spelling: format 1. */
-		if (security_epoch_parse(f[1].s, f[1].n, &m->epoch) < 0 || m->epoch == 0)
-			why = "bad epoch: 1 to 65535 (epoch 0 is format 1)";
+		/* In format 2, epoch 0 has one spelling: format 1. */
+		if (security_epoch_parse(f[1].s, f[1].n, &m->epoch) < 0 ||
+		    (m->format == 2 && m->epoch == 0))
+			why = m->format == 2 ? "bad epoch: 1 to 65535 (epoch 0 is format 1)"
+					     : "bad epoch: 0 to 65535";
+		break;
+	case SALT:
+		if (f[1].n == 0 || f[1].n > 2 * BUNDLE_SALT_MAX || f[1].n % 2 ||
+		    !in_set(f[1].s, f[1].n, "0123456789abcdef"))
+			why = "bad salt: 2 to 128 lower-case hex digits, an even number";
+		else {
+			m->saltlen = f[1].n / 2;
+			hex_to_bin(f[1].s, m->salt, m->saltlen);
+		}
 		break;
 	default:
 		why = is_hex64(f[1].s, f[1].n) ? NULL : "bad roothash: 64 lower-case hex digits";
@@ -263,27 +285,28 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 			  size_t errlen)
 {
 	struct bundle_manifest tmp;
-	unsigned format = 1, no;
 	size_t pos = 0;
+	unsigned no;
 
 	memset(&tmp, 0, sizeof(tmp));
+	tmp.format = 1; /* until the first line says */
 	if (len > BUNDLE_MANIFEST_MAX)
 		return errf(err, errlen, "manifest is %zu bytes, more than %d", len,
 			    BUNDLE_MANIFEST_MAX);
-	for (no = 1; no <= (format == 2 ? LINES_MAX : LINES_MAX - 1); no++) {
+	for (no = 1; lines[tmp.format - 1][no - 1] != END; no++) {
+		enum line k = lines[tmp.format - 1][no - 1];
 		const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		const char *why;
 
 		if (pos == len)
-			return errf_line(err, errlen, no, "missing; %s",
-					 want[line_kind(format, no)]);
+			return errf_line(err, errlen, no, "missing; %s", want[k]);
 		if (memchr(text + pos, '\0', n))
 			why = "NUL byte";
 		else if (!nl)
 			why = "no newline at the end of the line";
 		else
-			why = parse_line(line_kind(format, no), text + pos, n, &tmp, &format);
+			why = parse_line(k, text + pos, n, &tmp);
 		if (why)
 			return errf_line(err, errlen, no, "%s", why);
 		pos += n + 1;
@@ -294,33 +317,48 @@ int bundle_manifest_parse(const char *text, size_t len, struct bundle_manifest *
 	return 0;
 }
 
-unsigned bundle_manifest_format(const struct bundle_manifest *m)
+/* Line K of M into OUT (OUTLEN bytes); snprintf's return. */
+static int write_line(enum line k, const struct bundle_manifest *m, char *out, size_t outlen)
 {
-	return m->epoch ? 2 : 1;
+	char hex[2 * BUNDLE_SALT_MAX + 1];
+
+	/* The precisions keep a string that is not NUL-terminated inside its array. */
+	switch (k) {
+	case FORMAT:
+		return snprintf(out, outlen, "format %u\n", m->format);
+	case NAME:
+		return snprintf(out, outlen, "name %.32s\n", m->name);
+	case VERSION:
+		return snprintf(out, outlen, "version %.64s\n", m->version);
+	case COMPATIBLE:
+		return snprintf(out, outlen, "compatible %.64s\n", m->compatible);
+	case EPOCH:
+		return snprintf(out, outlen, "epoch %u\n", m->epoch);
+	case ROOTHASH:
+		return snprintf(out, outlen, "roothash %.64s\n", m->roothash);
+	case SALT:
+		bin_to_hex(m->salt, m->saltlen, hex);
+		return snprintf(out, outlen, "salt %s\n", hex);
+	default:
+		bin_to_hex(m->payload[k - PAYLOAD].sha256, 32, hex);
+		return snprintf(out, outlen, "payload %s %llu %s\n", payload_names[k - PAYLOAD],
+				(unsigned long long)m->payload[k - PAYLOAD].size, hex);
+	}
 }
 
 int bundle_manifest_write(const struct bundle_manifest *m, char *out, size_t outlen)
 {
-	char sha[65], epoch[32] = "";
-	size_t len;
-	int n;
+	size_t len = 0;
 
-	if (m->epoch)
-		snprintf(epoch, sizeof(epoch), "epoch %u\n", m->epoch);
-	/* The precisions keep a string that is not NUL-terminated inside its array. */
-	n = snprintf(out, outlen,
-		     "format %u\nname %.32s\nversion %.64s\ncompatible %.64s\n%sroothash %.64s\n",
-		     bundle_manifest_format(m), m->name, m->version, m->compatible, epoch,
-		     m->roothash);
-	for (int p = 0; p < BUNDLE_PAYLOADS && n >= 0 && (size_t)n < outlen; p++) {
-		len = (size_t)n;
-		bin_to_hex(m->payload[p].sha256, 32, sha);
-		n = snprintf(out + len, outlen - len, "payload %s %llu %s\n", payload_names[p],
-			     (unsigned long long)m->payload[p].size, sha);
-		if (n >= 0)
-			n += (int)len;
+	if (m->format < 1 || m->format > BUNDLE_FORMAT_MAX || (m->format == 1 && m->epoch) ||
+	    (m->format == 2 && !m->epoch) ||
+	    (m->format == 3 && (m->saltlen == 0 || m->saltlen > BUNDLE_SALT_MAX)))
+		return -EINVAL;
+	for (const enum line *k = lines[m->format - 1]; *k != END; k++) {
+		int n = write_line(*k, m, out + len, outlen - len);
+		if (n < 0 || (size_t)n >= outlen - len)
+			return -ENOSPC;
+		len += (size_t)n;
 	}
-	if (n < 0 || (size_t)n >= outlen)
-		return -ENOSPC;
-	return n;
+	return (int)len;
 }

@@ -65,7 +65,7 @@ lane2() {
 	suite tests/build/run-args.sh
 	suite tests/build/flash.sh
 	suite python3 tests/build/bundle.py out/test tests/manifests/keys/test.pub
-	# Format 2: it carries a security epoch (update.security_epoch).
+	# Of security epoch 1 (update.security_epoch).
 	suite python3 tests/build/bundle.py out/test-v2 tests/manifests/keys/test.pub
 	# Its UKIs are signed for Secure Boot (test_secureboot.py checks the signatures).
 	suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub

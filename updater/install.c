@@ -27,10 +27,15 @@
 #include "uki.h"
 #include "update.h"
 #include "version.h"
+#include "vtree.h"
 
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
 #define CHUNK (1u << 20)
+/* A format 3 bundle's verity tree waits in memory: 64 MiB is the tree of an 8 GiB root. */
+#define TREE_MAX (64u << 20)
+
+_Static_assert(CHUNK % VTREE_BLOCK == 0, "a chunk is whole blocks");
 
 _Static_assert(BUNDLE_UKI_MAX <= SIZE_MAX, "a UKI fits memory's sizes");
 _Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percentages");
@@ -58,8 +63,11 @@ struct install {
 	bool esp_mounted;
 	int uki_fd;	    /* the target slot's UKI, in memory until everything checked out */
 	const uint8_t *uki; /* uki_fd mapped, once streamed */
-	int tmp_fd;	    /* TMP_PATH on the ESP */
-	bool tmp_exists;    /* TMP_PATH is ours to remove */
+	int tree_fd;	    /* format 3: the verity tree, in memory, then on the slot */
+	const uint8_t *tree_map;
+	struct vtree tree; /* checked against the signed root hash: each root block's leaf */
+	int tmp_fd;	   /* TMP_PATH on the ESP */
+	bool tmp_exists;   /* TMP_PATH is ours to remove */
 };
 
 static uint8_t chunk[CHUNK];
@@ -113,6 +121,23 @@ static int check_listed_hash(struct install *c)
 	return 0;
 }
 
+/* Format 3: the tree fits memory and the root is whole blocks, as the tree counts them. */
+static int tree_fits(const struct install *c)
+{
+	if (c->m.payload[PAYLOAD_VERITY].size > TREE_MAX) {
+		complain(
+		    "refused: the verity tree is %llu bytes, more than the %u MiB berth-update "
+		    "holds in memory",
+		    (unsigned long long)c->m.payload[PAYLOAD_VERITY].size, TREE_MAX >> 20);
+		return -EFBIG;
+	}
+	if (c->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK) {
+		complain("refused: the root payload is not whole %d-byte blocks", VTREE_BLOCK);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Step 1: nothing is changed before every check here has passed. */
 static int verify(struct install *c)
 {
@@ -148,10 +173,10 @@ static int verify(struct install *c)
 		complain("refused: bad manifest: %s", err);
 		return -EINVAL;
 	}
-	if (bundle_manifest_format(&c->m) != h.format) {
+	if (c->m.format != h.format) {
 		complain("refused: not a berth bundle: the header says format %u, the signed "
 			 "manifest format %u",
-			 h.format, bundle_manifest_format(&c->m));
+			 h.format, c->m.format);
 		return -EINVAL;
 	}
 	if (strcmp(c->m.compatible, c->conf.compatible) != 0) {
@@ -190,6 +215,8 @@ static int verify(struct install *c)
 			    i ? c->disk.verity : c->disk.root, (unsigned long long)c->part_size[i]);
 			return -EFBIG;
 		}
+	if (c->m.format >= 3 && (r = tree_fits(c)) < 0)
+		return r;
 	struct entry_name e = {.left = ENTRY_TRIES, .done = -1};
 	snprintf(e.name, sizeof(e.name), "%s", c->m.name);
 	snprintf(e.version, sizeof(e.version), "%s", c->m.version);
@@ -313,9 +340,31 @@ static void progress(const struct install *c, const char *what, uint64_t done, u
 	fflush(stdout);
 }
 
+/*
+ * Format 3: every block of the chunk at DONE (N bytes) against its leaf in the
+ * tree, before any of it is written: a bad block stops the install with the
+ * slot's blocks from that chunk on as they were. Logs.
+ */
+static int check_blocks(const struct install *c, uint64_t done, size_t n)
+{
+	for (size_t off = 0; off < n; off += VTREE_BLOCK) {
+		uint64_t block = (done + off) / VTREE_BLOCK;
+		if (!vtree_check(&c->tree, block, chunk + off)) {
+			complain("refused: root block %llu (byte %llu) does not match its hash in "
+				 "the verity tree; nothing from byte %llu on was written",
+				 (unsigned long long)block, (unsigned long long)(done + off),
+				 (unsigned long long)done);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 /* Step 3 for one payload: into OUT (or nowhere when OUT < 0), hashed on the way; logs. */
 static int stream_payload(struct install *c, enum bundle_payload p, int out)
 {
+	/* Format 3's root: each block checked against the tree before it is written. */
+	bool blocks = p == PAYLOAD_ROOT && c->tree_map;
 	const char *what = bundle_payload_name(p);
 	uint64_t size = c->m.payload[p].size, done = 0;
 	crypto_hash_sha256_state st;
@@ -328,6 +377,8 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 		if ((r = source_read(&c->src, chunk, n, what)) < 0)
 			return r;
 		crypto_hash_sha256_update(&st, chunk, n);
+		if (blocks && (r = check_blocks(c, done, n)) < 0)
+			return r;
 		if (out >= 0 && (r = write_all(out, chunk, n)) < 0) {
 			complain("cannot write the %s payload: %s", what, strerror(-r));
 			return r;
@@ -343,16 +394,69 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 		complain("refused: the %s payload does not match its signed SHA-256", what);
 		return -EBADMSG;
 	}
-	if (out >= 0)
-		printf("wrote %s %llu bytes\n", what, (unsigned long long)size);
-	else
-		printf("checked %s %llu bytes (for the other slot, not kept)\n", what,
-		       (unsigned long long)size);
+	return 0;
+}
+
+static void tree_hash(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
+		      uint8_t out[VTREE_DIGEST])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, salt, saltlen);
+	crypto_hash_sha256_update(&st, data, len);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/*
+ * Format 3's first payload: the verity tree into memory, checked against its
+ * signed SHA-256 and, block by block, against the signed root hash; only then
+ * written to the slot. Logs.
+ */
+static int stream_tree(struct install *c)
+{
+	size_t size = (size_t)c->m.payload[PAYLOAD_VERITY].size;
+	uint8_t roothash[VTREE_DIGEST];
+	uint64_t bad = 0;
+	int r;
+
+	c->tree_fd = memfd_create("berth-update-tree", MFD_CLOEXEC);
+	if (c->tree_fd < 0) {
+		complain("cannot hold the verity tree in memory: %s", strerror(errno));
+		return -errno;
+	}
+	if ((r = stream_payload(c, PAYLOAD_VERITY, c->tree_fd)) < 0)
+		return r;
+	void *map = size ? mmap(NULL, size, PROT_READ, MAP_SHARED, c->tree_fd, 0) : MAP_FAILED;
+	if (map == MAP_FAILED) {
+		complain("cannot read the verity tree back from memory: %s",
+			 size ? strerror(errno) : "it is empty");
+		return size ? -errno : -EINVAL;
+	}
+	c->tree_map = map;
+	sodium_hex2bin(roothash, sizeof(roothash), c->m.roothash, 64, NULL, NULL, NULL);
+	r = vtree_open(&c->tree, c->tree_map, size, c->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK,
+		       c->m.salt, c->m.saltlen, roothash, tree_hash, &bad);
+	if (r == -EBADMSG)
+		complain("refused: the verity tree's hash block %llu does not lead to the signed "
+			 "root hash",
+			 (unsigned long long)bad);
+	else if (r < 0)
+		complain("refused: the verity tree does not describe the root payload with the "
+			 "signed salt");
+	if (r < 0)
+		return r;
+	if ((r = write_all(c->part_fd[PAYLOAD_VERITY], c->tree_map, size)) < 0) {
+		complain("cannot write the verity payload: %s", strerror(-r));
+		return r;
+	}
+	printf("wrote verity %zu bytes (the tree leads to the signed root hash)\n", size);
 	return 0;
 }
 
 static int stream_payloads(struct install *c)
 {
+	const enum bundle_payload *order = bundle_payload_order(c->m.format);
 	int r;
 
 	/*
@@ -364,10 +468,25 @@ static int stream_payloads(struct install *c)
 		complain("cannot hold the UKI in memory: %s", strerror(errno));
 		return -errno;
 	}
-	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
-		int out = p < 2 ? c->part_fd[p] : p == (int)target_uki(c) ? c->uki_fd : -1;
-		if ((r = stream_payload(c, (enum bundle_payload)p, out)) < 0)
+	for (int i = 0; i < BUNDLE_PAYLOADS; i++) {
+		enum bundle_payload p = order[i];
+		int out = p < 2 ? c->part_fd[p] : p == target_uki(c) ? c->uki_fd : -1;
+		if (p == PAYLOAD_VERITY && c->m.format >= 3) {
+			if ((r = stream_tree(c)) < 0)
+				return r;
+			continue;
+		}
+		if ((r = stream_payload(c, p, out)) < 0)
 			return r;
+		if (out < 0)
+			printf("checked %s %llu bytes (for the other slot, not kept)\n",
+			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size);
+		else if (p == PAYLOAD_ROOT && c->tree_map)
+			printf("wrote root %llu bytes (each block checked before it was written)\n",
+			       (unsigned long long)c->m.payload[p].size);
+		else
+			printf("wrote %s %llu bytes\n", bundle_payload_name(p),
+			       (unsigned long long)c->m.payload[p].size);
 	}
 	if ((r = source_end(&c->src)) < 0 || (c->want && (r = check_listed_hash(c)) < 0))
 		return r;
@@ -525,7 +644,7 @@ int install(const char *source, bool allow_downgrade, const struct expect *want)
 	c.allow_downgrade = allow_downgrade;
 	c.want = want;
 	c.tty = isatty(STDOUT_FILENO);
-	c.part_fd[0] = c.part_fd[1] = c.uki_fd = c.tmp_fd = c.src.fd = -1;
+	c.part_fd[0] = c.part_fd[1] = c.uki_fd = c.tree_fd = c.tmp_fd = c.src.fd = -1;
 	/* Whoever reads our output going away must not kill us half way through a write. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
@@ -551,6 +670,10 @@ out:
 		munmap((void *)c.uki, (size_t)c.m.payload[target_uki(&c)].size);
 	if (c.uki_fd >= 0)
 		close(c.uki_fd);
+	if (c.tree_map)
+		munmap((void *)c.tree_map, (size_t)c.m.payload[PAYLOAD_VERITY].size);
+	if (c.tree_fd >= 0)
+		close(c.tree_fd);
 	if (c.tmp_fd >= 0)
 		close(c.tmp_fd);
 	if (c.tmp_exists && unlink(TMP_PATH) == 0)

@@ -3,8 +3,9 @@
 build: its payloads are the work folder's root image, verity tree and
 per-slot UKIs, its root hash is the one veritysetup reported
 (work/veritysetup.txt), its signature verifies with
-the given public key, and the image holds update.conf and that key. A
-bundle with a security epoch is format 2, one without format 1.
+the given public key, and the image holds update.conf and that key.
+Builds write format 3: the epoch (0 too), the verity tree's salt (the one
+veritysetup reported), and the verity tree before the root.
 
 usage: bundle.py OUT_DIR PUBLIC_KEY_FILE
 """
@@ -17,7 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-PAYLOADS = [("root", "root.erofs"), ("verity", "verity.img"), ("uki-a", "uki-a.efi"),
+# In the order format 3 carries them.
+PAYLOADS = [("verity", "verity.img"), ("root", "root.erofs"), ("uki-a", "uki-a.efi"),
             ("uki-b", "uki-b.efi")]
 # DER SubjectPublicKeyInfo of an Ed25519 key, less its 32 key bytes (RFC 8410).
 ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
@@ -60,23 +62,23 @@ def main(out, pub_file):
     verity = dict(re.findall(r"^([\w ]+):\s+(\S+)$", open(os.path.join(work, "veritysetup.txt")).read(), re.M))
     with open(bundles[0], "rb") as f:
         magic, fmt, mlen, nsig, zero = struct.unpack("<8sIIII", f.read(24))
-        check(magic == b"BERTHBDL" and fmt in (1, 2) and zero == 0, f"header: magic, format {fmt}, zero")
+        check(magic == b"BERTHBDL" and fmt == 3 and zero == 0, f"header: magic, format {fmt}, zero")
         check(nsig == 1, "header: one signature", str(nsig))
         text = f.read(mlen)
         lines = text.decode().split("\n")
-        check(lines[-1] == "" and len(lines) == 9 + fmt,
-              f"manifest: {8 + fmt} lines, each ending in a newline")
+        check(lines[-1] == "" and len(lines) == 12, "manifest: 11 lines, each ending in a newline")
         fields = {}  # "name": ["berth"], "payload root": [SIZE, SHA256], ...
         for line in lines[:-1]:
             w = line.split(" ")
             n = 2 if w[0] == "payload" else 1
             fields[" ".join(w[:n])] = w[n:]
         check(fields["format"] == [str(fmt)], "manifest: the header's format")
-        if fmt == 2:
-            check(re.fullmatch("epoch [1-9][0-9]*", lines[4]),
-                  "manifest: a security epoch, on the line after compatible", lines[4])
-        else:
-            check("epoch" not in fields, "manifest: no security epoch (format 1)")
+        check(re.fullmatch("epoch (0|[1-9][0-9]*)", lines[4]),
+              "manifest: the security epoch, on the line after compatible", lines[4])
+        check(lines[6] == f"salt {verity['Salt']}", "manifest: the salt veritysetup reported, after "
+              "roothash", lines[6])
+        check([line.split(" ")[1] for line in lines[7:11]] == [label for label, _ in PAYLOADS],
+              "manifest: the payloads, the verity tree first", str(lines[7:11]))
         name = os.path.basename(bundles[0])[:-len(".berth")]
         check(f"{fields['name'][0]}_{fields['version'][0]}" == name, "manifest: name and version as the file's", name)
         check(fields["roothash"] == [verity["Root hash"]], "manifest: the root hash veritysetup reported")
@@ -87,7 +89,7 @@ def main(out, pub_file):
         check(sigs[:32] == pub, "signature: by the given public key")
         ok, why = verify(pub, sigs[32:96], text)
         check(ok, "signature: verifies over the manifest bytes (OpenSSL)", why)
-        ok, _ = verify(pub, sigs[32:96], text.replace(b"format %d" % fmt, b"format 3"))
+        ok, _ = verify(pub, sigs[32:96], text.replace(b"format %d" % fmt, b"format 9"))
         check(not ok, "signature: does not verify over other bytes")
         for label, file in PAYLOADS:
             size, digest = fields[f"payload {label}"]

@@ -15,6 +15,11 @@ the index lists, and sees each left alone; `berth-update check` by hand refuses 
 or drops the connection) and changes nothing. After the rollback, 0.2.0 is recorded as failed
 here and never taken again.
 
+The builds write format 3 (the verity tree before the root): a bit flipped in the middle of the
+root is refused at its block, and slot b is unchanged from the megabyte that holds it on. The
+channel's 0.2.0 is the build's bundle rewritten in format 2, and the epoch-0 bundle is in format
+1: berth-update still reads both.
+
 Bundles that are not the build's own are made here from the real ones: a bit flipped, parts cut,
 or the real manifest changed and signed again (Ed25519 through libsodium, with the published test
 keys in tests/manifests/keys/)."""
@@ -79,9 +84,20 @@ class Bundle:
             self.manifest = f.read(mlen)
             self.sigs = f.read(nsig * SIG)
         self.payloads = HEADER + mlen + nsig * SIG  # offset of the first payload
-        self.sizes = [int(line.split()[2]) for line in self.manifest.decode().splitlines()
-                      if line.startswith("payload ")]
-        assert self.payloads + sum(self.sizes) == self.size, path
+        # name -> (offset, size), in the order the file holds them
+        self.parts, at = {}, self.payloads
+        for line in self.manifest.decode().splitlines():
+            if line.startswith("payload "):
+                _, name, size, _ = line.split()
+                self.parts[name] = (at, int(size))
+                at += int(size)
+        assert at == self.size, path
+
+    def offset(self, name):
+        return self.parts[name][0]
+
+    def size_of(self, name):
+        return self.parts[name][1]
 
     def header(self, manifest=None, nsig=None):
         """The header of MANIFEST, whose first line ("format N") gives the format."""
@@ -131,10 +147,25 @@ class Bundle:
         a, b = self.line_of("payload uki-a") - 1, self.line_of("payload uki-b") - 1
         lines[a], lines[b] = (lines[b].replace("uki-b", "uki-a", 1),
                               lines[a].replace("uki-a", "uki-b", 1))
-        root, verity, uki_a, uki_b = self.sizes
-        at_a = self.payloads + root + verity
+        at_a, uki_a = self.parts["uki-a"]
+        at_b, uki_b = self.parts["uki-b"]
         return [self.signed(key, lines), self.rest(self.payloads, at_a),
-                self.rest(at_a + uki_a, at_a + uki_a + uki_b), self.rest(at_a, at_a + uki_a)]
+                self.rest(at_b, at_b + uki_b), self.rest(at_a, at_a + uki_a)]
+
+    def in_format(self, key, fmt, **fields):
+        """This format 3 bundle in format FMT (1 or 2: no salt line, the root before the
+        verity tree), FIELDS replaced as resigned does, signed with KEY."""
+        lines = [line for line in self.manifest.decode().splitlines()
+                 if not line.startswith("salt ") and (fmt == 2 or not line.startswith("epoch "))]
+        for k, v in dict(format=fmt, **fields).items():
+            (i,) = [n for n, line in enumerate(lines) if line.startswith(k + " ")]
+            lines[i] = f"{k} {v}"
+        order = ["root", "verity", "uki-a", "uki-b"]
+        at = lines.index(next(line for line in lines if line.startswith("payload ")))
+        by_name = {line.split()[1]: line for line in lines[at:]}
+        lines[at:] = [by_name[n] for n in order]
+        return [self.signed(key, lines)] + [
+            self.rest(self.offset(n), self.offset(n) + self.size_of(n)) for n in order]
 
 
 def flipped(data, offset, bit=0x01):
@@ -147,7 +178,7 @@ def serve_bundles(srv, v1, v2):
     """Every bundle the test offers, by name; returns (name, reason, description) of the
     ones refused before anything is written."""
     test, other = secret_key("test.key"), secret_key("other.key")
-    root = v2.sizes[0]
+    root = v2.size_of("root")
     srv.add("v2", v2.rest(0))
     srv.add("v1", v1.rest(0))
     # A bit in the manifest's version line ("version 0.2.0" -> "version 0.2.1"), in the
@@ -155,7 +186,7 @@ def serve_bundles(srv, v1, v2):
     at = v2.manifest.index(b"version ") + len("version 0.2.")
     srv.add("flip-manifest", v2.header() + flipped(v2.manifest, at) + v2.sigs, v2.rest())
     srv.add("flip-signature", v2.header() + v2.manifest + flipped(v2.sigs, 32 + 20), v2.rest())
-    mid = v2.payloads + root // 2
+    mid = v2.offset("root") + root // 2
     srv.add("flip-payload", v2.rest(0, mid), flipped(v2.read(mid, 1), 0),
             v2.rest(mid + 1))
     srv.add("unknown-key", *v2.resigned(other))
@@ -169,8 +200,8 @@ def serve_bundles(srv, v1, v2):
     # Rounded up to the ESP's clusters, 2^64 - 616 bytes would wrap to a few.
     srv.add("uki-wraps", *v2.resigned(test, **{"payload uki-b": f"18446744073709551000 {'0' * 64}"}))
     srv.add("swapped-ukis", *v2.swapped_ukis(test))
-    # The real 0.1.0 as 0.1.1: of security epoch 0 (format 1), newer than 0.1.0.
-    srv.add("epoch-0", *v1.resigned(test, version="0.1.1"))
+    # The real 0.1.0 as 0.1.1 in format 1: of security epoch 0, newer than 0.1.0.
+    srv.add("epoch-0", *v1.in_format(test, 1, version="0.1.1"))
     srv.add("garbage", b"\x7fELF" + bytes(4092))
     sig = "refused: no valid signature by a trusted key"
     return [
@@ -303,12 +334,27 @@ def refusals(vm, srv, cases, parts):
             "status: slot b still empty", str(s))
 
 
-def streaming_refusals(vm, srv, esp):
+def tail_sum(vm, part, start):
+    """SHA-256 of the guest's /dev/vdaPART from byte START (a whole MiB) to its end."""
+    st, out = vm.sh(f"dd if=/dev/vda{part} bs=1M skip={start >> 20} 2>/dev/null | sha256sum",
+                    timeout=600)
+    return out.split()[0] if st == 0 and out.split() else None
+
+
+def streaming_refusals(vm, srv, v2, parts):
     """Found only while streaming: slot b is half written by then (the bundle is read
-    once), but the ESP, with no entry for slot b to remove, stays byte for byte as it was."""
+    once), but the ESP, with no entry for slot b to remove, stays byte for byte as it was.
+    A flipped bit in the root is refused at its block, before that block is written."""
+    esp, root_b = parts[0], parts[1]
     before = disk_sums(vm, [esp])
-    refused(vm, srv.url("flip-payload"), "refused: the root payload does not match its signed SHA-256",
-            "a bit flipped in the root payload")
+    block = v2.size_of("root") // 2 // 4096
+    chunk = block * 4096 >> 20 << 20  # berth-update checks and writes 1 MiB at a time
+    tail = tail_sum(vm, root_b, chunk)
+    refused(vm, srv.url("flip-payload"), f"refused: root block {block} (byte {block * 4096}) "
+            "does not match its hash in the verity tree; nothing from byte "
+            f"{chunk} on was written", "a bit flipped in the middle of the root, at its block")
+    r.check(tail is not None and tail_sum(vm, root_b, chunk) == tail,
+            f"after the flipped bit root-b is as it was from byte {chunk} to its end", str(tail))
     slot_untouched(vm, "flipped payload")
     refused(vm, srv.url("truncated"), "refused: the bundle ends inside the root",
             "truncated in the middle of the root payload")
@@ -570,9 +616,26 @@ def new_key():
     return sk.raw
 
 
+def write_parts(path, parts):
+    """PARTS (bytes, or (file, offset, length) as HttpServer takes them) into the file PATH."""
+    with open(path, "wb") as f:
+        for part in parts:
+            if isinstance(part, bytes):
+                f.write(part)
+                continue
+            src, start, n = part
+            with open(src, "rb") as s:
+                s.seek(start)
+                f.write(s.read(n))
+    return path
+
+
 def fleet(vm, chan, v2, tmp):
-    """0.2.0 through the channel, up to the install the machine does by itself."""
+    """0.2.0 through the channel, up to the install the machine does by itself. The channel
+    lists it in format 2, which berth-update still reads (the other suites install format 3)."""
     key_other = secret_key("other.key")
+    v2 = Bundle(write_parts(os.path.join(tmp, "format-2.berth"),
+                            v2.in_format(secret_key("test.key"), 2)))
     listed, swapped = two_signed(v2, key_other, tmp)
     outside_wave(vm, chan, listed)
     index_refusals(vm, chan, key_other)
@@ -593,9 +656,10 @@ def failed_here(vm):
 def main():
     start = time.monotonic()
     v1, v2 = Bundle(V1), Bundle(V2)
-    r.check(v1.manifest.startswith(b"format 1\nname berth\nversion 0.1.0\n") and
-            v2.manifest.startswith(b"format 2\nname berth\nversion 0.2.0\n"),
-            "the builds' bundles are berth 0.1.0 (format 1) and 0.2.0 (format 2)")
+    r.check(v1.manifest.startswith(b"format 3\nname berth\nversion 0.1.0\n") and
+            v2.manifest.startswith(b"format 3\nname berth\nversion 0.2.0\n") and
+            list(v2.parts) == ["verity", "root", "uki-a", "uki-b"],
+            "the builds' bundles are berth 0.1.0 and 0.2.0 in format 3, the verity tree first")
     v2_epoch = int(dict(line.split(" ", 1) for line in v2.manifest.decode().splitlines())
                    .get("epoch", "0"))
     r.check(v2_epoch == 1, "the 0.2.0 bundle has security epoch 1 (test-v2.yaml's)",
@@ -622,7 +686,7 @@ def main():
         r.check(vm.wait_network(), "network up")
         factory(vm)
         refusals(vm, srv, cases, parts)
-        streaming_refusals(vm, srv, parts[0])
+        streaming_refusals(vm, srv, v2, parts)
         since = fleet(vm, chan, v2, tmp)
         update(vm, chan, since, v2_epoch)
         rollback(vm)

@@ -28,12 +28,18 @@
 #define F2 "format 2\n"
 #define E7 "epoch 7\n"
 #define GOOD2 F2 L2 L3 L4 E7 L5 L6 L7 L8 L9
+/* Format 3: an epoch (0 too), the verity tree's salt, the tree before the root. */
+#define F3 "format 3\n"
+#define E0 "epoch 0\n"
+#define S7 "salt " H64 "\n"
+#define GOOD3 F3 L2 L3 L4 E0 L5 S7 L7 L6 L8 L9
 
 static char err[256];
 
 static void sample(struct bundle_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
+	m->format = 1;
 	strcpy(m->name, "berth");
 	strcpy(m->version, "1.2.3-rc.1");
 	strcpy(m->compatible, "berth-x86_64");
@@ -106,7 +112,7 @@ static void test_header(void)
 		const char *want;
 	} bad[] = {
 	    {"header: bad magic", 7, 'X', "not a berth update bundle"},
-	    {"header: format 3", 8, 3, "bundle format 3, this reader knows 1 to 2"},
+	    {"header: format 4", 8, 4, "bundle format 4, this reader knows 1 to 3"},
 	    {"header: format 0", 8, 0, "bundle format 0"},
 	    {"header: format 257", 9, 1, "bundle format 257"},
 	    {"header: manifest length 0", 12, 0, "manifest length 0, not 1 to 4096"},
@@ -147,6 +153,42 @@ static void test_header(void)
 	      "header: no signature is the format's business, not the parser's");
 }
 
+/* Format 3 from sample M: written as bundle.h says, parsed back, refused without its salt. */
+static void test_format3(struct bundle_manifest *m)
+{
+	char text[BUNDLE_MANIFEST_MAX + 1];
+	struct bundle_manifest got;
+	int n;
+
+	m->format = 3;
+	CHECK(bundle_manifest_write(m, text, sizeof(text)) == -EINVAL,
+	      "write: format 3 without a salt refused");
+	for (size_t i = 0; i < 32; i++)
+		m->salt[i] = (uint8_t)(i % 8 * 0x22 + 0x01);
+	m->saltlen = 32;
+	n = bundle_manifest_write(m, text, sizeof(text));
+	CHECK(n == (int)strlen(GOOD3) && !strcmp(text, GOOD3),
+	      "write: format 3, epoch 0 said, the salt after roothash, verity before root");
+	memset(&got, 0x5a, sizeof(got));
+	CHECK(parse_len(text, (size_t)n, &got) == 0 && !memcmp(&got, m, sizeof(got)),
+	      "parse: format 3 gives back every field, the salt too");
+	const enum bundle_payload *o3 = bundle_payload_order(3), *o1 = bundle_payload_order(1);
+	CHECK(o3 && o3[0] == PAYLOAD_VERITY && o3[1] == PAYLOAD_ROOT && o3[2] == PAYLOAD_UKI_A &&
+		  o3[3] == PAYLOAD_UKI_B && o1 && o1[0] == PAYLOAD_ROOT &&
+		  o1[1] == PAYLOAD_VERITY && bundle_payload_order(2)[0] == PAYLOAD_ROOT &&
+		  !bundle_payload_order(0) && !bundle_payload_order(4),
+	      "payload order: format 3 carries the verity tree first");
+	m->saltlen = BUNDLE_SALT_MAX;
+	n = bundle_manifest_write(m, text, sizeof(text));
+	CHECK(n > 0 && parse_len(text, (size_t)n, &got) == 0 && got.saltlen == 64,
+	      "parse: a salt of 64 bytes, the most");
+	m->saltlen = BUNDLE_SALT_MAX + 1;
+	CHECK(bundle_manifest_write(m, text, sizeof(text)) == -EINVAL,
+	      "write: a salt of 65 bytes refused");
+	m->format = 4;
+	CHECK(bundle_manifest_write(m, text, sizeof(text)) == -EINVAL, "write: format 4 refused");
+}
+
 static void test_round_trip(void)
 {
 	struct bundle_manifest m, got;
@@ -168,11 +210,13 @@ static void test_round_trip(void)
 		  !strcmp(got.name, "a") && !strcmp(got.version, "0.0.0") &&
 		  !strcmp(got.compatible, "._-"),
 	      "parse: shortest name, version and compatible");
-	CHECK(bundle_manifest_format(&m) == 1, "format 1 without a security epoch");
 	m.epoch = 7;
+	CHECK(bundle_manifest_write(&m, text, sizeof(text)) == -EINVAL,
+	      "write: format 1 cannot say a security epoch");
+	m.format = 2;
 	n = bundle_manifest_write(&m, text, sizeof(text));
-	CHECK(bundle_manifest_format(&m) == 2 && n == (int)strlen(GOOD2) && !strcmp(text, GOOD2),
-	      "write: a security epoch makes format 2, its line after compatible");
+	CHECK(n == (int)strlen(GOOD2) && !strcmp(text, GOOD2),
+	      "write: format 2, its epoch line after compatible");
 	memset(&got, 0x5a, sizeof(got));
 	CHECK(parse_len(text, (size_t)n, &got) == 0 && !memcmp(&got, &m, sizeof(m)),
 	      "parse: format 2 gives back every field and the epoch");
@@ -180,6 +224,10 @@ static void test_round_trip(void)
 	n = bundle_manifest_write(&m, text, sizeof(text));
 	CHECK(n > 0 && parse_len(text, (size_t)n, &got) == 0 && got.epoch == 65535,
 	      "parse: epoch 65535, the most");
+	m.epoch = 0;
+	CHECK(bundle_manifest_write(&m, text, sizeof(text)) == -EINVAL,
+	      "write: format 2 of epoch 0 refused (that is format 1)");
+	test_format3(&m);
 	CHECK(parse(L1 L2 L3 L4 L5 "payload root 1099511627776 " A64 "\n" L7 L8 L9, &got) == 0 &&
 		  got.payload[PAYLOAD_ROOT].size == BUNDLE_IMAGE_MAX,
 	      "parse: a root image of 1 TiB, the most");
@@ -198,8 +246,26 @@ static void test_malformed(void)
 		const char *name, *text, *want;
 	} cases[] = {
 	    {"empty", "", "line 1: missing; expected \"format 1\""},
-	    {"format 3", "format 3\n" L2 L3 L4 L5 L6 L7 L8 L9,
-	     "line 1: expected \"format 1\" or \"format 2\""},
+	    {"format 4", "format 4\n" L2 L3 L4 L5 L6 L7 L8 L9,
+	     "line 1: expected \"format 1\", \"format 2\" or \"format 3\""},
+	    {"format 3, the root first", F3 L2 L3 L4 E0 L5 S7 L6 L7 L8 L9,
+	     "line 8: expected \"payload verity SIZE SHA256\""},
+	    {"format 3 without its salt", F3 L2 L3 L4 E0 L5 L7 L6 L8 L9,
+	     "line 7: expected \"salt HEX\""},
+	    {"format 3 without its epoch", F3 L2 L3 L4 L5 S7 L7 L6 L8 L9,
+	     "line 5: expected \"epoch EPOCH\""},
+	    {"format 3, epoch 65536", F3 L2 L3 L4 "epoch 65536\n" L5 S7 L7 L6 L8 L9,
+	     "line 5: bad epoch: 0 to 65535"},
+	    {"salt upper case", F3 L2 L3 L4 E0 L5 "salt " U64 "\n" L7 L6 L8 L9, "line 7: bad salt"},
+	    {"salt of an odd length", F3 L2 L3 L4 E0 L5 "salt abc\n" L7 L6 L8 L9,
+	     "line 7: bad salt"},
+	    {"salt of 65 bytes", F3 L2 L3 L4 E0 L5 "salt " H64 H64 "00\n" L7 L6 L8 L9,
+	     "line 7: bad salt: 2 to 128"},
+	    {"salt empty", F3 L2 L3 L4 E0 L5 "salt \n" L7 L6 L8 L9,
+	     "line 7: expected \"salt HEX\""},
+	    {"salt in format 2", F2 L2 L3 L4 E7 L5 S7 L6 L7 L8 L9,
+	     "line 7: expected \"payload root SIZE SHA256\""},
+	    {"format 3, a twelfth line", GOOD3 "\n", "line 12: text after the last"},
 	    {"format 2 without its epoch", F2 L2 L3 L4 L5 L6 L7 L8 L9,
 	     "line 5: expected \"epoch EPOCH\""},
 	    {"format 1 with an epoch", L1 L2 L3 L4 E7 L5 L6 L7 L8 L9,

@@ -94,6 +94,7 @@ static void init(struct mkbundle *mb, const char *key, const char *out)
 	static const char *const names[] = {"root.erofs", "verity.img", "uki-a.efi", "uki-b.efi"};
 
 	memset(mb, 0, sizeof(*mb));
+	mb->m.format = 1;
 	strcpy(mb->m.name, "berth");
 	strcpy(mb->m.version, "0.2.0");
 	strcpy(mb->m.compatible, "berth-x86_64");
@@ -142,7 +143,8 @@ static void check_bundle(const char *path)
 	      "the signature verifies over the manifest bytes");
 	off += h.manifest_len + BUNDLE_SIG_SIZE;
 	bool sizes_ok = true, hashes_ok = true, bytes_ok = true;
-	for (int p = 0; p < BUNDLE_PAYLOADS; p++) {
+	for (int i = 0; i < BUNDLE_PAYLOADS; i++) {
+		enum bundle_payload p = bundle_payload_order(h.format)[i];
 		sizes_ok &= m.payload[p].size == sizes[p] && off + sizes[p] <= len;
 		if (!sizes_ok)
 			break;
@@ -182,6 +184,7 @@ static void test_write(void)
 	free(two);
 
 	init(&mb, "test.key", "e2.berth");
+	mb.m.format = 2;
 	mb.m.epoch = 3;
 	CHECK(run(&mb, log, sizeof(log)) == 0 && strstr(log, "format 2\n") &&
 		  strstr(log, "\ncompatible berth-x86_64\nepoch 3\nroothash "),
@@ -189,6 +192,19 @@ static void test_write(void)
 	check_bundle(at("e2.berth"));
 	one = read_all(at("e2.berth"), &n1);
 	CHECK(one && n1 > 12 && one[8] == 2, "a security epoch: the header says format 2");
+	free(one);
+
+	init(&mb, "test.key", "e3.berth");
+	mb.m.format = 3;
+	memset(mb.m.salt, 0xab, 32);
+	mb.m.saltlen = 32;
+	CHECK(run(&mb, log, sizeof(log)) == 0 && strstr(log, "format 3\n") &&
+		  strstr(log, "\nepoch 0\nroothash ") && strstr(log, "\nsalt abababab") &&
+		  strstr(log, "\npayload verity 4096 "),
+	      "format 3: epoch 0 said, the salt, the verity tree listed first");
+	check_bundle(at("e3.berth"));
+	one = read_all(at("e3.berth"), &n1);
+	CHECK(one && n1 > 12 && one[8] == 3, "format 3: the header says so");
 	free(one);
 }
 
@@ -262,10 +278,10 @@ static void test_keyfile(void)
 
 static void cleanup(void)
 {
-	static const char *const files[] = {"test.key",	  "damaged.key", "b.berth",   "e2.berth",
-					    "root.erofs", "verity.img",	 "uki-a.efi", "uki-b.efi",
-					    "good.pub",	  "nonl.pub",	 "crlf.pub",  "two.pub",
-					    "upper.pub"};
+	static const char *const files[] = {"test.key",	 "damaged.key", "b.berth",    "e2.berth",
+					    "e3.berth",	 "root.erofs",	"verity.img", "uki-a.efi",
+					    "uki-b.efi", "good.pub",	"nonl.pub",   "crlf.pub",
+					    "two.pub",	 "upper.pub"};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		unlink(at(files[i]));

@@ -1,4 +1,4 @@
-/* unit: lib/vtree.c -lsodium */
+/* unit: updater/vtree.c -lsodium */
 /* Hash trees that veritysetup itself wrote, checked and then broken a bit at a time. */
 #include <errno.h>
 #include <sodium.h>
