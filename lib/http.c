@@ -92,6 +92,44 @@ bool http_header_is(const struct http_resp *r, const char *name, const char *val
 	return http_header(r, name, &v, &n) && n == strlen(value) && !strncasecmp(v, value, n);
 }
 
+/* The decimal at *S (before END) into *OUT, *S moved past it: no sign, no leading zero, < 2^63. */
+static bool u63(const char **s, const char *end, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+
+	if (p == end || *p < '0' || *p > '9' ||
+	    (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9'))
+		return false;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	*out = v;
+	return true;
+}
+
+int http_content_range(const struct http_resp *r, uint64_t *first, uint64_t *last, uint64_t *total)
+{
+	const char *v, *end;
+	uint64_t f, l, t;
+	size_t n;
+
+	if (!http_header(r, "Content-Range", &v, &n) || n < 6 || strncmp(v, "bytes ", 6))
+		return -EINVAL;
+	end = v + n;
+	v += 6;
+	if (!u63(&v, end, &f) || v == end || *v++ != '-' || !u63(&v, end, &l) || v == end ||
+	    *v++ != '/' || !u63(&v, end, &t) || v != end || f > l || l >= t)
+		return -EINVAL;
+	*first = f;
+	*last = l;
+	*total = t;
+	return 0;
+}
+
 int http_parse(char *buf, size_t len, bool eof, struct http_resp *r)
 {
 	char *end = buf + len, *head_end = memmem(buf, len, "\r\n\r\n", 4);

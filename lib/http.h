@@ -37,6 +37,13 @@ bool http_header_is(const struct http_resp *r, const char *name, const char *val
 bool http_header(const struct http_resp *r, const char *name, const char **value, size_t *n);
 
 /*
+ * R's Content-Range ("bytes FIRST-LAST/TOTAL", RFC 9110 section 14.4) into *FIRST, *LAST and
+ * *TOTAL: 0, or -EINVAL when R has none, or not one range of a known length with
+ * FIRST <= LAST < TOTAL, each decimal without leading zeros and below 2^63.
+ */
+int http_content_range(const struct http_resp *r, uint64_t *first, uint64_t *last, uint64_t *total);
+
+/*
  * METHOD PATH to TO (HOST names it in the request; NULL: TO's address) with the header lines
  * HEADERS ("Name: value\r\n" each, or "") and BODY (text, or ""), the response read into BUF (SIZE
  * bytes) and parsed into *R, all before DEADLINE (boottime_ms). 0, or -ETIMEDOUT, -EFBIG (a

@@ -170,9 +170,71 @@ static void test_request(void)
 	      "a refused connection: -ECONNREFUSED at once");
 }
 
+/* The Content-Range VALUE of a 206 answer: its three numbers, or -EINVAL. */
+static int range_of(const char *value, uint64_t *f, uint64_t *l, uint64_t *t)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+		 "HTTP/1.1 206 Partial Content\r\nContent-Range: %s\r\nContent-Length: 0\r\n\r\n",
+		 value);
+	if (parse(text, false) < 0)
+		return -EAGAIN;
+	return http_content_range(&r, f, l, t);
+}
+
+static void test_content_range(void)
+{
+	uint64_t f = 1, l = 1, t = 1;
+
+	CHECK(range_of("bytes 0-23/20815206", &f, &l, &t) == 0 && f == 0 && l == 23 &&
+		  t == 20815206,
+	      "Content-Range: bytes 0-23/20815206");
+	CHECK(range_of("bytes 7-7/8", &f, &l, &t) == 0 && f == 7 && l == 7 && t == 8,
+	      "Content-Range: the last byte alone");
+	CHECK(range_of("bytes 9223372036854775806-9223372036854775806/9223372036854775807", &f, &l,
+		       &t) == 0 &&
+		  t == 9223372036854775807ull,
+	      "Content-Range: a length of 2^63 - 1, the most");
+	static const char *const bad[] = {
+	    "bytes 0-23/*",
+	    "bytes */100",
+	    "bytes 5-4/100",
+	    "bytes 0-100/100",
+	    "bytes 00-1/5",
+	    "bytes -1-2/5",
+	    "items 0-1/5",
+	    "bytes  0-1/5",
+	    "bytes 0 -1/5",
+	    "bytes 0-1/05",
+	    "bytes 0-1",
+	    "bytes 0-1/5, x",
+	    "bytes 1-2/9223372036854775808",
+	    "bytes 0x1-2/5",
+	    "bytes +1-2/5",
+	};
+	bool all = true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = l = t = 1;
+		bool refused =
+		    range_of(bad[i], &f, &l, &t) == -EINVAL && f == 1 && l == 1 && t == 1;
+		if (!refused)
+			printf("# Content-Range: %s taken\n", bad[i]);
+		all &= refused;
+	}
+	CHECK(all, "Content-Range: no length, a reversed or outside range, leading zeros, signs, "
+		   "spaces, 2^63: refused, nothing set");
+	CHECK(range_of("bytes 0-1/5 ", &f, &l, &t) == 0 && t == 5,
+	      "Content-Range: spaces after the value are the header's, not the range's");
+	CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false) == 0 &&
+		  http_content_range(&r, &f, &l, &t) == -EINVAL,
+	      "Content-Range: none in a 200 answer");
+}
+
 int main(void)
 {
 	test_parse();
+	test_content_range();
 	test_request();
 	return CHECK_DONE();
 }
