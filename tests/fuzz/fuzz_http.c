@@ -5,7 +5,8 @@
  * clouds' answers are: EC2's public-keys listing, GCE's ssh-keys lines,
  * Azure's publicKeys JSON, base64 user data and goal state XML. Besides
  * not crashing: a response taken has its body inside the input, decoded no
- * longer than it; the keys and host name found make a meta-data document
+ * longer than it, and a Content-Range taken is one range inside its length;
+ * the keys and host name found make a meta-data document
  * that metadata_parse reads (or refuses with "PATH:LINE:COL: ..."); a goal
  * state taken makes a Health XML.
  */
@@ -64,6 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (got != 0 && got != -EAGAIN && got != -EINVAL)
 			abort();
 		if (got == -EAGAIN && eof)
+			abort();
+		uint64_t f, l, t;
+		if (got == 0 && http_content_range(&r, &f, &l, &t) == 0 &&
+		    (f > l || l >= t || t > INT64_MAX))
 			abort();
 	}
 	memcpy(text, data, size);
