@@ -64,6 +64,21 @@ static int geometry(struct vtree *t, size_t len)
 	return t->size <= len ? 0 : -EINVAL;
 }
 
+uint64_t vtree_superblock_blocks(const uint8_t *sb)
+{
+	uint64_t n = le_get8(sb + SB_DATA_BLOCKS);
+	size_t saltlen = (size_t)le_get2(sb + SB_SALT_SIZE);
+
+	return saltlen <= VTREE_SALT_MAX && superblock_ok(sb, n, sb + SB_SALT, saltlen) ? n : 0;
+}
+
+uint64_t vtree_size(uint64_t data_blocks)
+{
+	struct vtree t = {.data_blocks = data_blocks};
+
+	return data_blocks && geometry(&t, SIZE_MAX) == 0 ? t.size : 0;
+}
+
 static const uint8_t *block(const struct vtree *t, unsigned level, uint64_t n)
 {
 	return t->image + (t->level_start[level] + n) * VTREE_BLOCK;

@@ -54,6 +54,13 @@ int vtree_open(struct vtree *t, const uint8_t *image, size_t len, uint64_t data_
 	       const uint8_t *salt, size_t saltlen, const uint8_t roothash[VTREE_DIGEST],
 	       vtree_hash_fn *hash, uint64_t *bad);
 
+/* The data blocks a superblock (a hash image's first VTREE_BLOCK bytes) counts; 0: not berth's. */
+uint64_t vtree_superblock_blocks(const uint8_t *sb);
+
+/* Bytes of the hash image of DATA_BLOCKS data blocks, its superblock counted; 0 when none can be.
+ */
+uint64_t vtree_size(uint64_t data_blocks);
+
 /* Whether data block N (VTREE_BLOCK bytes at DATA) is the one T's leaves name. */
 bool vtree_check(const struct vtree *t, uint64_t n, const uint8_t *data);
 

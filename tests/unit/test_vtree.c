@@ -132,6 +132,9 @@ static void test_trees(void)
 		CHECK(open_tree(&t, &x, NULL) == 0 && t.levels == sizes[i].levels &&
 			  t.size <= x.image_len,
 		      "the levels the kernel would count, within the image");
+		CHECK(vtree_superblock_blocks(x.image) == sizes[i].blocks &&
+			  vtree_size(sizes[i].blocks) == t.size,
+		      "the superblock's count of blocks; the tree's size from it alone");
 		free(x.data);
 		free(x.image);
 	}
@@ -139,6 +142,10 @@ static void test_trees(void)
 
 static void test_refusals(void)
 {
+	uint8_t sb[VTREE_BLOCK] = "not verity";
+
+	CHECK(vtree_superblock_blocks(sb) == 0 && vtree_size(0) == 0 && vtree_size(1) == 0,
+	      "no superblock counts no blocks; no tree of 0 or 1 data block");
 	struct fixture x;
 	struct vtree t;
 	uint64_t bad = 0;
