@@ -122,7 +122,10 @@ int disk_probe(const struct boot *b, struct disk *d)
 	if ((r = blockdev_node(parts[0], d->esp, sizeof(d->esp))) < 0 ||
 	    (r = blockdev_node(parts[1], d->root, sizeof(d->root))) < 0)
 		goto out;
-	r = blockdev_node(parts[2], d->verity, sizeof(d->verity));
+	if ((r = blockdev_node(parts[2], d->verity, sizeof(d->verity))) < 0 ||
+	    (r = blockdev_node(parts[3], d->booted_root, sizeof(d->booted_root))) < 0)
+		goto out;
+	r = blockdev_node(parts[4], d->booted_verity, sizeof(d->booted_verity));
 out:
 	disk_head_free(&h);
 	return r;

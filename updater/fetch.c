@@ -18,9 +18,8 @@
 /* The whole exchange, connection to last byte: a server that hangs costs no more. */
 #define INDEX_TIMEOUT_MS 15000
 
-/* URL, checked by channel_url_check(), into HOST, its address and PATH. */
-static int locate(const char *url, char *host, size_t hostlen, struct sockaddr_in *to,
-		  const char **path)
+int url_locate(const char *url, char *host, size_t hostlen, struct sockaddr_in *to,
+	       const char **path)
 {
 	const char *h = url + strlen("http://");
 	size_t n = strcspn(h, ":/");
@@ -70,7 +69,7 @@ int fetch_index(const char *url, const char *validators, struct fetched *f)
 	struct http_resp r;
 	int ret;
 
-	if ((ret = locate(url, host, sizeof(host), &to, &dir)) < 0)
+	if ((ret = url_locate(url, host, sizeof(host), &to, &dir)) < 0)
 		return ret;
 	snprintf(path, sizeof(path), "%sindex", dir);
 	ret = http_request(&to, host, "GET", path, validators, "", boottime_ms() + INDEX_TIMEOUT_MS,

@@ -397,17 +397,6 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 	return 0;
 }
 
-static void tree_hash(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
-		      uint8_t out[VTREE_DIGEST])
-{
-	crypto_hash_sha256_state st;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, saltlen);
-	crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
-}
-
 /*
  * Format 3's first payload: the verity tree into memory, checked against its
  * signed SHA-256 and, block by block, against the signed root hash; only then
@@ -436,7 +425,7 @@ static int stream_tree(struct install *c)
 	c->tree_map = map;
 	sodium_hex2bin(roothash, sizeof(roothash), c->m.roothash, 64, NULL, NULL, NULL);
 	r = vtree_open(&c->tree, c->tree_map, size, c->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK,
-		       c->m.salt, c->m.saltlen, roothash, tree_hash, &bad);
+		       c->m.salt, c->m.saltlen, roothash, verity_sha256, &bad);
 	if (r == -EBADMSG)
 		complain("refused: the verity tree's hash block %llu does not lead to the signed "
 			 "root hash",
@@ -654,7 +643,8 @@ int install(const char *source, bool allow_downgrade, const struct expect *want)
 	if ((r = take_lock()) < 0 || (r = load_conf(&c.conf)) < 0 ||
 	    (r = load_keys(c.keys, &c.nkeys)) < 0 || (r = boot_probe(&c.boot)) < 0 ||
 	    (r = disk_probe(&c.boot, &c.disk)) < 0 || (r = open_partitions(&c)) < 0 ||
-	    (r = private_mounts()) < 0 || (r = source_open(&c.src, source)) < 0)
+	    (r = private_mounts()) < 0 ||
+	    (r = source_open(&c.src, source, &c.disk, c.boot.roothash)) < 0)
 		goto out;
 	if (want) {
 		crypto_hash_sha256_init(&c.whole);

@@ -12,13 +12,34 @@
 
 #include "update.h"
 
-int source_open(struct source *s, const char *arg)
+/* Range requests, when the server answers them; -EOPNOTSUPP when not. */
+static int open_ranged(struct source *s, const char *url, const struct disk *d,
+		       const char *roothash)
 {
-	int p[2];
+	/* Without the booted slot's partitions the whole root is fetched, still by ranges. */
+	s->booted[0] = open(d->booted_root, O_RDONLY | O_CLOEXEC);
+	s->booted[1] = open(d->booted_verity, O_RDONLY | O_CLOEXEC);
+	int r = remote_open(&s->remote, url, s->booted[0], s->booted[1], roothash);
+	if (r == 0) {
+		s->ranged = true;
+		return 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if (s->booted[i] >= 0)
+			close(s->booted[i]);
+	s->booted[0] = s->booted[1] = -1;
+	return r;
+}
+
+int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash)
+{
+	int p[2], r;
 
 	s->name = arg;
 	s->wget = 0;
 	s->hash = NULL;
+	s->ranged = false;
+	s->booted[0] = s->booted[1] = -1;
 	if (strcmp(arg, "-") == 0) {
 		s->fd = STDIN_FILENO;
 		return 0;
@@ -31,6 +52,8 @@ int source_open(struct source *s, const char *arg)
 		}
 		return 0;
 	}
+	if ((r = open_ranged(s, arg, d, roothash)) != -EOPNOTSUPP)
+		return r;
 	/* Not run_capture(): the download streams into the install as it arrives. */
 	if (pipe2(p, O_CLOEXEC) < 0 || (s->wget = fork()) < 0) {
 		complain("cannot start wget: %s", strerror(errno));
@@ -51,6 +74,14 @@ int source_close(struct source *s, bool stop)
 {
 	int status, r = 0;
 
+	if (s->ranged) {
+		remote_close(&s->remote);
+		for (int i = 0; i < 2; i++)
+			if (s->booted[i] >= 0)
+				close(s->booted[i]);
+		s->ranged = false;
+		return 0;
+	}
 	if (s->fd > STDIN_FILENO)
 		close(s->fd);
 	s->fd = -1;
@@ -72,7 +103,7 @@ int source_close(struct source *s, bool stop)
 
 int source_read(struct source *s, void *buf, size_t len, const char *what)
 {
-	int r = read_full(s->fd, buf, len);
+	int r = s->ranged ? remote_read(&s->remote, buf, len) : read_full(s->fd, buf, len);
 
 	if (r == -EPIPE && s->wget > 0 && source_close(s, false) < 0)
 		return r;
@@ -90,6 +121,13 @@ int source_end(struct source *s)
 	uint8_t extra;
 	ssize_t n;
 
+	if (s->ranged) {
+		if (remote_end(&s->remote) < 0) {
+			complain("refused: data after the last payload");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	while ((n = read(s->fd, &extra, 1)) < 0 && errno == EINTR)
 		;
 	if (n != 0) {

@@ -2,6 +2,7 @@
 #ifndef BERTH_UPDATE_H
 #define BERTH_UPDATE_H
 
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "entry.h"
 #include "epoch.h"
 #include "fileio.h"
+#include "remote.h"
 #include "trust.h"
 #include "updateconf.h"
 
@@ -70,6 +72,7 @@ struct disk {
 	char esp[80];
 	char root[80];	 /* the target slot's */
 	char verity[80]; /* the target slot's */
+	char booted_root[80], booted_verity[80];
 };
 /* Finds them for the slot not booted, and checks the booted one backs the root; logs. */
 int disk_probe(const struct boot *b, struct disk *d);
@@ -126,9 +129,17 @@ struct source {
 	pid_t wget; /* the download's process, or 0 */
 	const char *name;
 	crypto_hash_sha256_state *hash; /* when not NULL, every byte read goes into it */
+	bool ranged;			/* read with Range requests: REMOTE */
+	struct remote remote;
+	int booted[2]; /* the booted slot's root and verity partitions, for REMOTE */
 };
-/* Opens ARG as S; logs. */
-int source_open(struct source *s, const char *arg);
+/*
+ * Opens ARG as S: a file, "-" (stdin), or an http:// URL, read with Range
+ * requests and the root's blocks that D's booted slot (of root hash
+ * ROOTHASH) holds taken from there, or downloaded whole when the server
+ * ignores Range; logs.
+ */
+int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash);
 /*
  * Closes S; with a download, waits for wget (stopping it first unless it
  * must finish) and returns -EIO when it failed; logs.
@@ -140,6 +151,9 @@ int source_read(struct source *s, void *buf, size_t len, const char *what);
 int source_end(struct source *s);
 
 /* fetch.c */
+/* URL (http://HOST[:PORT]/PATH) into HOST, its address and PATH; logs. */
+int url_locate(const char *url, char *host, size_t hostlen, struct sockaddr_in *to,
+	       const char **path);
 struct fetched {
 	bool unchanged;	  /* "304 Not Modified": the kept copy is still the index */
 	const char *body; /* else the index, LEN bytes (valid until the next fetch) */

@@ -1,0 +1,296 @@
+/* unit: updater/remote.c updater/vtree.c updater/[dfl]*.c lib/[a-z]*.c -lsodium */
+/*
+ * A bundle read over Range requests (updater/remote.h) from a server in a
+ * child process: byte for byte the bundle, the root's unchanged blocks read
+ * from a "booted slot" (files), only the changed ones fetched; the whole
+ * root fetched when the booted tree has another salt; a server that
+ * ignores Range or answers another range refused. Trees by veritysetup.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "remote.h"
+
+#define SALT "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+#define OTHER_SALT "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+#define UKI 5000
+
+enum mode { HONOUR, IGNORE, LIE_LATER };
+
+static char dir[] = "/tmp/berth-remote-XXXXXX";
+static uint8_t *bundle;
+static size_t bundle_len;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static void write_file(const char *name, const void *p, size_t n)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
+		die(path);
+}
+
+static uint8_t *read_file(const char *name, size_t *n)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	long len;
+	uint8_t *p;
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) ||
+	    !(p = malloc((size_t)len)) || fread(p, 1, (size_t)len, f) != (size_t)len)
+		die(path);
+	fclose(f);
+	*n = (size_t)len;
+	return p;
+}
+
+/* veritysetup's tree of the file DATA with SALT into the file HASH; the root hash into ROOT. */
+static void tree(const char *data, const char *hash, const char *salt, char root[65])
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "veritysetup format %s/%s %s/%s --hash=sha256 --data-block-size=4096 "
+		 "--hash-block-size=4096 --salt=%s | sed -n 's/^Root hash:[[:space:]]*//p'",
+		 dir, data, dir, hash, salt);
+	FILE *f = popen(cmd, "r");
+	if (!f || !fgets(root, 65, f) || strlen(root) != 64)
+		die("veritysetup");
+	pclose(f);
+}
+
+/* Block N of a root whose contents are ID: unique to ID, a zero block for 0. */
+static void fill(uint8_t *block, uint32_t id)
+{
+	memset(block, 0, 4096);
+	for (int i = 0; id && i < 4096; i += 4)
+		memcpy(block + i, &id, 4);
+}
+
+static void hex_sha(char out[65], const uint8_t *p, size_t n)
+{
+	uint8_t sum[32];
+	crypto_hash_sha256(sum, p, n);
+	sodium_bin2hex(out, 65, sum, 32);
+}
+
+/*
+ * The booted root (300 blocks) and its tree with SALT in dir; the new
+ * root, 3 blocks changed and 4 added, in a format 3 bundle.
+ */
+static void make(const char *booted_salt, char booted_root[65])
+{
+	enum { OLD = 300, NEW = 304 };
+	static uint8_t old[OLD * 4096], new[NEW * 4096], uki[2 * UKI];
+	char root[65], text[BUNDLE_MANIFEST_MAX], s[4][65];
+	size_t tree_len;
+
+	for (uint32_t b = 0; b < OLD; b++)
+		fill(old + b * 4096, b % 10 == 9 ? 0 : b + 1);
+	memcpy(new, old, sizeof(old));
+	fill(new + 50 * 4096, 5050), fill(new + 51 * 4096, 5051), fill(new + 200 * 4096, 5200);
+	for (uint32_t b = OLD; b < NEW; b++)
+		fill(new + b * 4096, 7000 + b);
+	memset(uki, 'u', sizeof(uki));
+	write_file("booted-root", old, sizeof(old));
+	write_file("new-root", new, sizeof(new));
+	tree("booted-root", "booted-verity", booted_salt, booted_root);
+	tree("new-root", "new-verity", SALT, root);
+	uint8_t *t = read_file("new-verity", &tree_len);
+	hex_sha(s[0], new, sizeof(new));
+	hex_sha(s[1], t, tree_len);
+	hex_sha(s[2], uki, UKI);
+	hex_sha(s[3], uki + UKI, UKI);
+	int n = snprintf(text, sizeof(text),
+			 "format 3\nname berth\nversion 0.2.0\ncompatible test\nepoch 0\n"
+			 "roothash %s\nsalt " SALT "\npayload verity %zu %s\n"
+			 "payload root %d %s\npayload uki-a %d %s\npayload uki-b %d %s\n",
+			 root, tree_len, s[1], NEW * 4096, s[0], UKI, s[2], UKI, s[3]);
+	struct bundle_header h = {.format = 3, .manifest_len = (uint32_t)n};
+	free(bundle);
+	bundle_len = BUNDLE_HEADER_SIZE + (size_t)n + tree_len + sizeof(new) + sizeof(uki);
+	bundle = malloc(bundle_len);
+	bundle_header_write(bundle, &h);
+	uint8_t *p = bundle + BUNDLE_HEADER_SIZE;
+	memcpy(p, text, (size_t)n), p += n;
+	memcpy(p, t, tree_len), p += tree_len;
+	memcpy(p, new, sizeof(new)), p += sizeof(new);
+	memcpy(p, uki, sizeof(uki));
+	free(t);
+}
+
+/* One answer on connection C: the range asked, the whole file, or (LIE) the range one byte on. */
+static void answer(int c, enum mode mode, unsigned n)
+{
+	char req[2048], head[256];
+	size_t got = 0;
+	ssize_t k;
+	unsigned long long first = 0, last = bundle_len - 1;
+
+	while (got < sizeof(req) - 1 && (k = recv(c, req + got, sizeof(req) - 1 - got, 0)) > 0) {
+		got += (size_t)k;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	const char *r = strstr(req, "Range: bytes=");
+	bool ranged =
+	    mode != IGNORE && r && sscanf(r, "Range: bytes=%llu-%llu", &first, &last) == 2;
+	if (ranged && mode == LIE_LATER && n > 0)
+		first++;
+	if (last >= bundle_len)
+		last = bundle_len - 1;
+	int len =
+	    ranged
+		? snprintf(head, sizeof(head),
+			   "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %llu-%llu/%zu\r\n"
+			   "Content-Length: %llu\r\n\r\n",
+			   first, last, bundle_len, last - first + 1)
+		: snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+			   bundle_len);
+	if (send(c, head, (size_t)len, MSG_NOSIGNAL) == len)
+		send(c, bundle + first, (size_t)(last - first + 1), MSG_NOSIGNAL);
+	close(c);
+}
+
+/* A server of the bundle in a child process; its URL into URL. */
+static pid_t serve(enum mode mode, char *url, size_t urllen)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(to);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&to, sizeof(to)) < 0 || listen(fd, 8) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&to, &len) < 0)
+		die("listen");
+	snprintf(url, urllen, "http://127.0.0.1:%u/b.berth", ntohs(to.sin_port));
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (unsigned n = 0;; n++) {
+			int c = accept(fd, NULL, NULL);
+			if (c >= 0)
+				answer(c, mode, n);
+		}
+	}
+	close(fd);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int open_booted(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The bundle read as install reads it (front, then 1 MiB at a time): 0 when byte for byte. */
+static int read_all(struct remote *rm)
+{
+	static uint8_t buf[1 << 20];
+	size_t at = 0;
+	int r = 0;
+
+	for (size_t n = BUNDLE_HEADER_SIZE; at < bundle_len && r == 0; at += n) {
+		n = bundle_len - at < sizeof(buf) ? bundle_len - at : sizeof(buf);
+		if (at == 0)
+			n = BUNDLE_HEADER_SIZE; /* then the manifest and on, as install does */
+		r = remote_read(rm, buf, n);
+		if (r == 0 && memcmp(buf, bundle + at, n))
+			r = -EBADMSG;
+	}
+	return r == 0 ? remote_end(rm) : r;
+}
+
+static void test_delta(void)
+{
+	char booted_root[65], url[128];
+	struct remote rm;
+
+	make(SALT, booted_root);
+	pid_t pid = serve(HONOUR, url, sizeof(url));
+	int root = open_booted("booted-root"), verity = open_booted("booted-verity");
+	CHECK(remote_open(&rm, url, root, verity, booted_root) == 0, "delta: opened with ranges");
+	CHECK(read_all(&rm) == 0, "delta: the bundle byte for byte");
+	CHECK(rm.local == 297 * 4096,
+	      "delta: 297 of the new root's 304 blocks from the booted slot");
+	CHECK(rm.fetched == 65536 + 7 * 4096 + 2 * UKI,
+	      "delta: fetched the first 64 KiB, the 3 changed and 4 new blocks, and the UKIs");
+	CHECK(rm.requests == 1 + 3 + 1,
+	      "delta: one request for the front, one a range, one the UKIs");
+	remote_close(&rm);
+	close(root);
+	close(verity);
+	stop(pid);
+
+	make(OTHER_SALT, booted_root);
+	pid = serve(HONOUR, url, sizeof(url));
+	root = open_booted("booted-root"), verity = open_booted("booted-verity");
+	CHECK(remote_open(&rm, url, root, verity, booted_root) == 0 && read_all(&rm) == 0 &&
+		  rm.local == 0 && rm.fetched == bundle_len,
+	      "delta: the booted tree of another salt: the whole bundle fetched, byte for byte");
+	remote_close(&rm);
+	CHECK(remote_open(&rm, url, -1, -1, booted_root) == 0 && read_all(&rm) == 0 &&
+		  rm.local == 0,
+	      "delta: no booted slot to read: the whole bundle fetched, byte for byte");
+	remote_close(&rm);
+	close(root);
+	close(verity);
+	stop(pid);
+}
+
+static void test_refusals(void)
+{
+	char booted_root[65], url[128];
+	struct remote rm;
+
+	make(SALT, booted_root);
+	pid_t pid = serve(IGNORE, url, sizeof(url));
+	CHECK(remote_open(&rm, url, -1, -1, booted_root) == -EOPNOTSUPP,
+	      "a server that ignores Range: -EOPNOTSUPP (the caller downloads it whole)");
+	stop(pid);
+	pid = serve(LIE_LATER, url, sizeof(url));
+	int r = remote_open(&rm, url, -1, -1, booted_root);
+	CHECK(r == 0 && read_all(&rm) == -EPROTO,
+	      "a server that answers another range than asked: refused");
+	if (r == 0)
+		remote_close(&rm);
+	stop(pid);
+}
+
+int main(void)
+{
+	char cmd[64];
+
+	if (!mkdtemp(dir) || sodium_init() < 0)
+		die("set-up");
+	signal(SIGPIPE, SIG_IGN);
+	test_delta();
+	test_refusals();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		die(cmd);
+	free(bundle);
+	return CHECK_DONE();
+}

@@ -1,0 +1,302 @@
+/* A bundle over HTTP Range requests, its root's unchanged blocks from the booted slot (remote.h).
+ */
+#include "remote.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fileio.h"
+#include "http.h"
+#include "le.h"
+#include "update.h"
+#include "vtree.h"
+
+#define WINDOW (4u << 20)	/* the most one request asks for */
+#define HEADERS_MAX (16u << 10) /* an answer's status line and headers */
+#define REQUEST_MS 60000	/* one request, connection to last byte */
+#define GAP_BLOCKS 16		/* fetching 64 KiB again costs less than another request */
+#define TREE_MAX (64u << 20)	/* as install's */
+
+_Static_assert(WINDOW % VTREE_BLOCK == 0, "windows are whole blocks");
+
+void verity_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
+		   uint8_t out[VTREE_DIGEST])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, salt, saltlen);
+	crypto_hash_sha256_update(&st, data, len);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/*
+ * Bytes FIRST to FIRST + LEN - 1 into the window, checked to be those. 0;
+ * -EOPNOTSUPP when the answer is not that one range; -errno; logs.
+ */
+static int fetch(struct remote *rm, uint64_t first, uint64_t len)
+{
+	char range[64];
+	struct http_resp r;
+	uint64_t f, l, total;
+
+	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n", (unsigned long long)first,
+		 (unsigned long long)(first + len - 1));
+	int e = http_request(&rm->to, rm->host, "GET", rm->path, range, "",
+			     boottime_ms() + REQUEST_MS, rm->buf, WINDOW + HEADERS_MAX, &r);
+	rm->requests++;
+	if (e == -EFBIG || (e == 0 && r.status == 200))
+		return -EOPNOTSUPP; /* more than the range: the whole file, Range ignored */
+	if (e < 0) {
+		complain("cannot fetch bytes %llu-%llu of %s: %s", (unsigned long long)first,
+			 (unsigned long long)(first + len - 1), rm->path, strerror(-e));
+		return e;
+	}
+	if (r.status != 206 || http_content_range(&r, &f, &l, &total) < 0 || f != first ||
+	    l != first + len - 1 || r.body_len != len || (rm->size && total != rm->size)) {
+		complain("cannot fetch bytes %llu-%llu of %s: the answer (HTTP %d) is not that "
+			 "range",
+			 (unsigned long long)first, (unsigned long long)(first + len - 1), rm->path,
+			 r.status);
+		return -EPROTO;
+	}
+	rm->size = total;
+	rm->win = (const uint8_t *)r.body;
+	rm->win_at = first;
+	rm->win_len = len;
+	rm->fetched += len;
+	return 0;
+}
+
+int remote_open(struct remote *rm, const char *url, int booted_root, int booted_verity,
+		const char *booted_roothash)
+{
+	int r;
+
+	memset(rm, 0, sizeof(*rm));
+	rm->booted_root = booted_root;
+	rm->booted_verity = booted_verity;
+	rm->booted_roothash = booted_roothash;
+	if ((r = url_locate(url, rm->host, sizeof(rm->host), &rm->to, &rm->path)) < 0)
+		return r;
+	if (!(rm->buf = malloc(WINDOW + HEADERS_MAX))) {
+		complain("cannot hold a download window: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	/* The front and, likely, the tree: one request where there were going to be two. */
+	r = fetch(rm, 0, 64u << 10);
+	if (r == -EPROTO) {
+		/* A bundle shorter than 64 KiB is no bundle of berth's, but it says its size. */
+		r = -EOPNOTSUPP;
+	}
+	if (r == -EOPNOTSUPP)
+		printf("%s ignores Range requests: downloading the whole bundle\n", url);
+	if (r < 0)
+		remote_close(rm);
+	return r;
+}
+
+/* Once the header and manifest are in: the layout they claim (unchecked). */
+static void learn_front(struct remote *rm)
+{
+	struct bundle_header h;
+	char err[160];
+
+	if (rm->front_len || rm->pos < BUNDLE_HEADER_SIZE ||
+	    bundle_header_parse(rm->front, &h, err, sizeof(err)) < 0 ||
+	    rm->pos < BUNDLE_HEADER_SIZE + h.manifest_len)
+		return;
+	rm->front_len = BUNDLE_HEADER_SIZE + h.manifest_len;
+	if (bundle_manifest_parse((const char *)rm->front + BUNDLE_HEADER_SIZE, h.manifest_len,
+				  &rm->m, err, sizeof(err)) < 0 ||
+	    rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > TREE_MAX ||
+	    rm->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK)
+		return;
+	rm->tree_at = rm->front_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
+	rm->root_at = rm->tree_at + rm->m.payload[PAYLOAD_VERITY].size;
+	rm->root_blocks = rm->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
+	rm->tree = malloc(rm->m.payload[PAYLOAD_VERITY].size + 1);
+}
+
+/* The booted slot's tree, checked against the booted root hash with the new release's salt. */
+static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
+{
+	uint8_t sb[VTREE_BLOCK], roothash[VTREE_DIGEST];
+	uint64_t blocks, size;
+	uint8_t *image = NULL;
+
+	if (rm->booted_verity < 0 || pread_full(rm->booted_verity, sb, sizeof(sb), 0) != sizeof(sb))
+		return NULL;
+	blocks = vtree_superblock_blocks(sb);
+	size = blocks <= BUNDLE_IMAGE_MAX / VTREE_BLOCK ? vtree_size(blocks) : 0;
+	if (!size || size > TREE_MAX || !(image = malloc(size)) ||
+	    pread_full(rm->booted_verity, image, size, 0) != (ssize_t)size ||
+	    sodium_hex2bin(roothash, sizeof(roothash), rm->booted_roothash,
+			   strlen(rm->booted_roothash), NULL, NULL, NULL) < 0 ||
+	    vtree_open(t, image, size, blocks, rm->m.salt, rm->m.saltlen, roothash, verity_sha256,
+		       NULL) < 0) {
+		free(image);
+		return NULL;
+	}
+	return image;
+}
+
+/* Once the tree is in: which root blocks the booted slot holds. Without a plan, all is fetched. */
+static void plan(struct remote *rm)
+{
+	struct vtree new, old;
+	struct delta_index ix;
+	uint8_t roothash[VTREE_DIGEST];
+	uint8_t *image;
+
+	rm->planned = true;
+	sodium_hex2bin(roothash, sizeof(roothash), rm->m.roothash, 64, NULL, NULL, NULL);
+	if (vtree_open(&new, rm->tree, rm->m.payload[PAYLOAD_VERITY].size, rm->root_blocks,
+		       rm->m.salt, rm->m.saltlen, roothash, verity_sha256, NULL) < 0)
+		return; /* install refuses this tree */
+	if (!(image = booted_tree(rm, &old))) {
+		printf("no delta: the booted root's verity tree is not of this release's salt; "
+		       "downloading the whole root\n");
+		return;
+	}
+	rm->from = malloc(rm->root_blocks * sizeof(*rm->from));
+	rm->ranges = malloc((rm->root_blocks / 2 + 1) * sizeof(*rm->ranges));
+	if (rm->from && rm->ranges &&
+	    delta_index_build(&ix, vtree_leaf(&old, 0), old.data_blocks) == 0) {
+		rm->nranges = delta_plan(&ix, vtree_leaf(&new, 0), rm->root_blocks, rm->from,
+					 rm->ranges, rm->root_blocks / 2 + 1, GAP_BLOCKS);
+		delta_index_free(&ix);
+	}
+	free(image);
+	if (rm->nranges < 0 || !rm->from || !rm->ranges) {
+		free(rm->from);
+		rm->from = NULL;
+	}
+}
+
+/* Root block B comes from the booted slot (not from a fetched range). */
+static bool local_block(struct remote *rm, uint64_t b)
+{
+	while (rm->next < rm->nranges &&
+	       rm->ranges[rm->next].first + rm->ranges[rm->next].count <= b)
+		rm->next++;
+	bool fetched = rm->next < rm->nranges && rm->ranges[rm->next].first <= b;
+	return rm->from && !fetched && rm->from[b] != DELTA_NONE;
+}
+
+/* Bytes at rm->pos into BUF, at most LEN: how many, or -errno. */
+static ssize_t next_bytes(struct remote *rm, uint8_t *buf, size_t len)
+{
+	uint64_t end = rm->size, pos = rm->pos;
+
+	if (rm->from && pos >= rm->root_at && pos < rm->root_at + rm->root_blocks * VTREE_BLOCK) {
+		uint64_t b = (pos - rm->root_at) / VTREE_BLOCK,
+			 off = (pos - rm->root_at) % VTREE_BLOCK;
+		if (local_block(rm, b)) {
+			size_t n = len < VTREE_BLOCK - off ? len : (size_t)(VTREE_BLOCK - off);
+			if (pread_full(rm->booted_root, buf, n,
+				       (off_t)(rm->from[b] * VTREE_BLOCK + off)) != (ssize_t)n) {
+				complain("cannot read block %llu of the booted root",
+					 (unsigned long long)rm->from[b]);
+				return -EIO;
+			}
+			rm->local += n;
+			return (ssize_t)n;
+		}
+		/* A fetch ends where the range does. */
+		if (rm->next < rm->nranges) {
+			const struct delta_range *d = &rm->ranges[rm->next];
+			end = rm->root_at + (d->first + d->count) * VTREE_BLOCK;
+		}
+	}
+	if (pos < rm->win_at || pos >= rm->win_at + rm->win_len) {
+		uint64_t n = end - pos < WINDOW ? end - pos : WINDOW;
+		int r = fetch(rm, pos, n);
+		if (r < 0)
+			return r == -EOPNOTSUPP ? -EPROTO : r;
+	}
+	uint64_t have = rm->win_at + rm->win_len - pos;
+	size_t n = len < have ? len : (size_t)have;
+	memcpy(buf, rm->win + (pos - rm->win_at), n);
+	return (ssize_t)n;
+}
+
+/* The N bytes at P (at rm->pos) that fall in [AT, AT + LEN) into DST. */
+static void copy_part(const struct remote *rm, const uint8_t *p, size_t n, uint64_t at,
+		      uint64_t len, uint8_t *dst)
+{
+	uint64_t from = rm->pos > at ? rm->pos : at,
+		 to = rm->pos + n < at + len ? rm->pos + n : at + len;
+
+	if (from < to)
+		memcpy(dst + (from - at), p + (from - rm->pos), (size_t)(to - from));
+}
+
+/* What install will check, kept where the plan needs it. */
+static void keep(struct remote *rm, const uint8_t *p, size_t n)
+{
+	copy_part(rm, p, n, 0, sizeof(rm->front), rm->front);
+	if (rm->tree)
+		copy_part(rm, p, n, rm->tree_at, rm->m.payload[PAYLOAD_VERITY].size, rm->tree);
+}
+
+/* Where the next read must stop for what it reads to be learnt first: the front's end, the root. */
+static uint64_t stop_at(const struct remote *rm)
+{
+	if (!rm->front_len && rm->pos < BUNDLE_HEADER_SIZE)
+		return BUNDLE_HEADER_SIZE;
+	if (!rm->front_len)
+		return BUNDLE_HEADER_SIZE + le_get(rm->front + 12, 4); /* the manifest's length */
+	if (rm->tree && !rm->planned && rm->pos < rm->root_at)
+		return rm->root_at;
+	return UINT64_MAX;
+}
+
+int remote_read(struct remote *rm, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		if (rm->pos >= rm->size)
+			return -EPIPE;
+		if (rm->tree && !rm->planned && rm->pos >= rm->root_at)
+			plan(rm);
+		uint64_t stop = stop_at(rm);
+		size_t n = stop > rm->pos && stop - rm->pos < len ? (size_t)(stop - rm->pos) : len;
+		ssize_t got = next_bytes(rm, p, n);
+		if (got < 0)
+			return (int)got;
+		keep(rm, p, (size_t)got);
+		rm->pos += (uint64_t)got;
+		learn_front(rm);
+		p += got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+int remote_end(const struct remote *rm)
+{
+	return rm->pos == rm->size ? 0 : -EINVAL;
+}
+
+void remote_close(struct remote *rm)
+{
+	if (rm->requests)
+		printf("fetched %llu bytes in %llu requests; %llu bytes from the booted slot\n",
+		       (unsigned long long)rm->fetched, (unsigned long long)rm->requests,
+		       (unsigned long long)rm->local);
+	free(rm->buf);
+	free(rm->tree);
+	free(rm->from);
+	free(rm->ranges);
+	rm->buf = NULL;
+	rm->tree = NULL;
+	rm->from = NULL;
+	rm->ranges = NULL;
+}
