@@ -190,8 +190,9 @@ def esp_listing(vm):
 
 
 def installed(target, vars):
-    """The machine without the stick boots the installed system and updates it."""
-    srv = HttpServer()
+    """The machine without the stick boots the installed system and updates it, from a
+    server that ignores Range requests: berth-update downloads the bundle whole."""
+    srv = HttpServer(ranges=False)
     srv.add("v2", (V2, 0, os.path.getsize(V2)))
     vm = nvme_vm("installed", target, vars)
     try:
@@ -213,6 +214,10 @@ def installed(target, vars):
         st, out = vm.sh(f"berth-update install {srv.url('v2')}", timeout=900)
         r.check(st == 0 and "installed berth_0.2.0+3.efi" in out,
                 "berth-update installs 0.2.0 on the installed system", f"{st}: {out}")
+        r.check("ignores Range requests: downloading the whole bundle" in out and
+                srv.sent.get("v2", 0) >= os.path.getsize(V2),
+                "the server ignores Range: berth-update says so and downloads the whole bundle",
+                f"{srv.sent}: {out}")
         vm.send("reboot")
         m = vm.expect(READY)
         r.check(m.group(1) == "0.2.0" and m.group(2) == "b", "the next boot is 0.2.0 on slot b",

@@ -1,5 +1,6 @@
 """Power cuts during `berth-update install`: QEMU is killed at random points of
-an install of the 0.2.0 bundle on a machine running 0.1.0; each time the
+an install of the 0.2.0 bundle on a machine running 0.1.0, a delta install (the
+server honours Range; the root's unchanged blocks come from slot a); each time the
 machine must come up by itself on a good release (0.1.0 on slot a, or 0.2.0
 on slot b when the cut came after the new entry was in place), and
 installing again must succeed, leaving an ESP that fsck.fat finds clean.
@@ -99,6 +100,21 @@ def full_install(vm, url):
     return st, out.strip(), time.monotonic() - t0
 
 
+def delta(log, served):
+    """The install was a delta: the root's unchanged blocks came from slot a, the server
+    sent what berth-update says it fetched, a small part of the bundle."""
+    m = re.search(r"fetched (\d+) bytes in (\d+) requests; (\d+) bytes from the booted slot",
+                  log)
+    size = os.path.getsize(V2)
+    r.check(m is not None and int(m.group(3)) > 0 and int(m.group(1)) == served,
+            "delta install: the root's unchanged blocks read from slot a; the server sent what "
+            "berth-update reports fetching", f"{m and m.group(0)}; server sent {served}")
+    if m:
+        print(f"# delta install of 0.2.0: fetched {m.group(1)} of {size} bytes "
+              f"({100 * int(m.group(1)) / size:.1f}%) in {m.group(2)} requests, "
+              f"{m.group(3)} bytes from slot a", flush=True)
+
+
 def back_to_v1(vm):
     """From 0.2.0 on slot b (marked good) back to 0.1.0 on slot a, so the next cut hits an install again."""
     vm.send("berth-update rollback")
@@ -125,6 +141,7 @@ def main():
         st, log, took = full_install(vm, url)
         r.check(st == 0 and "installed berth_0.2.0+3.efi" in log,
                 f"a whole install takes {took:.0f} s; the cuts fall within it", log)
+        delta(log, srv.sent.get("v2.berth", 0))
         r.check(broken and "repaired the ESP" in log,
                 "the install repairs the half-written temporary file a cut left on the ESP", log)
         names, tidy = esp_files(vm, esp)

@@ -16,7 +16,10 @@ or drops the connection) and changes nothing. After the rollback, 0.2.0 is recor
 here and never taken again.
 
 The builds write format 3 (the verity tree before the root): a bit flipped in the middle of the
-root is refused at its block, and slot b is unchanged from the megabyte that holds it on. The
+root is refused at its block, and slot b is unchanged from the megabyte that holds it on. Those
+refusals come from a server that ignores Range, so berth-update streams the whole bundle; from
+one that honours it, a delta install takes 0.1.0's blocks from slot a, and a bit flipped in a
+block it must fetch is refused at that block. The
 channel's 0.2.0 is the build's bundle rewritten in format 2, and the epoch-0 bundle is in format
 1: berth-update still reads both.
 
@@ -95,6 +98,17 @@ class Bundle:
 
     def offset(self, name):
         return self.parts[name][0]
+
+    def leaves(self):
+        """The root's blocks' digests, from the verity tree's leaf level (lib/vtree.h)."""
+        tree = self.read(self.offset("verity"), self.size_of("verity"))
+        blocks = struct.unpack("<Q", tree[72:80])[0]
+        levels, n = [], blocks
+        while n > 1:
+            n = (n + 127) // 128
+            levels.append(n)
+        at = (1 + sum(levels[1:])) * 4096  # the superblock, then the levels top down
+        return [tree[at + 32 * i:at + 32 * i + 32] for i in range(blocks)]
 
     def size_of(self, name):
         return self.parts[name][1]
@@ -332,6 +346,29 @@ def refusals(vm, srv, cases, parts):
     s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
             "status: slot b still empty", str(s))
+
+
+def flip_fetched(srv, v1, v2):
+    """0.2.0 with a bit flipped in the middle of the first root block that 0.1.0's root
+    lacks, which a delta install fetches, served with Range; returns that block."""
+    have = set(v1.leaves())
+    block = next(i for i, leaf in enumerate(v2.leaves()) if leaf not in have)
+    at = v2.offset("root") + block * 4096 + 2048
+    srv.add("flip-fetched", v2.rest(0, at), flipped(v2.read(at, 1), 0), v2.rest(at + 1))
+    return block
+
+
+def delta_refusal(vm, srv, block, esp):
+    """A delta install checks a fetched block like a streamed one: refused at that block."""
+    before = disk_sums(vm, [esp])
+    st, out = vm.sh(f"berth-update install {srv.url('flip-fetched')} 2>&1", timeout=300)
+    r.check(st == 1 and "bytes from the booted slot" in out and
+            f"refused: root block {block} (byte {block * 4096}) does not match its hash" in out,
+            f"delta install: a bit flipped in root block {block}, which it fetches, is refused "
+            "at that block", f"{st}: {out.strip()}")
+    slot_untouched(vm, "flipped fetched block")
+    r.check(before is not None and disk_sums(vm, [esp]) == before,
+            "the flipped fetched block leaves the ESP byte for byte unchanged")
 
 
 def tail_sum(vm, part, start):
@@ -667,8 +704,11 @@ def main():
     global ESP
     parts = [partition_number(DISK, n) for n in ("esp", "root-b", "root-b-verity")]
     ESP = parts[0]
-    srv = HttpServer()
+    # The refusals of a whole stream come from a server without Range: with it, berth-update
+    # would take the root's unchanged blocks from slot a instead of the damaged bytes.
+    srv, ranged = HttpServer(ranges=False), HttpServer()
     cases = serve_bundles(srv, v1, v2)
+    fetched_block = flip_fetched(ranged, v1, v2)
     tmp = tempfile.mkdtemp(prefix="berth-update-test-")
     os.makedirs(os.path.join(tmp, "channel"))
     chan = Channel(os.path.join(tmp, "channel"))
@@ -687,6 +727,7 @@ def main():
         factory(vm)
         refusals(vm, srv, cases, parts)
         streaming_refusals(vm, srv, v2, parts)
+        delta_refusal(vm, ranged, fetched_block, parts[0])
         since = fleet(vm, chan, v2, tmp)
         update(vm, chan, since, v2_epoch)
         rollback(vm)
@@ -697,6 +738,7 @@ def main():
     finally:
         vm.close()
         srv.close()
+        ranged.close()
         chan.close()
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"# update: {time.monotonic() - start:.0f} s", flush=True)

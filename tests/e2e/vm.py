@@ -323,35 +323,56 @@ class HttpServer:
     """An HTTP server on the host's 127.0.0.1 (the guest's 10.0.2.2) serving files
     added with add(): each is a list of parts, bytes or (path, offset, length) of a
     host file, sent one after the other (so variants of a large file cost no copies).
-    Unknown names get 404. Stop it with close()."""
+    It answers a single-range "Range: bytes=A-B" with 206 and that range, unless made
+    with ranges=False (then, like some servers, it sends the whole file). sent[NAME]
+    counts the body bytes sent of NAME. Unknown names get 404. Stop it with close()."""
 
-    def __init__(self):
+    def __init__(self, ranges=True):
         import http.server
-        files = self.files = {}
+        files, sent = self.files, self.sent = {}, {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                parts = files.get(self.path.lstrip("/"))
+                name = self.path.lstrip("/")
+                parts = files.get(name)
                 if parts is None:
                     self.send_error(404)
                     return
-                self.send_response(200)
-                self.send_header("Content-Length", str(sum(
-                    len(p) if isinstance(p, bytes) else p[2] for p in parts)))
+                size = sum(len(p) if isinstance(p, bytes) else p[2] for p in parts)
+                m = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
+                first, last = 0, size - 1
+                if ranges and m and int(m.group(1)) <= int(m.group(2)) and int(m.group(1)) < size:
+                    first, last = int(m.group(1)), min(int(m.group(2)), size - 1)
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", str(last - first + 1))
                 self.end_headers()
+                for chunk in self.chunks(parts, first, last + 1):
+                    self.wfile.write(chunk)
+                    sent[name] = sent.get(name, 0) + len(chunk)
+
+            @staticmethod
+            def chunks(parts, start, end):
+                """The bytes of PARTS from START to END, a piece at a time."""
+                at = 0
                 for p in parts:
-                    if isinstance(p, bytes):
-                        self.wfile.write(p)
-                        continue
-                    path, off, left = p
-                    with open(path, "rb") as f:
-                        f.seek(off)
-                        while left > 0:
-                            chunk = f.read(min(left, 1 << 20))
-                            if not chunk:
-                                raise EOFError(path)
-                            self.wfile.write(chunk)
-                            left -= len(chunk)
+                    n = len(p) if isinstance(p, bytes) else p[2]
+                    lo, hi = max(start, at), min(end, at + n)
+                    if lo < hi and isinstance(p, bytes):
+                        yield p[lo - at:hi - at]
+                    elif lo < hi:
+                        path, off, _ = p
+                        with open(path, "rb") as f:
+                            f.seek(off + lo - at)
+                            while lo < hi:
+                                chunk = f.read(min(hi - lo, 1 << 20))
+                                if not chunk:
+                                    raise EOFError(path)
+                                yield chunk
+                                lo += len(chunk)
+                    at += n
 
             def log_message(self, *args):
                 pass
