@@ -59,17 +59,22 @@ uint64_t delta_find(const struct delta_index *ix, const uint8_t digest[32])
 	return DELTA_NONE;
 }
 
-int delta_plan(const struct delta_index *ix, const uint8_t *leaves, uint64_t blocks, uint64_t *from,
-	       struct delta_range *ranges, size_t max, uint64_t gap)
+void delta_locate(const struct delta_index *ix, const uint8_t *leaves, uint64_t blocks,
+		  uint64_t *from)
+{
+	for (uint64_t b = 0; b < blocks; b++)
+		from[b] = delta_find(ix, leaves + b * DIGEST);
+}
+
+int delta_ranges(const uint64_t *from, uint64_t blocks, struct delta_range *ranges, size_t max,
+		 uint64_t gap)
 {
 	size_t n = 0;
-	int r = 0;
 
 	if (max > INT_MAX)
 		return -EINVAL;
 	for (uint64_t b = 0; b < blocks; b++) {
-		from[b] = delta_find(ix, leaves + b * DIGEST);
-		if (from[b] != DELTA_NONE || r < 0)
+		if (from[b] != DELTA_NONE)
 			continue;
 		struct delta_range *last = n ? &ranges[n - 1] : NULL;
 		if (last && b - (last->first + last->count) <= gap)
@@ -77,7 +82,7 @@ int delta_plan(const struct delta_index *ix, const uint8_t *leaves, uint64_t blo
 		else if (n < max)
 			ranges[n++] = (struct delta_range){b, 1};
 		else
-			r = -ENOSPC;
+			return -ENOSPC;
 	}
-	return r < 0 ? r : (int)n;
+	return (int)n;
 }

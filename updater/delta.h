@@ -33,21 +33,27 @@ void delta_index_free(struct delta_index *ix);
 /* A booted block whose leaf is DIGEST, or DELTA_NONE. */
 uint64_t delta_find(const struct delta_index *ix, const uint8_t digest[32]);
 
+/* A new block the target slot already holds where it belongs (an install resumed). */
+#define DELTA_HERE (UINT64_MAX - 1)
+
+/* For each of the new root's BLOCKS leaves at LEAVES: into FROM[i] the booted block that holds it,
+ * or DELTA_NONE. */
+void delta_locate(const struct delta_index *ix, const uint8_t *leaves, uint64_t blocks,
+		  uint64_t *from);
+
 /* Blocks FIRST to FIRST + COUNT - 1 of the new root, fetched in one request. */
 struct delta_range {
 	uint64_t first, count;
 };
 
 /*
- * For each of the new root's BLOCKS leaves at LEAVES: into FROM[i] the
- * booted block that holds it, or DELTA_NONE; the blocks to fetch into
- * RANGES (at most MAX), in order, two ranges apart by GAP blocks or fewer
- * made one (fetching a few blocks again costs less than a request; inside
- * a range the fetched copy is the one used). Returns the number of ranges,
- * -ENOSPC when they do not fit MAX (FROM is complete either way), or
- * -EINVAL when MAX is above INT_MAX.
+ * The blocks of FROM (BLOCKS of them) that are DELTA_NONE into RANGES (at
+ * most MAX), in order, two ranges apart by GAP blocks or fewer made one
+ * (fetching a few blocks again costs less than a request; inside a range
+ * the fetched copy is the one used). Returns the number of ranges,
+ * -ENOSPC when they do not fit MAX, or -EINVAL when MAX is above INT_MAX.
  */
-int delta_plan(const struct delta_index *ix, const uint8_t *leaves, uint64_t blocks, uint64_t *from,
-	       struct delta_range *ranges, size_t max, uint64_t gap);
+int delta_ranges(const uint64_t *from, uint64_t blocks, struct delta_range *ranges, size_t max,
+		 uint64_t gap);
 
 #endif

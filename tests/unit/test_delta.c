@@ -84,8 +84,10 @@ static int plan(const uint64_t *booted, uint64_t nb, const uint64_t *new, uint64
 	uint8_t *lb = leaves_of(booted, nb), *ln = leaves_of(new, nn);
 	int n = delta_index_build(&ix, lb, nb);
 
-	if (n == 0)
-		n = delta_plan(&ix, ln, nn, from, r, max, gap);
+	if (n == 0) {
+		delta_locate(&ix, ln, nn, from);
+		n = delta_ranges(from, nn, r, max, gap);
+	}
 	delta_index_free(&ix);
 	free(lb);
 	free(ln);
@@ -136,6 +138,14 @@ static void test_plan(void)
 	CHECK(n == 0 && from[999] == 999, "plan: the same root: nothing to fetch");
 	CHECK(plan(booted, NB, new, NN, from, r, (size_t)INT32_MAX + 1, 0) == -EINVAL,
 	      "plan: room for more ranges than an int counts refused");
+
+	/* An install resumed: blocks the target slot holds already are not fetched. */
+	plan(booted, NB, new, NN, from, r, 8, 0);
+	from[11] = from[500] = from[NB + 1] = DELTA_HERE;
+	n = delta_ranges(from, NN, r, 8, 0);
+	CHECK(n == 4 && range_is(&r[0], 10, 1) && range_is(&r[1], 13, 1) &&
+		  range_is(&r[2], NB, 1) && range_is(&r[3], NB + 2, 3),
+	      "ranges: blocks already in the target slot are not fetched");
 }
 
 int main(void)
