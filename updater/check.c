@@ -355,7 +355,7 @@ static int take(struct check *c, const struct channel_release *rel)
 		snprintf(url, sizeof(url), "%s%s", c->conf.url, rel->path);
 		printf("installing %s from %s\n", rel->version, url);
 		fflush(stdout);
-		if ((r = install(url, false, &want)) < 0) {
+		if ((r = install(url, 0, &want)) < 0) {
 			outcome(c, "refused %s: %s", rel->version, complaint);
 			return r;
 		}

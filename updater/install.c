@@ -41,7 +41,7 @@ _Static_assert(BUNDLE_UKI_MAX <= SIZE_MAX, "a UKI fits memory's sizes");
 _Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percentages");
 
 struct install {
-	bool allow_downgrade;
+	unsigned flags;
 	const struct expect *want;	/* what the channel's index says, or NULL */
 	crypto_hash_sha256_state whole; /* the bundle's bytes, for WANT's SHA-256 */
 	bool tty;			/* progress on one rewritten line */
@@ -52,6 +52,7 @@ struct install {
 	size_t nkeys;
 	struct source src;
 	struct bundle_manifest m;
+	uint64_t size; /* the bundle's, as its header and manifest add up */
 	uint8_t manifest[BUNDLE_MANIFEST_MAX];
 	uint8_t sigs[BUNDLE_SIGS_MAX * BUNDLE_SIG_SIZE];
 	int part_fd[2]; /* root, verity */
@@ -72,13 +73,17 @@ struct install {
 
 static uint8_t chunk[CHUNK];
 
-/* The slot's partitions, held exclusively: nothing mounts or maps them while we write. */
+/*
+ * The slot's partitions, held exclusively: nothing mounts or maps them while
+ * we write. A dry run only reads them.
+ */
 static int open_partitions(struct install *c)
 {
 	const char *nodes[2] = {c->disk.root, c->disk.verity};
+	int mode = c->flags & INSTALL_DRY_RUN ? O_RDONLY : O_RDWR | O_EXCL;
 
 	for (int i = 0; i < 2; i++) {
-		c->part_fd[i] = open(nodes[i], O_RDWR | O_EXCL | O_CLOEXEC);
+		c->part_fd[i] = open(nodes[i], mode | O_CLOEXEC);
 		if (c->part_fd[i] < 0 || ioctl(c->part_fd[i], BLKGETSIZE64, &c->part_size[i]) < 0) {
 			complain("cannot open %s: %s", nodes[i], strerror(errno));
 			return -errno;
@@ -88,21 +93,16 @@ static int open_partitions(struct install *c)
 }
 
 /* The bundle is the release the channel's index lists: before anything is written. */
-static int as_listed(const struct install *c, const struct bundle_header *h)
+static int as_listed(const struct install *c)
 {
-	uint64_t size =
-	    BUNDLE_HEADER_SIZE + h->manifest_len + (uint64_t)h->sig_count * BUNDLE_SIG_SIZE;
-
 	if (strcmp(c->m.version, c->want->version) != 0) {
 		complain("refused: the channel lists %s, the bundle is %s", c->want->version,
 			 c->m.version);
 		return -EPERM;
 	}
-	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
-		size += c->m.payload[p].size;
-	if (size != c->want->size) {
+	if (c->size != c->want->size) {
 		complain("refused: the bundle is %llu bytes, the channel's index says %llu",
-			 (unsigned long long)size, (unsigned long long)c->want->size);
+			 (unsigned long long)c->size, (unsigned long long)c->want->size);
 		return -EPERM;
 	}
 	return 0;
@@ -184,7 +184,10 @@ static int verify(struct install *c)
 			 c->m.compatible, c->conf.compatible);
 		return -EPERM;
 	}
-	if (c->want && (r = as_listed(c, &h)) < 0)
+	c->size = BUNDLE_HEADER_SIZE + h.manifest_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
+	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
+		c->size += c->m.payload[p].size;
+	if (c->want && (r = as_listed(c)) < 0)
 		return r;
 	if ((r = floor_read(&c->floor)) < 0)
 		return r;
@@ -200,7 +203,7 @@ static int verify(struct install *c)
 			 c->boot.version);
 		return -EINVAL;
 	}
-	if (order <= 0 && !c->allow_downgrade) {
+	if (order <= 0 && !(c->flags & INSTALL_DOWNGRADE)) {
 		complain("refused: %s is not newer than the booted %s (--allow-downgrade installs "
 			 "it anyway)",
 			 c->m.version, c->boot.version);
@@ -443,6 +446,28 @@ static int stream_tree(struct install *c)
 	return 0;
 }
 
+/*
+ * Whether the other slot's UKI stays on the server: nothing keeps it, its bytes
+ * need not travel unless a channel's index vouches for the whole bundle's hash.
+ */
+static bool skips_other_uki(const struct install *c)
+{
+	return c->src.ranged && !c->want;
+}
+
+/* Where payload P starts in the bundle. */
+static uint64_t payload_at(const struct install *c, enum bundle_payload p)
+{
+	const enum bundle_payload *order = bundle_payload_order(c->m.format);
+	uint64_t at = c->size;
+
+	for (int i = 0; i < BUNDLE_PAYLOADS; i++)
+		at -= c->m.payload[i].size;
+	for (int i = 0; order[i] != p; i++)
+		at += c->m.payload[order[i]].size;
+	return at;
+}
+
 static int stream_payloads(struct install *c)
 {
 	const enum bundle_payload *order = bundle_payload_order(c->m.format);
@@ -463,6 +488,14 @@ static int stream_payloads(struct install *c)
 		if (p == PAYLOAD_VERITY && c->m.format >= 3) {
 			if ((r = stream_tree(c)) < 0)
 				return r;
+			continue;
+		}
+		if (out < 0 && skips_other_uki(c)) {
+			if ((r = source_skip(&c->src, c->m.payload[p].size,
+					     bundle_payload_name(p))) < 0)
+				return r;
+			printf("skipped %s %llu bytes (for the other slot: not fetched)\n",
+			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size);
 			continue;
 		}
 		if ((r = stream_payload(c, p, out)) < 0)
@@ -625,12 +658,35 @@ static int add_entry(struct install *c)
 	return 0;
 }
 
-int install(const char *source, bool allow_downgrade, const struct expect *want)
+/* --dry-run, after step 1: what the install would fetch, learnt from the tree; nothing written. */
+static int dry_run(struct install *c)
 {
-	static struct install c;
+	uint64_t would = c->size;
 	int r;
 
-	c.allow_downgrade = allow_downgrade;
+	if (c->src.ranged) {
+		/* Format 3's tree comes first: the plan needs it. */
+		if (c->m.format >= 3 && (r = stream_payload(c, PAYLOAD_VERITY, -1)) < 0)
+			return r;
+		enum bundle_payload other =
+		    target_uki(c) == PAYLOAD_UKI_A ? PAYLOAD_UKI_B : PAYLOAD_UKI_A;
+		would = c->src.remote.fetched + remote_pending(&c->src.remote, payload_at(c, other),
+							       c->m.payload[other].size);
+	}
+	printf("dry run: installing %s would fetch %llu of the bundle's %llu bytes (%.1f%%); "
+	       "nothing was written\n",
+	       c->m.version, (unsigned long long)would, (unsigned long long)c->size,
+	       100.0 * (double)would / (double)c->size);
+	return 0;
+}
+
+int install(const char *source, unsigned flags, const struct expect *want)
+{
+	static struct install c;
+	bool dry = flags & INSTALL_DRY_RUN;
+	int r;
+
+	c.flags = flags;
 	c.want = want;
 	c.tty = isatty(STDOUT_FILENO);
 	c.part_fd[0] = c.part_fd[1] = c.uki_fd = c.tree_fd = c.tmp_fd = c.src.fd = -1;
@@ -640,17 +696,23 @@ int install(const char *source, bool allow_downgrade, const struct expect *want)
 		complain("libsodium failed to start");
 		return -EIO;
 	}
-	if ((r = take_lock()) < 0 || (r = load_conf(&c.conf)) < 0 ||
+	if ((!dry && (r = take_lock()) < 0) || (r = load_conf(&c.conf)) < 0 ||
 	    (r = load_keys(c.keys, &c.nkeys)) < 0 || (r = boot_probe(&c.boot)) < 0 ||
 	    (r = disk_probe(&c.boot, &c.disk)) < 0 || (r = open_partitions(&c)) < 0 ||
 	    (r = private_mounts()) < 0 ||
-	    (r = source_open(&c.src, source, &c.disk, c.boot.roothash)) < 0)
+	    (r = source_open(&c.src, source, &c.disk, c.boot.roothash, c.part_fd[0])) < 0)
 		goto out;
 	if (want) {
 		crypto_hash_sha256_init(&c.whole);
 		c.src.hash = &c.whole;
 	}
-	if ((r = verify(&c)) < 0 || (r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
+	if ((r = verify(&c)) < 0)
+		goto out;
+	if (dry) {
+		r = dry_run(&c);
+		goto out;
+	}
+	if ((r = remove_entries(&c)) < 0 || (r = stream_payloads(&c)) < 0 ||
 	    (r = check_uki(&c)) < 0 || (r = read_back(&c)) < 0 || (r = check_signed(&c)) < 0 ||
 	    (r = record_epoch(&c)) < 0)
 		goto out;

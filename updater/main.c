@@ -13,11 +13,30 @@
 static void usage(void)
 {
 	fputs("usage: berth-update status [--json]\n"
-	      "       berth-update install FILE|-|http://URL [--allow-downgrade]\n"
+	      "       berth-update install FILE|-|http://URL [--allow-downgrade] [--dry-run]\n"
 	      "       berth-update check\n"
 	      "       berth-update mark-good\n"
 	      "       berth-update rollback\n",
 	      stderr);
+}
+
+/* install's arguments: one source, the options before or after it. -1 on a usage error. */
+static int install_args(int argc, char **argv, const char **source, unsigned *flags)
+{
+	*source = NULL;
+	*flags = 0;
+	for (int i = 2; i < argc; i++) {
+		unsigned f = strcmp(argv[i], "--allow-downgrade") == 0 ? INSTALL_DOWNGRADE
+			     : strcmp(argv[i], "--dry-run") == 0       ? INSTALL_DRY_RUN
+								       : 0;
+		if (f && !(*flags & f))
+			*flags |= f;
+		else if (!f && !*source && (argv[i][0] != '-' || !argv[i][1]))
+			*source = argv[i];
+		else
+			return -1;
+	}
+	return *source ? 0 : -1;
 }
 
 static const char *state_name(const struct esp_entry *e)
@@ -267,12 +286,11 @@ int main(int argc, char **argv)
 		bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
 		if (argc == 2 || json)
 			return status(json);
-	} else if (strcmp(cmd, "install") == 0 && (argc == 3 || argc == 4)) {
-		/* The option before or after the source. */
-		int src = argc == 4 && strcmp(argv[2], "--allow-downgrade") == 0 ? 3 : 2;
-		bool force = argc == 4 && strcmp(argv[src == 2 ? 3 : 2], "--allow-downgrade") == 0;
-		if (argc == 3 || force)
-			return install(argv[src], force, NULL) < 0 ? EXIT_REFUSED : EXIT_OK;
+	} else if (strcmp(cmd, "install") == 0) {
+		const char *source;
+		unsigned flags;
+		if (install_args(argc, argv, &source, &flags) == 0)
+			return install(source, flags, NULL) < 0 ? EXIT_REFUSED : EXIT_OK;
 	} else if (strcmp(cmd, "check") == 0 && argc == 2) {
 		return check() < 0 ? EXIT_REFUSED : EXIT_OK;
 	} else if (strcmp(cmd, "mark-good") == 0 && argc == 2) {

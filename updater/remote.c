@@ -73,15 +73,24 @@ static int fetch(struct remote *rm, uint64_t first, uint64_t len)
 	return 0;
 }
 
-int remote_open(struct remote *rm, const char *url, int booted_root, int booted_verity,
-		const char *booted_roothash)
+static void release(struct remote *rm)
+{
+	free(rm->buf);
+	free(rm->tree);
+	free(rm->from);
+	free(rm->ranges);
+	rm->buf = NULL;
+	rm->tree = NULL;
+	rm->from = NULL;
+	rm->ranges = NULL;
+}
+
+int remote_open(struct remote *rm, const char *url, const struct remote_slots *slots)
 {
 	int r;
 
 	memset(rm, 0, sizeof(*rm));
-	rm->booted_root = booted_root;
-	rm->booted_verity = booted_verity;
-	rm->booted_roothash = booted_roothash;
+	rm->slots = *slots;
 	if ((r = url_locate(url, rm->host, sizeof(rm->host), &rm->to, &rm->path)) < 0)
 		return r;
 	if (!(rm->buf = malloc(WINDOW + HEADERS_MAX))) {
@@ -97,7 +106,7 @@ int remote_open(struct remote *rm, const char *url, int booted_root, int booted_
 	if (r == -EOPNOTSUPP)
 		printf("%s ignores Range requests: downloading the whole bundle\n", url);
 	if (r < 0)
-		remote_close(rm);
+		release(rm);
 	return r;
 }
 
@@ -113,11 +122,13 @@ static void learn_front(struct remote *rm)
 		return;
 	rm->front_len = BUNDLE_HEADER_SIZE + h.manifest_len;
 	if (bundle_manifest_parse((const char *)rm->front + BUNDLE_HEADER_SIZE, h.manifest_len,
-				  &rm->m, err, sizeof(err)) < 0 ||
-	    rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > TREE_MAX ||
+				  &rm->m, err, sizeof(err)) < 0)
+		return;
+	rm->payloads_at = rm->front_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
+	if (rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > TREE_MAX ||
 	    rm->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK)
 		return;
-	rm->tree_at = rm->front_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
+	rm->tree_at = rm->payloads_at;
 	rm->root_at = rm->tree_at + rm->m.payload[PAYLOAD_VERITY].size;
 	rm->root_blocks = rm->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
 	rm->tree = malloc(rm->m.payload[PAYLOAD_VERITY].size + 1);
@@ -130,14 +141,15 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 	uint64_t blocks, size;
 	uint8_t *image = NULL;
 
-	if (rm->booted_verity < 0 || pread_full(rm->booted_verity, sb, sizeof(sb), 0) != sizeof(sb))
+	if (rm->slots.booted_verity < 0 ||
+	    pread_full(rm->slots.booted_verity, sb, sizeof(sb), 0) != sizeof(sb))
 		return NULL;
 	blocks = vtree_superblock_blocks(sb);
 	size = blocks <= BUNDLE_IMAGE_MAX / VTREE_BLOCK ? vtree_size(blocks) : 0;
 	if (!size || size > TREE_MAX || !(image = malloc(size)) ||
-	    pread_full(rm->booted_verity, image, size, 0) != (ssize_t)size ||
-	    sodium_hex2bin(roothash, sizeof(roothash), rm->booted_roothash,
-			   strlen(rm->booted_roothash), NULL, NULL, NULL) < 0 ||
+	    pread_full(rm->slots.booted_verity, image, size, 0) != (ssize_t)size ||
+	    sodium_hex2bin(roothash, sizeof(roothash), rm->slots.booted_roothash,
+			   strlen(rm->slots.booted_roothash), NULL, NULL, NULL) < 0 ||
 	    vtree_open(t, image, size, blocks, rm->m.salt, rm->m.saltlen, roothash, verity_sha256,
 		       NULL) < 0) {
 		free(image);
@@ -146,40 +158,78 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 	return image;
 }
 
-/* Once the tree is in: which root blocks the booted slot holds. Without a plan, all is fetched. */
+/*
+ * Blocks the booted slot lacks that the target slot holds where they belong,
+ * left by an install cut short, into FROM as DELTA_HERE: how many. The
+ * install checks them against the tree again, as every block.
+ */
+static uint64_t resume(struct remote *rm, const struct vtree *t)
+{
+	uint8_t block[VTREE_BLOCK], digest[VTREE_DIGEST];
+	uint64_t n = 0;
+
+	for (uint64_t b = 0; rm->slots.target_root >= 0 && b < rm->root_blocks; b++)
+		if (rm->from[b] == DELTA_NONE &&
+		    pread_full(rm->slots.target_root, block, sizeof(block),
+			       (off_t)(b * VTREE_BLOCK)) == sizeof(block)) {
+			verity_sha256(rm->m.salt, rm->m.saltlen, block, sizeof(block), digest);
+			if (!memcmp(digest, vtree_leaf(t, 0) + b * VTREE_DIGEST, VTREE_DIGEST)) {
+				rm->from[b] = DELTA_HERE;
+				n++;
+			}
+		}
+	return n;
+}
+
+/* The booted root's blocks by where the new root has them, into FROM; logs when there are none. */
+static void locate(struct remote *rm, const struct vtree *t)
+{
+	struct vtree old;
+	struct delta_index ix;
+	uint8_t *image = booted_tree(rm, &old);
+
+	for (uint64_t b = 0; b < rm->root_blocks; b++)
+		rm->from[b] = DELTA_NONE;
+	if (!image) {
+		printf("no delta: no booted root of this release's salt to take blocks from; "
+		       "fetching the whole root\n");
+		return;
+	}
+	if (delta_index_build(&ix, vtree_leaf(&old, 0), old.data_blocks) == 0)
+		delta_locate(&ix, vtree_leaf(t, 0), rm->root_blocks, rm->from);
+	delta_index_free(&ix);
+	free(image);
+}
+
+/* Once the tree is in: where each root block comes from. Without a plan, all is fetched. */
 static void plan(struct remote *rm)
 {
-	struct vtree new, old;
-	struct delta_index ix;
+	struct vtree t;
 	uint8_t roothash[VTREE_DIGEST];
-	uint8_t *image;
+	size_t max = rm->root_blocks / 2 + 1;
 
 	rm->planned = true;
 	sodium_hex2bin(roothash, sizeof(roothash), rm->m.roothash, 64, NULL, NULL, NULL);
-	if (vtree_open(&new, rm->tree, rm->m.payload[PAYLOAD_VERITY].size, rm->root_blocks,
+	if (vtree_open(&t, rm->tree, rm->m.payload[PAYLOAD_VERITY].size, rm->root_blocks,
 		       rm->m.salt, rm->m.saltlen, roothash, verity_sha256, NULL) < 0)
 		return; /* install refuses this tree */
-	if (!(image = booted_tree(rm, &old))) {
-		printf("no delta: the booted root's verity tree is not of this release's salt; "
-		       "downloading the whole root\n");
-		return;
-	}
 	rm->from = malloc(rm->root_blocks * sizeof(*rm->from));
-	rm->ranges = malloc((rm->root_blocks / 2 + 1) * sizeof(*rm->ranges));
-	if (rm->from && rm->ranges &&
-	    delta_index_build(&ix, vtree_leaf(&old, 0), old.data_blocks) == 0) {
-		rm->nranges = delta_plan(&ix, vtree_leaf(&new, 0), rm->root_blocks, rm->from,
-					 rm->ranges, rm->root_blocks / 2 + 1, GAP_BLOCKS);
-		delta_index_free(&ix);
+	rm->ranges = malloc(max * sizeof(*rm->ranges));
+	if (rm->from && rm->ranges) {
+		locate(rm, &t);
+		uint64_t here = resume(rm, &t);
+		if (here)
+			printf("resuming: %llu blocks of the new root are in place already\n",
+			       (unsigned long long)here);
+		rm->nranges = delta_ranges(rm->from, rm->root_blocks, rm->ranges, max, GAP_BLOCKS);
 	}
-	free(image);
 	if (rm->nranges < 0 || !rm->from || !rm->ranges) {
 		free(rm->from);
 		rm->from = NULL;
 	}
 }
 
-/* Root block B comes from the booted slot (not from a fetched range). */
+/* Root block B comes from a slot (not from a fetched range). */
 static bool local_block(struct remote *rm, uint64_t b)
 {
 	while (rm->next < rm->nranges &&
@@ -189,23 +239,41 @@ static bool local_block(struct remote *rm, uint64_t b)
 	return rm->from && !fetched && rm->from[b] != DELTA_NONE;
 }
 
+/*
+ * Where the payload holding byte POS ends, so that a fetch stops there: the
+ * tree before the plan is made, a UKI before the other one that install
+ * may pass over. The bundle's end while the manifest is unknown.
+ */
+static uint64_t payload_end(const struct remote *rm, uint64_t pos)
+{
+	const enum bundle_payload *order = bundle_payload_order(rm->m.format);
+	uint64_t at = rm->payloads_at;
+
+	for (int i = 0; rm->payloads_at && i < BUNDLE_PAYLOADS; i++)
+		if (pos < (at += rm->m.payload[order[i]].size))
+			return at;
+	return rm->size;
+}
+
 /* Bytes at rm->pos into BUF, at most LEN: how many, or -errno. */
 static ssize_t next_bytes(struct remote *rm, uint8_t *buf, size_t len)
 {
-	uint64_t end = rm->size, pos = rm->pos;
+	uint64_t pos = rm->pos, end = payload_end(rm, pos);
 
 	if (rm->from && pos >= rm->root_at && pos < rm->root_at + rm->root_blocks * VTREE_BLOCK) {
 		uint64_t b = (pos - rm->root_at) / VTREE_BLOCK,
 			 off = (pos - rm->root_at) % VTREE_BLOCK;
 		if (local_block(rm, b)) {
+			bool here = rm->from[b] == DELTA_HERE;
+			uint64_t at = here ? b : rm->from[b];
 			size_t n = len < VTREE_BLOCK - off ? len : (size_t)(VTREE_BLOCK - off);
-			if (pread_full(rm->booted_root, buf, n,
-				       (off_t)(rm->from[b] * VTREE_BLOCK + off)) != (ssize_t)n) {
-				complain("cannot read block %llu of the booted root",
-					 (unsigned long long)rm->from[b]);
+			if (pread_full(here ? rm->slots.target_root : rm->slots.booted_root, buf, n,
+				       (off_t)(at * VTREE_BLOCK + off)) != (ssize_t)n) {
+				complain("cannot read block %llu of the %s root",
+					 (unsigned long long)at, here ? "target slot's" : "booted");
 				return -EIO;
 			}
-			rm->local += n;
+			*(here ? &rm->resumed : &rm->local) += n;
 			return (ssize_t)n;
 		}
 		/* A fetch ends where the range does. */
@@ -280,6 +348,41 @@ int remote_read(struct remote *rm, void *buf, size_t len)
 	return 0;
 }
 
+/* Of the bytes [FIRST, FIRST + LEN), those the window does not hold. */
+static uint64_t outside_window(const struct remote *rm, uint64_t first, uint64_t len)
+{
+	uint64_t a = first > rm->win_at ? first : rm->win_at,
+		 z = first + len < rm->win_at + rm->win_len ? first + len
+							    : rm->win_at + rm->win_len;
+
+	return a < z ? len - (z - a) : len;
+}
+
+int remote_skip(struct remote *rm, uint64_t len)
+{
+	if (len > rm->size - rm->pos)
+		return -EPIPE;
+	rm->pos += len;
+	return 0;
+}
+
+uint64_t remote_pending(struct remote *rm, uint64_t skip, uint64_t len)
+{
+	uint64_t root_end = rm->root_at + rm->root_blocks * VTREE_BLOCK, n = 0;
+
+	if (rm->tree && !rm->planned && rm->pos >= rm->root_at)
+		plan(rm);
+	if (!rm->from || rm->pos != rm->root_at) {
+		n = outside_window(rm, rm->pos, rm->size - rm->pos);
+	} else {
+		for (int i = 0; i < rm->nranges; i++)
+			n += outside_window(rm, rm->root_at + rm->ranges[i].first * VTREE_BLOCK,
+					    rm->ranges[i].count * VTREE_BLOCK);
+		n += outside_window(rm, root_end, rm->size - root_end);
+	}
+	return n - outside_window(rm, skip, len);
+}
+
 int remote_end(const struct remote *rm)
 {
 	return rm->pos == rm->size ? 0 : -EINVAL;
@@ -287,16 +390,9 @@ int remote_end(const struct remote *rm)
 
 void remote_close(struct remote *rm)
 {
-	if (rm->requests)
-		printf("fetched %llu bytes in %llu requests; %llu bytes from the booted slot\n",
-		       (unsigned long long)rm->fetched, (unsigned long long)rm->requests,
-		       (unsigned long long)rm->local);
-	free(rm->buf);
-	free(rm->tree);
-	free(rm->from);
-	free(rm->ranges);
-	rm->buf = NULL;
-	rm->tree = NULL;
-	rm->from = NULL;
-	rm->ranges = NULL;
+	printf("fetched %llu bytes in %llu requests; %llu bytes from the booted slot, "
+	       "%llu in place in the target slot\n",
+	       (unsigned long long)rm->fetched, (unsigned long long)rm->requests,
+	       (unsigned long long)rm->local, (unsigned long long)rm->resumed);
+	release(rm);
 }

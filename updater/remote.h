@@ -19,6 +19,13 @@
 #include "bundle.h"
 #include "delta.h"
 
+/* Where a root's blocks may already be, each fd read-only or -1. */
+struct remote_slots {
+	int booted_root, booted_verity; /* the booted slot's partitions */
+	const char *booted_roothash;	/* hex */
+	int target_root; /* the slot being written: blocks an interrupted install left */
+};
+
 struct remote {
 	struct sockaddr_in to;
 	char host[256];
@@ -30,10 +37,12 @@ struct remote {
 	uint64_t win_at, win_len;
 	uint64_t fetched, requests; /* body bytes fetched, requests made */
 	uint64_t local;		    /* bytes read from the booted slot */
+	uint64_t resumed;	    /* bytes the target slot held already */
 	/* What the bytes handed out say, unchecked: */
 	uint8_t front[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX];
 	size_t front_len; /* 0 until the header and manifest are in */
 	struct bundle_manifest m;
+	uint64_t payloads_at; /* 0 until the manifest is in */
 	uint64_t tree_at, root_at, root_blocks;
 	uint8_t *tree;
 	/* The plan, once the tree is in: the root's blocks by where they come from. */
@@ -41,8 +50,7 @@ struct remote {
 	uint64_t *from;
 	struct delta_range *ranges;
 	int nranges, next;
-	int booted_root, booted_verity; /* the booted slot's partitions, or -1 */
-	const char *booted_roothash;	/* hex */
+	struct remote_slots slots;
 };
 
 /* sha256(SALT || DATA): dm-verity's digest of a block (vtree_hash_fn). */
@@ -50,18 +58,26 @@ void verity_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, siz
 		   uint8_t out[32]);
 
 /*
- * Opens URL (http://HOST[:PORT]/PATH) with one request for its first bytes.
- * BOOTED_ROOT and BOOTED_VERITY (read-only, or -1) are where found blocks
- * come from; BOOTED_ROOTHASH is their root hash. 0; -EOPNOTSUPP when the
- * server does not answer with one range (it ignores Range: the caller
- * downloads the whole bundle); -errno with the reason said.
+ * Opens URL (http://HOST[:PORT]/PATH) with one request for its first bytes;
+ * the root's blocks SLOTS hold are read from there (the structure is
+ * copied). 0; -EOPNOTSUPP when the server does not answer with one range
+ * (it ignores Range: the caller downloads the whole bundle); -errno with
+ * the reason said.
  */
-int remote_open(struct remote *rm, const char *url, int booted_root, int booted_verity,
-		const char *booted_roothash);
+int remote_open(struct remote *rm, const char *url, const struct remote_slots *slots);
 /* The next LEN bytes: 0; -EPIPE past the end; -errno with the reason said. */
 int remote_read(struct remote *rm, void *buf, size_t len);
+/* Passes over the next LEN bytes without fetching them: 0, or -EPIPE past the end. */
+int remote_skip(struct remote *rm, uint64_t len);
+/*
+ * The bytes reading on to the end would fetch, the LEN bytes at SKIP
+ * (after the root, or 0) passed over: once the tree is in (a format 3
+ * bundle read up to its root), what a delta install costs.
+ */
+uint64_t remote_pending(struct remote *rm, uint64_t skip, uint64_t len);
 /* Whether everything was read: 0, or -EINVAL. */
 int remote_end(const struct remote *rm);
+/* Says what was fetched and from where, and frees RM (not needed after a failed remote_open). */
 void remote_close(struct remote *rm);
 
 #endif

@@ -14,12 +14,13 @@
 
 /* Range requests, when the server answers them; -EOPNOTSUPP when not. */
 static int open_ranged(struct source *s, const char *url, const struct disk *d,
-		       const char *roothash)
+		       const char *roothash, int target_root)
 {
 	/* Without the booted slot's partitions the whole root is fetched, still by ranges. */
 	s->booted[0] = open(d->booted_root, O_RDONLY | O_CLOEXEC);
 	s->booted[1] = open(d->booted_verity, O_RDONLY | O_CLOEXEC);
-	int r = remote_open(&s->remote, url, s->booted[0], s->booted[1], roothash);
+	struct remote_slots slots = {s->booted[0], s->booted[1], roothash, target_root};
+	int r = remote_open(&s->remote, url, &slots);
 	if (r == 0) {
 		s->ranged = true;
 		return 0;
@@ -31,7 +32,8 @@ static int open_ranged(struct source *s, const char *url, const struct disk *d,
 	return r;
 }
 
-int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash)
+int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash,
+		int target_root)
 {
 	int p[2], r;
 
@@ -52,7 +54,7 @@ int source_open(struct source *s, const char *arg, const struct disk *d, const c
 		}
 		return 0;
 	}
-	if ((r = open_ranged(s, arg, d, roothash)) != -EOPNOTSUPP)
+	if ((r = open_ranged(s, arg, d, roothash, target_root)) != -EOPNOTSUPP)
 		return r;
 	/* Not run_capture(): the download streams into the install as it arrives. */
 	if (pipe2(p, O_CLOEXEC) < 0 || (s->wget = fork()) < 0) {
@@ -113,6 +115,15 @@ int source_read(struct source *s, void *buf, size_t len, const char *what)
 		complain("cannot read %s: %s", s->name, strerror(-r));
 	else if (s->hash)
 		crypto_hash_sha256_update(s->hash, buf, len);
+	return r;
+}
+
+int source_skip(struct source *s, uint64_t len, const char *what)
+{
+	int r = remote_skip(&s->remote, len);
+
+	if (r < 0)
+		complain("refused: the bundle ends inside the %s", what);
 	return r;
 }
 

@@ -136,10 +136,11 @@ struct source {
 /*
  * Opens ARG as S: a file, "-" (stdin), or an http:// URL, read with Range
  * requests and the root's blocks that D's booted slot (of root hash
- * ROOTHASH) holds taken from there, or downloaded whole when the server
- * ignores Range; logs.
+ * ROOTHASH) or the target slot's root TARGET_ROOT (readable, or -1) hold
+ * taken from there, or downloaded whole when the server ignores Range; logs.
  */
-int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash);
+int source_open(struct source *s, const char *arg, const struct disk *d, const char *roothash,
+		int target_root);
 /*
  * Closes S; with a download, waits for wget (stopping it first unless it
  * must finish) and returns -EIO when it failed; logs.
@@ -147,6 +148,9 @@ int source_open(struct source *s, const char *arg, const struct disk *d, const c
 int source_close(struct source *s, bool stop);
 /* LEN bytes of S, WHAT naming them for the reason of a failure: 0 or -errno; logs. */
 int source_read(struct source *s, void *buf, size_t len, const char *what);
+/* Passes over LEN bytes of S read with Range requests, WHAT naming them, unfetched: 0 or -EPIPE;
+ * logs. */
+int source_skip(struct source *s, uint64_t len, const char *what);
 /* Whether S has nothing after what was read: 0, or -EINVAL; logs. */
 int source_end(struct source *s);
 
@@ -187,7 +191,12 @@ struct expect {
 	uint64_t size;
 	uint8_t sha256[32];
 };
-/* The bundle at SOURCE into the slot not booted; WANT (may be NULL) as above. */
-int install(const char *source, bool allow_downgrade, const struct expect *want);
+enum {
+	INSTALL_DOWNGRADE =
+	    1,		     /* a release not newer than the booted one too (not below the floor) */
+	INSTALL_DRY_RUN = 2, /* verify and say what would be fetched; change nothing */
+};
+/* The bundle at SOURCE into the slot not booted, as FLAGS say; WANT (may be NULL) as above. */
+int install(const char *source, unsigned flags, const struct expect *want);
 
 #endif

@@ -100,15 +100,29 @@ def full_install(vm, url):
     return st, out.strip(), time.monotonic() - t0
 
 
-def delta(log, served):
+def dry_run(vm, url):
+    """What berth-update install --dry-run says the install would fetch, or None."""
+    st, out = vm.sh(f"berth-update install --dry-run {url} 2>&1")
+    m = re.search(r"dry run: installing 0\.2\.0 would fetch (\d+) of the bundle's (\d+) bytes",
+                  out)
+    r.check(st == 0 and m is not None and int(m.group(2)) == os.path.getsize(V2),
+            "install --dry-run verifies the bundle and says what the install would fetch", out)
+    return int(m.group(1)) if m else None
+
+
+def delta(log, served, would):
     """The install was a delta: the root's unchanged blocks came from slot a, the server
-    sent what berth-update says it fetched, a small part of the bundle."""
+    sent what berth-update says it fetched, a small part of the bundle, as the dry run
+    said."""
     m = re.search(r"fetched (\d+) bytes in (\d+) requests; (\d+) bytes from the booted slot",
                   log)
     size = os.path.getsize(V2)
     r.check(m is not None and int(m.group(3)) > 0 and int(m.group(1)) == served,
             "delta install: the root's unchanged blocks read from slot a; the server sent what "
             "berth-update reports fetching", f"{m and m.group(0)}; server sent {served}")
+    r.check(m is not None and int(m.group(1)) == would,
+            "delta install: it fetched what the dry run said it would",
+            f"{m and m.group(0)}; dry run: {would}")
     if m:
         print(f"# delta install of 0.2.0: fetched {m.group(1)} of {size} bytes "
               f"({100 * int(m.group(1)) / size:.1f}%) in {m.group(2)} requests, "
@@ -138,10 +152,12 @@ def main():
         r.check((version, slot) == ("0.1.0", "a"), "the machine runs 0.1.0 on slot a",
                 f"{version} {slot}")
         vm.wait_network()
+        would = dry_run(vm, url)
+        sent = srv.sent.get("v2.berth", 0)
         st, log, took = full_install(vm, url)
         r.check(st == 0 and "installed berth_0.2.0+3.efi" in log,
                 f"a whole install takes {took:.0f} s; the cuts fall within it", log)
-        delta(log, srv.sent.get("v2.berth", 0))
+        delta(log, srv.sent.get("v2.berth", 0) - sent, would)
         r.check(broken and "repaired the ESP" in log,
                 "the install repairs the half-written temporary file a cut left on the ESP", log)
         names, tidy = esp_files(vm, esp)
@@ -177,6 +193,10 @@ def main():
             st, log, _ = full_install(vm, url)
             r.check(st == 0 and "installed berth_0.2.0+3.efi" in log,
                     f"cut {i}: installing again succeeds", log)
+            m = re.search(r"fetched (\d+) bytes .*, (\d+) in place in the target slot", log)
+            if m:
+                print(f"# cut {i}: the install again fetched {m.group(1)} bytes; "
+                      f"{m.group(2)} bytes were in place in slot b already", flush=True)
             clean, out = esp_clean(vm, esp)
             names, tidy = esp_files(vm, esp)
             r.check(clean and tidy,

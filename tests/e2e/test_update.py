@@ -327,7 +327,8 @@ def factory(vm):
     r.check(st == 1 and "slot b has no good boot entry to roll back to" in out,
             "rollback refused: nothing in slot b", f"{st}: {out}")
     for cmd in ["berth-update", "berth-update frobnicate", "berth-update install",
-                "berth-update status --yaml", "berth-update install x --force"]:
+                "berth-update status --yaml", "berth-update install x --force",
+                "berth-update install --dry-run", "berth-update install a b"]:
         st, out = vm.sh(f"{cmd} 2>&1")
         r.check(st == 2 and "usage:" in out, f"usage error: {cmd}", f"{st}: {out}")
 
@@ -350,7 +351,8 @@ def refusals(vm, srv, cases, parts):
 
 def flip_fetched(srv, v1, v2):
     """0.2.0 with a bit flipped in the middle of the first root block that 0.1.0's root
-    lacks, which a delta install fetches, served with Range; returns that block."""
+    lacks, which a delta install into an empty slot b fetches, served with Range; returns
+    that block."""
     have = set(v1.leaves())
     block = next(i for i, leaf in enumerate(v2.leaves()) if leaf not in have)
     at = v2.offset("root") + block * 4096 + 2048
@@ -726,8 +728,10 @@ def main():
         r.check(vm.wait_network(), "network up")
         factory(vm)
         refusals(vm, srv, cases, parts)
-        streaming_refusals(vm, srv, v2, parts)
+        # Before the streaming refusals write 0.2.0's first chunks into slot b: a delta
+        # install takes the blocks it finds there in place instead of fetching them.
         delta_refusal(vm, ranged, fetched_block, parts[0])
+        streaming_refusals(vm, srv, v2, parts)
         since = fleet(vm, chan, v2, tmp)
         update(vm, chan, since, v2_epoch)
         rollback(vm)

@@ -3,8 +3,9 @@
  * A bundle read over Range requests (updater/remote.h) from a server in a
  * child process: byte for byte the bundle, the root's unchanged blocks read
  * from a "booted slot" (files), only the changed ones fetched; the whole
- * root fetched when the booted tree has another salt; a server that
- * ignores Range or answers another range refused. Trees by veritysetup.
+ * root fetched when the booted tree has another salt; the blocks an
+ * interrupted install left in the target slot not fetched again; a server
+ * that ignores Range or answers another range refused. Trees by veritysetup.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +30,7 @@ enum mode { HONOUR, IGNORE, LIE_LATER };
 
 static char dir[] = "/tmp/berth-remote-XXXXXX";
 static uint8_t *bundle;
-static size_t bundle_len;
+static size_t bundle_len, root_at; /* where the bundle's root payload starts */
 
 static void die(const char *what)
 {
@@ -125,6 +126,7 @@ static void make(const char *booted_salt, char booted_root[65])
 	struct bundle_header h = {.format = 3, .manifest_len = (uint32_t)n};
 	free(bundle);
 	bundle_len = BUNDLE_HEADER_SIZE + (size_t)n + tree_len + sizeof(new) + sizeof(uki);
+	root_at = BUNDLE_HEADER_SIZE + (size_t)n + tree_len;
 	bundle = malloc(bundle_len);
 	bundle_header_write(bundle, &h);
 	uint8_t *p = bundle + BUNDLE_HEADER_SIZE;
@@ -198,29 +200,40 @@ static void stop(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static int open_booted(const char *name)
+static int open_file(const char *name)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* The bundle read as install reads it (front, then 1 MiB at a time): 0 when byte for byte. */
-static int read_all(struct remote *rm)
+/* Bytes AT to END of the bundle, 1 MiB at a time as install reads: 0 when byte for byte. */
+static int read_to(struct remote *rm, size_t at, size_t end)
 {
 	static uint8_t buf[1 << 20];
-	size_t at = 0;
 	int r = 0;
 
-	for (size_t n = BUNDLE_HEADER_SIZE; at < bundle_len && r == 0; at += n) {
-		n = bundle_len - at < sizeof(buf) ? bundle_len - at : sizeof(buf);
-		if (at == 0)
-			n = BUNDLE_HEADER_SIZE; /* then the manifest and on, as install does */
+	for (size_t n; at < end && r == 0; at += n) {
+		n = end - at < sizeof(buf) ? end - at : sizeof(buf);
 		r = remote_read(rm, buf, n);
 		if (r == 0 && memcmp(buf, bundle + at, n))
 			r = -EBADMSG;
 	}
-	return r == 0 ? remote_end(rm) : r;
+	return r;
+}
+
+/* The bundle read as install reads it (header, then 1 MiB at a time): 0 when byte for byte. */
+static int read_all(struct remote *rm)
+{
+	int r = read_to(rm, 0, BUNDLE_HEADER_SIZE);
+
+	r = r ? r : read_to(rm, BUNDLE_HEADER_SIZE, bundle_len);
+	return r ? r : remote_end(rm);
+}
+
+static struct remote_slots slots(int root, int verity, const char *roothash, int target)
+{
+	return (struct remote_slots){root, verity, roothash, target};
 }
 
 static void test_delta(void)
@@ -230,15 +243,18 @@ static void test_delta(void)
 
 	make(SALT, booted_root);
 	pid_t pid = serve(HONOUR, url, sizeof(url));
-	int root = open_booted("booted-root"), verity = open_booted("booted-verity");
-	CHECK(remote_open(&rm, url, root, verity, booted_root) == 0, "delta: opened with ranges");
+	int root = open_file("booted-root"), verity = open_file("booted-verity");
+	struct remote_slots sl = slots(root, verity, booted_root, -1),
+			    none = slots(-1, -1, booted_root, -1);
+	CHECK(remote_open(&rm, url, &sl) == 0, "delta: opened with ranges");
 	CHECK(read_all(&rm) == 0, "delta: the bundle byte for byte");
 	CHECK(rm.local == 297 * 4096,
 	      "delta: 297 of the new root's 304 blocks from the booted slot");
 	CHECK(rm.fetched == 65536 + 7 * 4096 + 2 * UKI,
 	      "delta: fetched the first 64 KiB, the 3 changed and 4 new blocks, and the UKIs");
-	CHECK(rm.requests == 1 + 3 + 1,
-	      "delta: one request for the front, one a range, one the UKIs");
+	CHECK(rm.requests == 1 + 3 + 2,
+	      "delta: one request for the front, one a range, one each UKI (a fetch ends with its "
+	      "payload)");
 	remote_close(&rm);
 	close(root);
 	close(verity);
@@ -246,17 +262,58 @@ static void test_delta(void)
 
 	make(OTHER_SALT, booted_root);
 	pid = serve(HONOUR, url, sizeof(url));
-	root = open_booted("booted-root"), verity = open_booted("booted-verity");
-	CHECK(remote_open(&rm, url, root, verity, booted_root) == 0 && read_all(&rm) == 0 &&
-		  rm.local == 0 && rm.fetched == bundle_len,
+	root = open_file("booted-root"), verity = open_file("booted-verity");
+	sl = slots(root, verity, booted_root, -1);
+	CHECK(remote_open(&rm, url, &sl) == 0 && read_all(&rm) == 0 && rm.local == 0 &&
+		  rm.fetched == bundle_len,
 	      "delta: the booted tree of another salt: the whole bundle fetched, byte for byte");
 	remote_close(&rm);
-	CHECK(remote_open(&rm, url, -1, -1, booted_root) == 0 && read_all(&rm) == 0 &&
-		  rm.local == 0,
+	CHECK(remote_open(&rm, url, &none) == 0 && read_all(&rm) == 0 && rm.local == 0,
 	      "delta: no booted slot to read: the whole bundle fetched, byte for byte");
 	remote_close(&rm);
 	close(root);
 	close(verity);
+	stop(pid);
+}
+
+/*
+ * An install cut after block 200: the target slot holds the new root's first
+ * 201 blocks. What is there is not fetched again, and what a dry run says
+ * reading on would fetch is what reading on fetches.
+ */
+static void test_resume(void)
+{
+	char booted_root[65], url[128];
+	struct remote rm;
+	size_t n;
+
+	make(SALT, booted_root);
+	uint8_t *cut = read_file("new-root", &n);
+	memset(cut + 201 * 4096, 0, n - 201 * 4096);
+	write_file("target-root", cut, n);
+	free(cut);
+	pid_t pid = serve(HONOUR, url, sizeof(url));
+	int root = open_file("booted-root"), verity = open_file("booted-verity"),
+	    target = open_file("target-root");
+	struct remote_slots sl = slots(root, verity, booted_root, target);
+	CHECK(remote_open(&rm, url, &sl) == 0 && read_to(&rm, 0, BUNDLE_HEADER_SIZE) == 0 &&
+		  read_to(&rm, BUNDLE_HEADER_SIZE, root_at) == 0,
+	      "resume: the front and the tree read");
+	/* As install over ranges: uki-b, the other slot's, passed over. */
+	uint64_t before = rm.fetched, pending = remote_pending(&rm, bundle_len - UKI, UKI);
+	CHECK(read_to(&rm, root_at, bundle_len - UKI) == 0 && remote_skip(&rm, UKI) == 0 &&
+		  remote_end(&rm) == 0,
+	      "resume: the rest byte for byte, the last UKI passed over");
+	CHECK(rm.resumed == 3 * 4096 && rm.local == 297 * 4096,
+	      "resume: the 3 changed blocks in place in the target slot, the rest from the booted");
+	CHECK(rm.fetched == 65536 + 4 * 4096 + UKI,
+	      "resume: fetched only the 4 new blocks past the cut, and one UKI");
+	CHECK(before + pending == rm.fetched, "resume: the pending bytes are those then fetched");
+	CHECK(remote_skip(&rm, 1) == -EPIPE, "resume: nothing to pass over past the end");
+	remote_close(&rm);
+	close(root);
+	close(verity);
+	close(target);
 	stop(pid);
 }
 
@@ -266,12 +323,13 @@ static void test_refusals(void)
 	struct remote rm;
 
 	make(SALT, booted_root);
+	struct remote_slots none = slots(-1, -1, booted_root, -1);
 	pid_t pid = serve(IGNORE, url, sizeof(url));
-	CHECK(remote_open(&rm, url, -1, -1, booted_root) == -EOPNOTSUPP,
+	CHECK(remote_open(&rm, url, &none) == -EOPNOTSUPP,
 	      "a server that ignores Range: -EOPNOTSUPP (the caller downloads it whole)");
 	stop(pid);
 	pid = serve(LIE_LATER, url, sizeof(url));
-	int r = remote_open(&rm, url, -1, -1, booted_root);
+	int r = remote_open(&rm, url, &none);
 	CHECK(r == 0 && read_all(&rm) == -EPROTO,
 	      "a server that answers another range than asked: refused");
 	if (r == 0)
@@ -287,6 +345,7 @@ int main(void)
 		die("set-up");
 	signal(SIGPIPE, SIG_IGN);
 	test_delta();
+	test_resume();
 	test_refusals();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
