@@ -32,8 +32,6 @@
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
 #define CHUNK (1u << 20)
-/* A format 3 bundle's verity tree waits in memory: 64 MiB is the tree of an 8 GiB root. */
-#define TREE_MAX (64u << 20)
 
 _Static_assert(CHUNK % VTREE_BLOCK == 0, "a chunk is whole blocks");
 
@@ -124,11 +122,11 @@ static int check_listed_hash(struct install *c)
 /* Format 3: the tree fits memory and the root is whole blocks, as the tree counts them. */
 static int tree_fits(const struct install *c)
 {
-	if (c->m.payload[PAYLOAD_VERITY].size > TREE_MAX) {
+	if (c->m.payload[PAYLOAD_VERITY].size > VTREE_TREE_MAX) {
 		complain(
 		    "refused: the verity tree is %llu bytes, more than the %u MiB berth-update "
 		    "holds in memory",
-		    (unsigned long long)c->m.payload[PAYLOAD_VERITY].size, TREE_MAX >> 20);
+		    (unsigned long long)c->m.payload[PAYLOAD_VERITY].size, VTREE_TREE_MAX >> 20);
 		return -EFBIG;
 	}
 	if (c->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK) {
@@ -428,7 +426,7 @@ static int stream_tree(struct install *c)
 	c->tree_map = map;
 	sodium_hex2bin(roothash, sizeof(roothash), c->m.roothash, 64, NULL, NULL, NULL);
 	r = vtree_open(&c->tree, c->tree_map, size, c->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK,
-		       c->m.salt, c->m.saltlen, roothash, verity_sha256, &bad);
+		       c->m.salt, c->m.saltlen, roothash, vtree_sha256, &bad);
 	if (r == -EBADMSG)
 		complain("refused: the verity tree's hash block %llu does not lead to the signed "
 			 "root hash",

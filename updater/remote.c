@@ -20,20 +20,8 @@
 #define HEADERS_MAX (16u << 10) /* an answer's status line and headers */
 #define REQUEST_MS 60000	/* one request, connection to last byte */
 #define GAP_BLOCKS 16		/* fetching 64 KiB again costs less than another request */
-#define TREE_MAX (64u << 20)	/* as install's */
 
 _Static_assert(WINDOW % VTREE_BLOCK == 0, "windows are whole blocks");
-
-void verity_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
-		   uint8_t out[VTREE_DIGEST])
-{
-	crypto_hash_sha256_state st;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, saltlen);
-	crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
-}
 
 /*
  * Bytes FIRST to FIRST + LEN - 1 into the window, checked to be those. 0;
@@ -125,7 +113,7 @@ static void learn_front(struct remote *rm)
 				  &rm->m, err, sizeof(err)) < 0)
 		return;
 	rm->payloads_at = rm->front_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
-	if (rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > TREE_MAX ||
+	if (rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > VTREE_TREE_MAX ||
 	    rm->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK)
 		return;
 	rm->tree_at = rm->payloads_at;
@@ -146,11 +134,11 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 		return NULL;
 	blocks = vtree_superblock_blocks(sb);
 	size = blocks <= BUNDLE_IMAGE_MAX / VTREE_BLOCK ? vtree_size(blocks) : 0;
-	if (!size || size > TREE_MAX || !(image = malloc(size)) ||
+	if (!size || size > VTREE_TREE_MAX || !(image = malloc(size)) ||
 	    pread_full(rm->slots.booted_verity, image, size, 0) != (ssize_t)size ||
 	    sodium_hex2bin(roothash, sizeof(roothash), rm->slots.booted_roothash,
 			   strlen(rm->slots.booted_roothash), NULL, NULL, NULL) < 0 ||
-	    vtree_open(t, image, size, blocks, rm->m.salt, rm->m.saltlen, roothash, verity_sha256,
+	    vtree_open(t, image, size, blocks, rm->m.salt, rm->m.saltlen, roothash, vtree_sha256,
 		       NULL) < 0) {
 		free(image);
 		return NULL;
@@ -172,7 +160,7 @@ static uint64_t resume(struct remote *rm, const struct vtree *t)
 		if (rm->from[b] == DELTA_NONE &&
 		    pread_full(rm->slots.target_root, block, sizeof(block),
 			       (off_t)(b * VTREE_BLOCK)) == sizeof(block)) {
-			verity_sha256(rm->m.salt, rm->m.saltlen, block, sizeof(block), digest);
+			vtree_sha256(rm->m.salt, rm->m.saltlen, block, sizeof(block), digest);
 			if (!memcmp(digest, vtree_leaf(t, 0) + b * VTREE_DIGEST, VTREE_DIGEST)) {
 				rm->from[b] = DELTA_HERE;
 				n++;
@@ -211,7 +199,7 @@ static void plan(struct remote *rm)
 	rm->planned = true;
 	sodium_hex2bin(roothash, sizeof(roothash), rm->m.roothash, 64, NULL, NULL, NULL);
 	if (vtree_open(&t, rm->tree, rm->m.payload[PAYLOAD_VERITY].size, rm->root_blocks,
-		       rm->m.salt, rm->m.saltlen, roothash, verity_sha256, NULL) < 0)
+		       rm->m.salt, rm->m.saltlen, roothash, vtree_sha256, NULL) < 0)
 		return; /* install refuses this tree */
 	rm->from = malloc(rm->root_blocks * sizeof(*rm->from));
 	rm->ranges = malloc(max * sizeof(*rm->ranges));

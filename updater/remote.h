@@ -53,10 +53,6 @@ struct remote {
 	struct remote_slots slots;
 };
 
-/* sha256(SALT || DATA): dm-verity's digest of a block (vtree_hash_fn). */
-void verity_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
-		   uint8_t out[32]);
-
 /*
  * Opens URL (http://HOST[:PORT]/PATH) with one request for its first bytes;
  * the root's blocks SLOTS hold are read from there (the structure is

@@ -2,6 +2,7 @@
 #include "vtree.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "le.h"
@@ -130,4 +131,15 @@ bool vtree_check(const struct vtree *t, uint64_t n, const uint8_t *data)
 		return false;
 	t->hash(t->salt, t->saltlen, data, VTREE_BLOCK, sum);
 	return memcmp(sum, vtree_leaf(t, n), VTREE_DIGEST) == 0;
+}
+
+void vtree_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
+		  uint8_t out[VTREE_DIGEST])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, salt, saltlen);
+	crypto_hash_sha256_update(&st, data, len);
+	crypto_hash_sha256_final(&st, out);
 }

@@ -10,8 +10,9 @@
  * levels from the top one down to the leaves. Level 0 holds one digest per
  * data block, 128 to a hash block, the rest of its last block zeros; each
  * level above holds the digests of the blocks of the level below. A digest
- * is sha256(salt || block); the root hash is the top block's. Pure: the
- * caller hashes (libsodium on the device, in the tests).
+ * is sha256(salt || block); the root hash is the top block's. The caller
+ * passes the hash function (vtree_sha256, libsodium's, on the device and in
+ * the tests); nothing here does I/O.
  */
 #ifndef BERTH_VTREE_H
 #define BERTH_VTREE_H
@@ -25,10 +26,15 @@
 #define VTREE_PER_BLOCK (VTREE_BLOCK / VTREE_DIGEST)
 #define VTREE_LEVELS_MAX 8 /* 128^8 data blocks: more than any disk */
 #define VTREE_SALT_MAX 256
+/* The largest tree berth-update holds in memory: that of an 8 GiB root. */
+#define VTREE_TREE_MAX (64u << 20)
 
 /* sha256(SALT || DATA) into OUT. */
 typedef void vtree_hash_fn(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
 			   uint8_t out[VTREE_DIGEST]);
+/* The vtree_hash_fn of dm-verity's SHA-256 (libsodium). */
+void vtree_sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
+		  uint8_t out[VTREE_DIGEST]);
 
 struct vtree {
 	uint64_t data_blocks;

@@ -12,17 +12,6 @@
 
 #define SALT "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
-static void sha256(const uint8_t *salt, size_t saltlen, const uint8_t *data, size_t len,
-		   uint8_t out[VTREE_DIGEST])
-{
-	crypto_hash_sha256_state st;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, saltlen);
-	crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
-}
-
 struct fixture {
 	uint64_t blocks;
 	uint8_t *data, *image, root[VTREE_DIGEST], salt[16];
@@ -84,7 +73,7 @@ static int make(struct fixture *x, uint64_t blocks)
 static int open_tree(struct vtree *t, const struct fixture *x, uint64_t *bad)
 {
 	return vtree_open(t, x->image, x->image_len, x->blocks, x->salt, sizeof(x->salt), x->root,
-			  sha256, bad);
+			  vtree_sha256, bad);
 }
 
 /* Every data block checks; a flipped bit in one fails that block only. */
@@ -172,7 +161,7 @@ static void test_refusals(void)
 	CHECK(open_tree(&t, &x, NULL) == -EINVAL, "no verity superblock");
 	x.image[0] = 'v';
 	CHECK(vtree_open(&t, x.image, 4 * VTREE_BLOCK, x.blocks, x.salt, sizeof(x.salt), x.root,
-			 sha256, NULL) == -EINVAL,
+			 vtree_sha256, NULL) == -EINVAL,
 	      "an image cut short of its tree");
 	CHECK(open_tree(&t, &x, NULL) == 0, "the tree itself, after all that");
 	free(x.data);
