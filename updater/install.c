@@ -183,6 +183,8 @@ static int verify(struct install *c)
 		return -EPERM;
 	}
 	c->size = BUNDLE_HEADER_SIZE + h.manifest_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
+	if (c->src.ranged)
+		remote_layout(&c->src.remote, &c->m, c->size);
 	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
 		c->size += c->m.payload[p].size;
 	if (c->want && (r = as_listed(c)) < 0)
@@ -400,10 +402,10 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 
 /*
  * Format 3's first payload: the verity tree into memory, checked against its
- * signed SHA-256 and, block by block, against the signed root hash; only then
- * written to the slot. Logs.
+ * signed SHA-256 and, block by block, against the signed root hash. A ranged
+ * download then plans where the root's blocks come from. Logs.
  */
-static int stream_tree(struct install *c)
+static int take_tree(struct install *c)
 {
 	size_t size = (size_t)c->m.payload[PAYLOAD_VERITY].size;
 	uint8_t roothash[VTREE_DIGEST];
@@ -434,6 +436,19 @@ static int stream_tree(struct install *c)
 	else if (r < 0)
 		complain("refused: the verity tree does not describe the root payload with the "
 			 "signed salt");
+	if (r < 0)
+		return r;
+	if (c->src.ranged)
+		remote_plan(&c->src.remote, &c->tree);
+	return 0;
+}
+
+/* The tree, checked, to the slot: before the root, as the kernel's reads will need it. Logs. */
+static int stream_tree(struct install *c)
+{
+	size_t size = (size_t)c->m.payload[PAYLOAD_VERITY].size;
+	int r = take_tree(c);
+
 	if (r < 0)
 		return r;
 	if ((r = write_all(c->part_fd[PAYLOAD_VERITY], c->tree_map, size)) < 0) {
@@ -664,7 +679,7 @@ static int dry_run(struct install *c)
 
 	if (c->src.ranged) {
 		/* Format 3's tree comes first: the plan needs it. */
-		if (c->m.format >= 3 && (r = stream_payload(c, PAYLOAD_VERITY, -1)) < 0)
+		if (c->m.format >= 3 && (r = take_tree(c)) < 0)
 			return r;
 		enum bundle_payload other =
 		    target_uki(c) == PAYLOAD_UKI_A ? PAYLOAD_UKI_B : PAYLOAD_UKI_A;

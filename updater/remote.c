@@ -12,7 +12,6 @@
 #include "clock.h"
 #include "fileio.h"
 #include "http.h"
-#include "le.h"
 #include "update.h"
 #include "vtree.h"
 
@@ -64,11 +63,9 @@ static int fetch(struct remote *rm, uint64_t first, uint64_t len)
 static void release(struct remote *rm)
 {
 	free(rm->buf);
-	free(rm->tree);
 	free(rm->from);
 	free(rm->ranges);
 	rm->buf = NULL;
-	rm->tree = NULL;
 	rm->from = NULL;
 	rm->ranges = NULL;
 }
@@ -98,28 +95,15 @@ int remote_open(struct remote *rm, const char *url, const struct remote_slots *s
 	return r;
 }
 
-/* Once the header and manifest are in: the layout they claim (unchecked). */
-static void learn_front(struct remote *rm)
+void remote_layout(struct remote *rm, const struct bundle_manifest *m, uint64_t payloads_at)
 {
-	struct bundle_header h;
-	char err[160];
-
-	if (rm->front_len || rm->pos < BUNDLE_HEADER_SIZE ||
-	    bundle_header_parse(rm->front, &h, err, sizeof(err)) < 0 ||
-	    rm->pos < BUNDLE_HEADER_SIZE + h.manifest_len)
-		return;
-	rm->front_len = BUNDLE_HEADER_SIZE + h.manifest_len;
-	if (bundle_manifest_parse((const char *)rm->front + BUNDLE_HEADER_SIZE, h.manifest_len,
-				  &rm->m, err, sizeof(err)) < 0)
-		return;
-	rm->payloads_at = rm->front_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
-	if (rm->m.format < 3 || rm->m.payload[PAYLOAD_VERITY].size > VTREE_TREE_MAX ||
-	    rm->m.payload[PAYLOAD_ROOT].size % VTREE_BLOCK)
-		return;
-	rm->tree_at = rm->payloads_at;
-	rm->root_at = rm->tree_at + rm->m.payload[PAYLOAD_VERITY].size;
-	rm->root_blocks = rm->m.payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
-	rm->tree = malloc(rm->m.payload[PAYLOAD_VERITY].size + 1);
+	rm->m = m;
+	rm->payloads_at = payloads_at;
+	rm->root_at = payloads_at;
+	for (const enum bundle_payload *p = bundle_payload_order(m->format); *p != PAYLOAD_ROOT;
+	     p++)
+		rm->root_at += m->payload[*p].size;
+	rm->root_blocks = m->payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
 }
 
 /* The booted slot's tree, checked against the booted root hash with the new release's salt. */
@@ -138,7 +122,7 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 	    pread_full(rm->slots.booted_verity, image, size, 0) != (ssize_t)size ||
 	    sodium_hex2bin(roothash, sizeof(roothash), rm->slots.booted_roothash,
 			   strlen(rm->slots.booted_roothash), NULL, NULL, NULL) < 0 ||
-	    vtree_open(t, image, size, blocks, rm->m.salt, rm->m.saltlen, roothash, vtree_sha256,
+	    vtree_open(t, image, size, blocks, rm->m->salt, rm->m->saltlen, roothash, vtree_sha256,
 		       NULL) < 0) {
 		free(image);
 		return NULL;
@@ -153,18 +137,16 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
  */
 static uint64_t resume(struct remote *rm, const struct vtree *t)
 {
-	uint8_t block[VTREE_BLOCK], digest[VTREE_DIGEST];
+	uint8_t block[VTREE_BLOCK];
 	uint64_t n = 0;
 
 	for (uint64_t b = 0; rm->slots.target_root >= 0 && b < rm->root_blocks; b++)
 		if (rm->from[b] == DELTA_NONE &&
 		    pread_full(rm->slots.target_root, block, sizeof(block),
-			       (off_t)(b * VTREE_BLOCK)) == sizeof(block)) {
-			vtree_sha256(rm->m.salt, rm->m.saltlen, block, sizeof(block), digest);
-			if (!memcmp(digest, vtree_leaf(t, 0) + b * VTREE_DIGEST, VTREE_DIGEST)) {
-				rm->from[b] = DELTA_HERE;
-				n++;
-			}
+			       (off_t)(b * VTREE_BLOCK)) == sizeof(block) &&
+		    vtree_check(t, b, block)) {
+			rm->from[b] = DELTA_HERE;
+			n++;
 		}
 	return n;
 }
@@ -189,23 +171,15 @@ static void locate(struct remote *rm, const struct vtree *t)
 	free(image);
 }
 
-/* Once the tree is in: where each root block comes from. Without a plan, all is fetched. */
-static void plan(struct remote *rm)
+void remote_plan(struct remote *rm, const struct vtree *t)
 {
-	struct vtree t;
-	uint8_t roothash[VTREE_DIGEST];
 	size_t max = rm->root_blocks / 2 + 1;
 
-	rm->planned = true;
-	sodium_hex2bin(roothash, sizeof(roothash), rm->m.roothash, 64, NULL, NULL, NULL);
-	if (vtree_open(&t, rm->tree, rm->m.payload[PAYLOAD_VERITY].size, rm->root_blocks,
-		       rm->m.salt, rm->m.saltlen, roothash, vtree_sha256, NULL) < 0)
-		return; /* install refuses this tree */
 	rm->from = malloc(rm->root_blocks * sizeof(*rm->from));
 	rm->ranges = malloc(max * sizeof(*rm->ranges));
 	if (rm->from && rm->ranges) {
-		locate(rm, &t);
-		uint64_t here = resume(rm, &t);
+		locate(rm, t);
+		uint64_t here = resume(rm, t);
 		if (here)
 			printf("resuming: %llu blocks of the new root are in place already\n",
 			       (unsigned long long)here);
@@ -234,11 +208,10 @@ static bool local_block(struct remote *rm, uint64_t b)
  */
 static uint64_t payload_end(const struct remote *rm, uint64_t pos)
 {
-	const enum bundle_payload *order = bundle_payload_order(rm->m.format);
 	uint64_t at = rm->payloads_at;
 
-	for (int i = 0; rm->payloads_at && i < BUNDLE_PAYLOADS; i++)
-		if (pos < (at += rm->m.payload[order[i]].size))
+	for (int i = 0; rm->m && i < BUNDLE_PAYLOADS; i++)
+		if (pos < (at += rm->m->payload[bundle_payload_order(rm->m->format)[i]].size))
 			return at;
 	return rm->size;
 }
@@ -282,37 +255,6 @@ static ssize_t next_bytes(struct remote *rm, uint8_t *buf, size_t len)
 	return (ssize_t)n;
 }
 
-/* The N bytes at P (at rm->pos) that fall in [AT, AT + LEN) into DST. */
-static void copy_part(const struct remote *rm, const uint8_t *p, size_t n, uint64_t at,
-		      uint64_t len, uint8_t *dst)
-{
-	uint64_t from = rm->pos > at ? rm->pos : at,
-		 to = rm->pos + n < at + len ? rm->pos + n : at + len;
-
-	if (from < to)
-		memcpy(dst + (from - at), p + (from - rm->pos), (size_t)(to - from));
-}
-
-/* What install will check, kept where the plan needs it. */
-static void keep(struct remote *rm, const uint8_t *p, size_t n)
-{
-	copy_part(rm, p, n, 0, sizeof(rm->front), rm->front);
-	if (rm->tree)
-		copy_part(rm, p, n, rm->tree_at, rm->m.payload[PAYLOAD_VERITY].size, rm->tree);
-}
-
-/* Where the next read must stop for what it reads to be learnt first: the front's end, the root. */
-static uint64_t stop_at(const struct remote *rm)
-{
-	if (!rm->front_len && rm->pos < BUNDLE_HEADER_SIZE)
-		return BUNDLE_HEADER_SIZE;
-	if (!rm->front_len)
-		return BUNDLE_HEADER_SIZE + le_get(rm->front + 12, 4); /* the manifest's length */
-	if (rm->tree && !rm->planned && rm->pos < rm->root_at)
-		return rm->root_at;
-	return UINT64_MAX;
-}
-
 int remote_read(struct remote *rm, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -320,16 +262,10 @@ int remote_read(struct remote *rm, void *buf, size_t len)
 	while (len) {
 		if (rm->pos >= rm->size)
 			return -EPIPE;
-		if (rm->tree && !rm->planned && rm->pos >= rm->root_at)
-			plan(rm);
-		uint64_t stop = stop_at(rm);
-		size_t n = stop > rm->pos && stop - rm->pos < len ? (size_t)(stop - rm->pos) : len;
-		ssize_t got = next_bytes(rm, p, n);
+		ssize_t got = next_bytes(rm, p, len);
 		if (got < 0)
 			return (int)got;
-		keep(rm, p, (size_t)got);
 		rm->pos += (uint64_t)got;
-		learn_front(rm);
 		p += got;
 		len -= (size_t)got;
 	}
@@ -358,8 +294,6 @@ uint64_t remote_pending(struct remote *rm, uint64_t skip, uint64_t len)
 {
 	uint64_t root_end = rm->root_at + rm->root_blocks * VTREE_BLOCK, n = 0;
 
-	if (rm->tree && !rm->planned && rm->pos >= rm->root_at)
-		plan(rm);
 	if (!rm->from || rm->pos != rm->root_at) {
 		n = outside_window(rm, rm->pos, rm->size - rm->pos);
 	} else {

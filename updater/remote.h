@@ -2,11 +2,10 @@
  * A bundle over HTTP Range requests, handed out front to back as install
  * reads any source, with the blocks of a format 3 root that the booted slot
  * already holds read from there instead of the network (docs/update.md,
- * "Delta installs"). Nothing here is trusted: what it reads of the bundle
- * only decides where bytes come from, and install checks every byte as it
- * checks a download (the signature, the tree against the root hash, each
- * root block against its leaf, the payloads' and the whole bundle's
- * SHA-256).
+ * "Delta installs"). install hands over the manifest and the tree once it
+ * has checked them; the blocks it reads from the slots it checks against
+ * the tree's leaves as every block, and the payloads' and whole bundle's
+ * SHA-256 as for a download.
  */
 #ifndef BERTH_REMOTE_H
 #define BERTH_REMOTE_H
@@ -18,6 +17,8 @@
 
 #include "bundle.h"
 #include "delta.h"
+
+struct vtree;
 
 /* Where a root's blocks may already be, each fd read-only or -1. */
 struct remote_slots {
@@ -38,15 +39,10 @@ struct remote {
 	uint64_t fetched, requests; /* body bytes fetched, requests made */
 	uint64_t local;		    /* bytes read from the booted slot */
 	uint64_t resumed;	    /* bytes the target slot held already */
-	/* What the bytes handed out say, unchecked: */
-	uint8_t front[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX];
-	size_t front_len; /* 0 until the header and manifest are in */
-	struct bundle_manifest m;
-	uint64_t payloads_at; /* 0 until the manifest is in */
-	uint64_t tree_at, root_at, root_blocks;
-	uint8_t *tree;
-	/* The plan, once the tree is in: the root's blocks by where they come from. */
-	bool planned;
+	/* From remote_layout: */
+	const struct bundle_manifest *m;
+	uint64_t payloads_at, root_at, root_blocks;
+	/* From remote_plan: the root's blocks by where they come from. */
 	uint64_t *from;
 	struct delta_range *ranges;
 	int nranges, next;
@@ -61,14 +57,25 @@ struct remote {
  * the reason said.
  */
 int remote_open(struct remote *rm, const char *url, const struct remote_slots *slots);
+/*
+ * The signed manifest M, checked, whose payloads start at PAYLOADS_AT: a
+ * fetch ends where its payload does. M must outlive RM.
+ */
+void remote_layout(struct remote *rm, const struct bundle_manifest *m, uint64_t payloads_at);
+/*
+ * Format 3, before the root is read: its tree T, checked against the
+ * signed root hash, tells which of its blocks the slots hold. Without a
+ * plan the whole root is fetched.
+ */
+void remote_plan(struct remote *rm, const struct vtree *t);
 /* The next LEN bytes: 0; -EPIPE past the end; -errno with the reason said. */
 int remote_read(struct remote *rm, void *buf, size_t len);
 /* Passes over the next LEN bytes without fetching them: 0, or -EPIPE past the end. */
 int remote_skip(struct remote *rm, uint64_t len);
 /*
  * The bytes reading on to the end would fetch, the LEN bytes at SKIP
- * (after the root, or 0) passed over: once the tree is in (a format 3
- * bundle read up to its root), what a delta install costs.
+ * (after the root, or 0) passed over: once planned (a format 3 bundle read
+ * up to its root), what a delta install costs.
  */
 uint64_t remote_pending(struct remote *rm, uint64_t skip, uint64_t len);
 /* Whether everything was read: 0, or -EINVAL. */

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "remote.h"
+#include "vtree.h"
 
 #define SALT "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
 #define OTHER_SALT "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
@@ -30,7 +31,8 @@ enum mode { HONOUR, IGNORE, LIE_LATER };
 
 static char dir[] = "/tmp/berth-remote-XXXXXX";
 static uint8_t *bundle;
-static size_t bundle_len, root_at; /* where the bundle's root payload starts */
+static size_t bundle_len, payloads_at, root_at; /* where the tree and the root start */
+static struct bundle_manifest man;
 
 static void die(const char *what)
 {
@@ -123,10 +125,14 @@ static void make(const char *booted_salt, char booted_root[65])
 			 "roothash %s\nsalt " SALT "\npayload verity %zu %s\n"
 			 "payload root %d %s\npayload uki-a %d %s\npayload uki-b %d %s\n",
 			 root, tree_len, s[1], NEW * 4096, s[0], UKI, s[2], UKI, s[3]);
+	char err[160];
+	if (bundle_manifest_parse(text, (size_t)n, &man, err, sizeof(err)) < 0)
+		die(err);
 	struct bundle_header h = {.format = 3, .manifest_len = (uint32_t)n};
 	free(bundle);
 	bundle_len = BUNDLE_HEADER_SIZE + (size_t)n + tree_len + sizeof(new) + sizeof(uki);
-	root_at = BUNDLE_HEADER_SIZE + (size_t)n + tree_len;
+	payloads_at = BUNDLE_HEADER_SIZE + (size_t)n;
+	root_at = payloads_at + tree_len;
 	bundle = malloc(bundle_len);
 	bundle_header_write(bundle, &h);
 	uint8_t *p = bundle + BUNDLE_HEADER_SIZE;
@@ -222,12 +228,36 @@ static int read_to(struct remote *rm, size_t at, size_t end)
 	return r;
 }
 
-/* The bundle read as install reads it (header, then 1 MiB at a time): 0 when byte for byte. */
-static int read_all(struct remote *rm)
+/*
+ * As install reads the front: the header, the manifest, then the tree, each
+ * handed over once read (and, in install, checked). 0 when byte for byte.
+ */
+static int read_front(struct remote *rm)
 {
+	static struct vtree t;
+	uint8_t roothash[VTREE_DIGEST];
 	int r = read_to(rm, 0, BUNDLE_HEADER_SIZE);
 
-	r = r ? r : read_to(rm, BUNDLE_HEADER_SIZE, bundle_len);
+	if ((r = r ? r : read_to(rm, BUNDLE_HEADER_SIZE, payloads_at)) < 0)
+		return r;
+	remote_layout(rm, &man, payloads_at);
+	if ((r = read_to(rm, payloads_at, root_at)) < 0)
+		return r;
+	sodium_hex2bin(roothash, sizeof(roothash), man.roothash, 64, NULL, NULL, NULL);
+	if (vtree_open(&t, bundle + payloads_at, root_at - payloads_at,
+		       man.payload[PAYLOAD_ROOT].size / VTREE_BLOCK, man.salt, man.saltlen,
+		       roothash, vtree_sha256, NULL) < 0)
+		die("the new tree");
+	remote_plan(rm, &t);
+	return 0;
+}
+
+/* The bundle read as install reads it (the front, then 1 MiB at a time): 0 when byte for byte. */
+static int read_all(struct remote *rm)
+{
+	int r = read_front(rm);
+
+	r = r ? r : read_to(rm, root_at, bundle_len);
 	return r ? r : remote_end(rm);
 }
 
@@ -296,8 +326,7 @@ static void test_resume(void)
 	int root = open_file("booted-root"), verity = open_file("booted-verity"),
 	    target = open_file("target-root");
 	struct remote_slots sl = slots(root, verity, booted_root, target);
-	CHECK(remote_open(&rm, url, &sl) == 0 && read_to(&rm, 0, BUNDLE_HEADER_SIZE) == 0 &&
-		  read_to(&rm, BUNDLE_HEADER_SIZE, root_at) == 0,
+	CHECK(remote_open(&rm, url, &sl) == 0 && read_front(&rm) == 0,
 	      "resume: the front and the tree read");
 	/* As install over ranges: uki-b, the other slot's, passed over. */
 	uint64_t before = rm.fetched, pending = remote_pending(&rm, bundle_len - UKI, UKI);
