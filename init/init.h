@@ -109,16 +109,19 @@ const char *conf_choose(const char *run, const char *etc);
 void network_start(void);
 /* After network_start: interface IFNAME appeared (drivers.c). */
 void network_added(const char *ifname);
+/* After network_start: network.conf may have changed (berth-provision's second run). */
+void network_reload(void);
 
 /*
  * netlink.c: a NETLINK_ROUTE socket (or -errno), and requests on it, each
- * acknowledged by the kernel: 0 or -errno.
+ * acknowledged by the kernel: 0 or -errno. TYPE: RTM_NEWADDR or
+ * RTM_DELADDR, RTM_NEWROUTE or RTM_DELROUTE.
  */
 struct netconf_ip;
 struct netconf_route;
 int nl_open(void);
-int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a);
-int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt);
+int nl_addr(int fd, unsigned short type, unsigned ifindex, const struct netconf_ip *a);
+int nl_route(int fd, unsigned short type, unsigned ifindex, const struct netconf_route *rt);
 
 /* containerd's state (containerd.c, container.c); IMPORTING_DIR marks imports not yet on it. */
 #define CONTAINERD_ROOT "/var/lib/containerd"
@@ -142,6 +145,8 @@ int supervise_job(const struct job *j);
 int supervise_add(const char *name, void (*run)(const char *arg), const char *arg);
 /* Starts job ID in DELAY_MS unless it is running. */
 void supervise_start(int id, unsigned delay_ms);
+/* Job ID stopped for good: SIGTERM to its session, and waited for (SIGKILL after 2 s). */
+void supervise_stop(int id);
 /* The running job's PID, or 0. */
 pid_t supervise_pid(int id);
 /* Starts the jobs due by now, as the loop does on each turn. */

@@ -39,8 +39,7 @@ static bool parse_addr(const char *s, struct netconf_ip *ip)
 	return false;
 }
 
-/* "ADDR/PREFIX": decimal, no leading zeros, at most the address's length. */
-static bool parse_prefix(const char *s, struct netconf_ip *ip)
+bool netconf_parse_prefix(const char *s, struct netconf_ip *ip)
 {
 	char addr[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
@@ -126,7 +125,7 @@ static int take_address(struct parser *p, const char *v)
 
 	if (f->n_addrs == ADDRS_MAX)
 		return fail(p, "more than %d addresses for %s", ADDRS_MAX, f->name);
-	if (!parse_prefix(v, &f->addrs[f->n_addrs]))
+	if (!netconf_parse_prefix(v, &f->addrs[f->n_addrs]))
 		return fail(p, "bad address '%s' (want ADDRESS/PREFIX)", v);
 	f->n_addrs++;
 	return 0;
@@ -142,7 +141,7 @@ static int take_route(struct parser *p, char *v)
 	char *gw = strchr(v, ' ');
 	if (gw)
 		*gw++ = '\0';
-	if (!parse_prefix(v, &rt->dest))
+	if (!netconf_parse_prefix(v, &rt->dest))
 		return fail(p, "bad route destination '%s' (want ADDRESS/PREFIX)", v);
 	if (!host_bits_clear(&rt->dest))
 		return fail(p, "route destination '%s' has bits set past the prefix", v);

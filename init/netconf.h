@@ -55,6 +55,12 @@ struct netconf {
  */
 int netconf_parse(const char *text, struct netconf *nc, char *err, size_t errlen);
 
+/*
+ * "ADDR/PREFIX" into IP: the prefix decimal, without leading zeros, at most
+ * the address's length. False when S is not one.
+ */
+bool netconf_parse_prefix(const char *s, struct netconf_ip *ip);
+
 /* The interface called NAME in NC, or NULL. */
 const struct netconf_iface *netconf_iface(const struct netconf *nc, const char *name);
 

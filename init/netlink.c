@@ -1,7 +1,7 @@
 /*
- * rtnetlink for network.conf's static addresses and routes: one request
- * at a time on a NETLINK_ROUTE socket, each answered by the kernel's ACK
- * (an NLMSG_ERROR carrying 0 or -errno).
+ * rtnetlink for network.conf's static addresses and routes, added and
+ * removed: one request at a time on a NETLINK_ROUTE socket, each answered
+ * by the kernel's ACK (an NLMSG_ERROR carrying 0 or -errno).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,8 +46,10 @@ static void *start(union request *m, unsigned short type, size_t len)
 	memset(m, 0, sizeof(*m));
 	m->nh.nlmsg_len = NLMSG_LENGTH(len);
 	m->nh.nlmsg_type = type;
+	m->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	/* Replace: what network.conf says wins over what the kernel already has. */
-	m->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	if (type == RTM_NEWADDR || type == RTM_NEWROUTE)
+		m->nh.nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
 	return NLMSG_DATA(&m->nh);
 }
 
@@ -93,10 +95,10 @@ static size_t addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a)
+int nl_addr(int fd, unsigned short type, unsigned ifindex, const struct netconf_ip *a)
 {
 	union request m;
-	struct ifaddrmsg *ifa = start(&m, RTM_NEWADDR, sizeof(*ifa));
+	struct ifaddrmsg *ifa = start(&m, type, sizeof(*ifa));
 	size_t len = addr_len(a->family);
 
 	ifa->ifa_family = (unsigned char)a->family;
@@ -123,10 +125,10 @@ int nl_addr_add(int fd, unsigned ifindex, const struct netconf_ip *a)
 	return transact(fd, &m);
 }
 
-int nl_route_add(int fd, unsigned ifindex, const struct netconf_route *rt)
+int nl_route(int fd, unsigned short type, unsigned ifindex, const struct netconf_route *rt)
 {
 	union request m;
-	struct rtmsg *rtm = start(&m, RTM_NEWROUTE, sizeof(*rtm));
+	struct rtmsg *rtm = start(&m, type, sizeof(*rtm));
 	size_t len = addr_len(rt->dest.family);
 
 	rtm->rtm_family = (unsigned char)rt->dest.family;

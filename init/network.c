@@ -9,9 +9,13 @@
  * writes itself, /run/resolv.conf. PID 1 never waits for a lease.
  * An interface that appears later (its driver loaded on hotplug,
  * drivers.c) gets the same as if it had been there from the start.
+ * User data from a metadata service, read once DHCP has brought the
+ * network up, may change network.conf: network_reload sets the interfaces
+ * it changes up again.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,6 +30,8 @@
 #define RESOLV_CONF "/run/resolv.conf"
 #define UDHCPC "/usr/sbin/udhcpc"
 #define UDHCPC_SCRIPT "/usr/share/udhcpc/default.script"
+/* Where udhcpc.script keeps the lease's "ADDR/PREFIX", for each interface. */
+#define LEASE_FILE RUN_DIR "/lease.%s"
 
 static void link_up(const char *ifname)
 {
@@ -72,29 +78,47 @@ static void dhcp_exec(const char *ifname)
 	say("udhcpc on %s: exec " UDHCPC ": %s", ifname, strerror(errno));
 }
 
-/* The interfaces set up: hotplug's "add" of one found at start is not a second NIC. */
-static char started[IFACES_MAX * 2][IFNAMSIZ];
+/*
+ * The interfaces set up, each with its DHCP client's job (-1: none):
+ * hotplug's "add" of one found at start is not a second NIC.
+ */
+static struct started {
+	char name[IFNAMSIZ];
+	int dhcp_job;
+} started[IFACES_MAX * 2];
 static size_t n_started;
 static struct netconf conf;
 
-static bool first_time(const char *ifname)
+static struct started *started_find(const char *ifname)
 {
 	for (size_t i = 0; i < n_started; i++)
-		if (!strcmp(started[i], ifname))
-			return false;
-	if (n_started < sizeof(started) / sizeof(started[0]))
-		snprintf(started[n_started++], IFNAMSIZ, "%s", ifname);
-	else
+		if (!strcmp(started[i].name, ifname))
+			return &started[i];
+	return NULL;
+}
+
+static bool first_time(const char *ifname)
+{
+	if (started_find(ifname))
+		return false;
+	if (n_started < sizeof(started) / sizeof(started[0])) {
+		snprintf(started[n_started].name, IFNAMSIZ, "%s", ifname);
+		started[n_started++].dhcp_job = -1;
+	} else {
 		say("network: more than %zu interfaces; %s may be set up twice", n_started, ifname);
+	}
 	return true;
 }
 
 static void dhcp_start(const char *ifname)
 {
 	char name[64];
+	struct started *s = started_find(ifname);
 
 	snprintf(name, sizeof(name), "udhcpc on %.15s", ifname); /* < IFNAMSIZ */
-	supervise_add(name, dhcp_exec, ifname);
+	int job = supervise_add(name, dhcp_exec, ifname);
+	if (s)
+		s->dhcp_job = job;
 	/* udhcpc.script marks it with a file in MILESTONE_DIR. */
 	timeline_expect("network");
 }
@@ -107,6 +131,7 @@ static void conf_load(struct netconf *nc)
 	const char *path = conf_choose(RUN_NETWORK_CONF, NETWORK_CONF);
 	ssize_t n = read_text(path, text, sizeof(text));
 
+	memset(nc, 0, sizeof(*nc));
 	if (n == -ENOENT)
 		return;
 	if (n < 0)
@@ -122,8 +147,9 @@ static void conf_load(struct netconf *nc)
 /*
  * A "dhcp no" interface has just the addresses and routes of network.conf:
  * no SLAAC address and no default route from router advertisements besides.
+ * ON: the kernel's default again.
  */
-static void ra_off(const char *ifname)
+static void ra_accept(const char *ifname, bool on)
 {
 	char path[64];
 
@@ -135,7 +161,7 @@ static void ra_off(const char *ifname)
 			say("network: %s: %s", path, strerror(errno));
 		return;
 	}
-	if (write(fd, "0", 1) != 1)
+	if (write(fd, on ? "1" : "0", 1) != 1)
 		say("network: %s: %s", path, strerror(errno));
 	close(fd);
 }
@@ -156,11 +182,11 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 	if (!first_time(f->name))
 		return false;
 	if (!f->dhcp)
-		ra_off(f->name);
+		ra_accept(f->name, false);
 	link_up(f->name);
 	for (size_t i = 0; fd >= 0 && i < f->n_addrs; i++) {
 		netconf_format(&f->addrs[i], true, a, sizeof(a));
-		r = nl_addr_add(fd, idx, &f->addrs[i]);
+		r = nl_addr(fd, RTM_NEWADDR, idx, &f->addrs[i]);
 		if (r < 0)
 			say("network: %s: address %s: %s", f->name, a, strerror(-r));
 		else
@@ -172,7 +198,7 @@ static bool iface_setup(int fd, const struct netconf_iface *f)
 		g[0] = '\0';
 		if (rt->gw.family)
 			netconf_format(&rt->gw, false, g, sizeof(g));
-		r = nl_route_add(fd, idx, rt);
+		r = nl_route(fd, RTM_NEWROUTE, idx, rt);
 		if (r < 0)
 			say("network: %s: route %s%s%s: %s", f->name, a, g[0] ? " via " : "", g,
 			    strerror(-r));
@@ -227,13 +253,11 @@ static void resolv_placeholder(void)
 		say("/run/resolv.conf: %s", strerror(errno));
 }
 
-void network_start(void)
+/* conf's interfaces and dns, then DHCP on every other NIC; those set up already are passed over. */
+static void network_apply(void)
 {
 	bool addressed = false;
 
-	resolv_placeholder();
-	conf_load(&conf);
-	link_up("lo");
 	if (conf.n_ifaces) {
 		int fd = nl_open();
 		if (fd < 0)
@@ -255,6 +279,87 @@ void network_start(void)
 	}
 	dir_each(d, dhcp_other, NULL);
 	close(d);
+}
+
+void network_start(void)
+{
+	resolv_placeholder();
+	conf_load(&conf);
+	link_up("lo");
+	network_apply();
+}
+
+/* Whether interface NAME has other settings in NC than in OLD (absent: DHCP). */
+static bool iface_changed(const struct netconf *old, const struct netconf *nc, const char *name)
+{
+	const struct netconf_iface *a = netconf_iface(old, name), *b = netconf_iface(nc, name);
+
+	return a || b ? !a || !b || memcmp(a, b, sizeof(*a)) != 0 : false;
+}
+
+/* Removal that finds nothing to remove is fine: the kernel drops routes with their addresses. */
+static void undo_said(const char *ifname, const char *what, int r)
+{
+	if (r < 0 && r != -ESRCH && r != -EADDRNOTAVAIL && r != -ENOENT)
+		say("network: %s: removing %s: %s", ifname, what, strerror(-r));
+}
+
+/* DHCP's lease on IDX, as udhcpc.script recorded it. */
+static void lease_drop(int fd, unsigned idx, const char *ifname)
+{
+	char path[64], text[INET6_ADDRSTRLEN + 8];
+	struct netconf_ip ip;
+
+	if (pathf(path, sizeof(path), LEASE_FILE, ifname) < 0 ||
+	    read_text(path, text, sizeof(text)) < 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	if (netconf_parse_prefix(text, &ip))
+		undo_said(ifname, text, nl_addr(fd, RTM_DELADDR, idx, &ip));
+	else
+		say("network: %s: '%s' is not an address", path, text);
+	unlink(path);
+}
+
+/* Undoes what berth gave S: its DHCP client, OLD's routes and addresses, the lease. */
+static void iface_undo(int fd, const struct started *s, const struct netconf_iface *old)
+{
+	unsigned idx = if_nametoindex(s->name);
+
+	supervise_stop(s->dhcp_job);
+	if (old && !old->dhcp)
+		ra_accept(s->name, true);
+	if (!idx || fd < 0)
+		return;
+	for (size_t i = 0; old && i < old->n_routes; i++)
+		undo_said(s->name, "a route", nl_route(fd, RTM_DELROUTE, idx, &old->routes[i]));
+	for (size_t i = 0; old && i < old->n_addrs; i++)
+		undo_said(s->name, "an address", nl_addr(fd, RTM_DELADDR, idx, &old->addrs[i]));
+	lease_drop(fd, idx, s->name);
+}
+
+void network_reload(void)
+{
+	static struct netconf old;
+
+	old = conf;
+	conf_load(&conf);
+	if (!memcmp(&old, &conf, sizeof(conf)))
+		return;
+	int fd = nl_open();
+	if (fd < 0)
+		say("network: netlink socket: %s; addresses set before stay", strerror(-fd));
+	for (size_t i = n_started; i-- > 0;) {
+		if (!iface_changed(&old, &conf, started[i].name))
+			continue;
+		say("network: %s: new settings in %s; set up again", started[i].name,
+		    conf_choose(RUN_NETWORK_CONF, NETWORK_CONF));
+		iface_undo(fd, &started[i], netconf_iface(&old, started[i].name));
+		started[i] = started[--n_started];
+	}
+	if (fd >= 0)
+		close(fd);
+	network_apply();
 }
 
 void network_added(const char *ifname)

@@ -150,14 +150,15 @@ noreturn void stage2(void)
 	int milestones = timeline_start(version, have_params ? p.slot : '?');
 	network_start();
 	/*
-	 * What a metadata service sets replaces the hostname; the services start
-	 * after. DHCP's clients start now, not in the loop: the services need
-	 * the lease.
+	 * What a metadata service sets replaces the hostname and the network;
+	 * the services start after. DHCP's clients start now, not in the loop:
+	 * the metadata services need the lease.
 	 */
 	if (provision_later) {
 		supervise_due();
 		provision_run(true);
 		hostname_setup();
+		network_reload();
 	}
 	if (containerd_start())
 		services_start();

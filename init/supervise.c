@@ -23,6 +23,7 @@
 /* A child that ran this long before it died was working: restart it soon. */
 #define HEALTHY_RUN_MS 10000
 #define CHILDREN_MAX 48
+#define STOP_MS 2000
 
 static struct child {
 	char name[64]; /* for log lines, e.g. "console shell on ttyS0" */
@@ -96,6 +97,40 @@ void supervise_start(int id, unsigned delay_ms)
 pid_t supervise_pid(int id)
 {
 	return id >= 0 && (size_t)id < nchildren ? children[id].pid : 0;
+}
+
+/* Whether child C exited within MS; reaped here if so. */
+static bool child_gone(const struct child *c, unsigned ms)
+{
+	uint64_t deadline = boottime_ms() + ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid || (r < 0 && errno == ECHILD))
+			return true;
+		if (boottime_ms() >= deadline)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+void supervise_stop(int id)
+{
+	if (id < 0 || (size_t)id >= nchildren)
+		return;
+	struct child *c = &children[id];
+	c->restart = RESTART_NO;
+	c->next = 0;
+	if (c->pid <= 0)
+		return;
+	kill(-c->pid, SIGTERM);
+	if (!child_gone(c, STOP_MS)) {
+		say("%s still running %d s after SIGTERM; killed", c->name, STOP_MS / 1000);
+		kill(-c->pid, SIGKILL);
+		child_gone(c, STOP_MS); /* else reaped by the loop, as a stranger */
+	}
+	c->pid = 0;
 }
 
 static bool shell_configured(char *tty, size_t len)

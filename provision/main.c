@@ -320,12 +320,8 @@ static int image_read(void)
 	return 0;
 }
 
-/*
- * Checks both documents; SOURCE names where they came from in the messages.
- * Once the network is up (NETWORK_UP) user data may not set it: it would
- * apply only from the next boot, through the kept copy.
- */
-static void docs_check(const char *source, bool network_up)
+/* Checks both documents; SOURCE names where they came from in the messages. */
+static void docs_check(const char *source)
 {
 	static char err[MANIFEST_ERR_MAX];
 	char path[PATH_MAX];
@@ -340,21 +336,14 @@ static void docs_check(const char *source, bool network_up)
 						    sizeof(err)) == 0;
 	if (user.read && !user.good)
 		say("provision: %s; the image's own settings are kept", err);
-	if (user.good && network_up && ud.network) {
-		say("provision: %s: network is read before the network is up, from a config drive "
-		    "listed before the metadata services, not from here; the image's own settings "
-		    "are kept",
-		    path);
-		user.good = false;
-	}
 }
 
 /* The documents checked, the good ones kept, what they set written. */
-static void docs_use(const char *source, bool network_up)
+static void docs_use(const char *source)
 {
 	bool fresh = strcmp(source, PROVISION_STATE_DIR) != 0;
 
-	docs_check(source, network_up);
+	docs_check(source);
 	if (fresh && meta.good)
 		keep(&meta);
 	if (fresh && user.good)
@@ -405,7 +394,8 @@ static bool route_wait(const struct sockaddr_in *to, uint64_t deadline)
 /*
  * The run once the network is started: the sources from the first
  * metadata service on, in order. One that answers replaces what the kept
- * documents set before the network (but the network).
+ * documents set before the network, the network too: berth-init then sets
+ * up again the interfaces whose settings changed (network_reload).
  */
 static int after_network(int first)
 {
@@ -430,9 +420,10 @@ static int after_network(int first)
 	}
 	unlink(RUN_HOSTNAME);
 	unlink(SSH_KEYS_FILE);
+	unlink(RUN_NETWORK_CONF);
 	unlink(RUN_CONTAINERS_CONF);
 	unlink(RUN_CHANNEL_CONF);
-	docs_use(SOURCE_IS_HTTP(from) ? provision_source_words[from] : drives[from].label, true);
+	docs_use(SOURCE_IS_HTTP(from) ? provision_source_words[from] : drives[from].label);
 	/* Ready whatever the documents were: the machine did boot (docs/clouds.md). */
 	if (from == SOURCE_AZURE) {
 		struct sockaddr_in wire = address("168.63.129.16");
@@ -463,19 +454,19 @@ int main(int argc, char **argv)
 		if (drive_read(&drives[conf.sources[i]]))
 			from = drives[conf.sources[i]].label;
 	if (from) {
-		docs_use(from, false);
+		docs_use(from);
 		return 0;
 	}
 	/* The kept documents stand until a metadata service answers, network and all. */
 	if (first < conf.n_sources) {
 		if (kept_read("config drive", ", until a metadata service answers"))
-			docs_use(PROVISION_STATE_DIR, false);
+			docs_use(PROVISION_STATE_DIR);
 		return PROVISION_EXIT_NETWORK;
 	}
 	if (!kept_read("source", "")) {
 		say("provision: no source answered and none did before; the image's settings");
 		return 0;
 	}
-	docs_use(PROVISION_STATE_DIR, false);
+	docs_use(PROVISION_STATE_DIR);
 	return 0;
 }

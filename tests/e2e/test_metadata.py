@@ -12,9 +12,11 @@ drives, all at http://10.0.2.2:18169: a fake metadata server on the host's
 4. Azure: IMDS (Metadata: true, base64 user data, publicKeys JSON) and the
    ready report to the WireServer, its Health XML checked;
 5. OpenStack's metadata service.
-Each cloud: the hostname, the hello service's variable read from the host
-through the forwarded port, the SSH keys file. The guest never reaches any
-address but the host's 10.0.2.2."""
+Each cloud: the hostname, a static address (eth0 set up again: DHCP's client
+stopped after it brought the network up for EC2; for the others the address
+of the cloud before, from the kept user data, removed), the hello service's
+variable read from the host through the forwarded port, the SSH keys file.
+The guest never reaches any address but the host's 10.0.2.2."""
 import base64
 import http.server
 import json
@@ -40,8 +42,21 @@ INCARNATION, CONTAINER, INSTANCE = "3", "c6d5e4f3-a2b1-4c0d-9e8f-7a6b5c4d3e2f", 
 r = Report("metadata")
 
 
+# Each cloud's user data gives eth0 a second static address of its own.
+STATIC = {"ec2": "10.0.2.71", "gce": "10.0.2.72", "azure": "10.0.2.73", "openstack": "10.0.2.74"}
+
+
 def user_data(cloud):
-    return f"#cloud-config\nservices:\n  - name: hello\n    env: [GREETING=from-{cloud}]\n"
+    return f"""#cloud-config
+network:
+  interfaces:
+    - name: eth0
+      addresses: [10.0.2.15/24, {STATIC[cloud]}/24]
+      routes: [{{to: default, via: 10.0.2.2}}]
+services:
+  - name: hello
+    env: [GREETING=from-{cloud}]
+"""
 
 
 class Server:
@@ -210,6 +225,30 @@ def settings(vm):
     return host.strip(), service_get(vm, "/env/GREETING"), keys.strip()
 
 
+def network(vm):
+    """eth0's IPv4 addresses (ADDR/PREFIX), the default route, the DHCP clients' PIDs."""
+    _, addrs = vm.sh("ip -4 -o addr show dev eth0")
+    _, route = vm.sh("ip -4 route show default")
+    _, dhcp = vm.sh("cat /proc/[0-9]*/comm | grep -c '^udhcpc$'; true")
+    return re.findall(r"inet (\S+)", addrs), route.strip(), dhcp.strip()
+
+
+def check_static(vm, cloud):
+    addrs, route, dhcp = network(vm)
+    static = STATIC[cloud].replace(".", r"\.")
+    r.check(vm.seen(r"berth: network: eth0: new settings in /run/berth/network\.conf; set up "
+                    r"again") and
+            vm.seen(r"berth: network: eth0 10\.0\.2\.15/24 " + static + r"/24 \(static\)"),
+            f"{cloud}: berth-init sets eth0 up again with the user data's addresses")
+    r.check(not vm.seen(r"berth: network: eth0: (removing|address|route) "),
+            f"{cloud}: no error undoing the earlier settings or adding the new")
+    r.check(sorted(addrs) == sorted(["10.0.2.15/24", STATIC[cloud] + "/24"]),
+            f"{cloud}: eth0 has the user data's static addresses and no other", str(addrs))
+    r.check(route == "default via 10.0.2.2 dev eth0",
+            f"{cloud}: the default route is the user data's", route)
+    r.check(dhcp == "0", f"{cloud}: no DHCP client runs", dhcp)
+
+
 def boot_cloud(disk, server, cloud, hostname):
     server.cloud = cloud
     vm = VM(disk, f"metadata-{cloud}", backing=False, disk_format="qcow2", forward=[8080]).start()
@@ -223,6 +262,7 @@ def boot_cloud(disk, server, cloud, hostname):
             f"{cloud}: the service has the user data's variable (GET /env/GREETING)",
             str(greeting))
     r.check(keys == KEY, f"{cloud}: the SSH key in /run/berth/ssh-authorized-keys", keys)
+    check_static(vm, cloud)
     return vm
 
 
@@ -290,6 +330,11 @@ def main():
         r.check(host == "berth" and greeting[0] == 404 and keys == "",
                 "hang: the image's own hostname, environment and no keys",
                 f"{host} {greeting} {keys!r}")
+        addrs, route, dhcp = network(vm)
+        r.check(addrs == ["10.0.2.15/24"] and route == "default via 10.0.2.2 dev eth0" and
+                dhcp == "1",
+                "hang: the image's network: DHCP's address and route, its client running",
+                f"{addrs} {route!r} {dhcp!r}")
         vm.poweroff(r)
         vm.close()
 
