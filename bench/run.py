@@ -252,7 +252,7 @@ def fleet():
                                     text=True).stdout)
     with tempfile.TemporaryDirectory() as folder:
         with open(os.path.join(folder, "index"), "w") as f:
-            f.write("berth-channel 1\n")  # its bytes do not travel in a 304
+            f.write("berth-channel 2\n")  # its bytes do not travel in a 304
         srv = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1",
                                 "--directory", folder, "0"], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)

@@ -278,8 +278,12 @@ static void set_waves(const struct publish *p, struct channel_release *r)
 
 /* ---- add: the bundle ---- */
 
-/* BUNDLE's header and manifest into M, and its length checked against them: 0 or -1. */
-static int read_bundle(const char *path, int fd, struct bundle_manifest *m)
+/*
+ * BUNDLE's header and manifest into M, and its length checked against them;
+ * its size and its manifest's SHA-256 into REL: 0 or -1.
+ */
+static int read_bundle(const char *path, int fd, struct bundle_manifest *m,
+		       struct channel_release *rel)
 {
 	uint8_t head[BUNDLE_HEADER_SIZE];
 	char text[BUNDLE_MANIFEST_MAX], err[256];
@@ -314,18 +318,18 @@ static int read_bundle(const char *path, int fd, struct bundle_manifest *m)
 		    (unsigned long long)st.st_size, (unsigned long long)want);
 		return -1;
 	}
+	rel->size = want;
+	crypto_hash_sha256(rel->manifest_sha256, (const unsigned char *)text, h.manifest_len);
 	return 0;
 }
 
-/* FD into OUT from its start, hashed into R. */
-static int copy_hashed(int fd, int out, struct channel_release *r)
+/* FD into OUT from its start. */
+static int copy_all(int fd, int out)
 {
 	static unsigned char buf[CHUNK];
-	crypto_hash_sha256_state st;
 	off_t off = 0;
 	int e;
 
-	crypto_hash_sha256_init(&st);
 	for (;;) {
 		ssize_t n = pread(fd, buf, sizeof(buf), off);
 		if (n < 0 && errno == EINTR)
@@ -336,15 +340,12 @@ static int copy_hashed(int fd, int out, struct channel_release *r)
 			break;
 		if ((e = write_all(out, buf, (size_t)n)) < 0)
 			return e;
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
 		off += n;
 	}
-	crypto_hash_sha256_final(&st, r->sha256);
-	r->size = (uint64_t)off;
 	return fsync(out) < 0 ? -errno : 0;
 }
 
-/* FD into DIR/R's path through a temporary file and rename(2), its size and SHA-256 into R. */
+/* FD into DIR/R's path through a temporary file and rename(2). */
 static int copy_bundle(const char *dir, int fd, struct channel_release *r)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -359,7 +360,7 @@ static int copy_bundle(const char *dir, int fd, struct channel_release *r)
 		e = -errno;
 		goto fail;
 	}
-	e = copy_hashed(fd, out, r);
+	e = copy_all(fd, out);
 	if (close(out) < 0 && e == 0)
 		e = -errno;
 	if (e == 0 && rename(tmp, path) < 0)
@@ -379,7 +380,7 @@ fail:
 static int add(struct publish *p)
 {
 	struct channel_index *x = &p->x;
-	struct channel_release *r;
+	struct channel_release *r, got;
 	struct bundle_manifest m;
 	int fd = open(p->arg[1], O_RDONLY | O_CLOEXEC), order = 0, st = -1;
 
@@ -387,7 +388,7 @@ static int add(struct publish *p)
 		say("publish: %s: %s", p->arg[1], strerror(errno));
 		return -1;
 	}
-	if (read_bundle(p->arg[1], fd, &m) < 0)
+	if (read_bundle(p->arg[1], fd, &m, &got) < 0)
 		goto out;
 	if (p->exists && strcmp(m.compatible, x->compatible)) {
 		say("publish: %s is for \"%s\", the channel in %s for \"%s\"", p->arg[1],
@@ -410,6 +411,8 @@ static int add(struct publish *p)
 	}
 	r = &x->release[x->nreleases];
 	memset(r, 0, sizeof(*r));
+	r->size = got.size;
+	memcpy(r->manifest_sha256, got.manifest_sha256, sizeof(r->manifest_sha256));
 	snprintf(r->version, sizeof(r->version), "%s", m.version);
 	snprintf(r->path, sizeof(r->path), "%s_%s.berth", m.name, m.version);
 	set_waves(p, r);
@@ -561,8 +564,8 @@ static void show_release(const struct channel_release *r, int64_t now)
 {
 	char t[CHANNEL_TIME_LEN + 1], pc[8], sha[65];
 
-	sodium_bin2hex(sha, sizeof(sha), r->sha256, sizeof(r->sha256));
-	printf("release %s: %s, %llu bytes, sha256 %s\n", r->version, r->path,
+	sodium_bin2hex(sha, sizeof(sha), r->manifest_sha256, sizeof(r->manifest_sha256));
+	printf("release %s: %s, %llu bytes, manifest sha256 %s\n", r->version, r->path,
 	       (unsigned long long)r->size, sha);
 	printf("  waves:");
 	for (size_t w = 0; w < r->nwaves; w++) {

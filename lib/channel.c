@@ -201,7 +201,7 @@ static bool path_valid(const struct word *f)
 enum state { MAGIC, COMPATIBLE, SERIAL, EXPIRES, RELEASES, BUNDLE, WAVES, HALTED, SIGNATURES };
 
 static const char *const want[] = {
-    [MAGIC] = "expected \"berth-channel 1\"",
+    [MAGIC] = "expected \"berth-channel 2\"",
     [COMPATIBLE] = "expected \"compatible COMPATIBLE\"",
     [SERIAL] = "expected \"serial N\"",
     [EXPIRES] = "expected \"expires TIME\"",
@@ -234,8 +234,9 @@ static const char *parse_head(struct parser *p, const struct word *f, int n)
 	case MAGIC:
 		if (!word_is(&f[0], "berth-channel"))
 			return want[MAGIC];
-		if (!word_is(&f[1], "1"))
-			return "unknown format: this reader knows berth-channel 1";
+		/* Format 1 listed the whole bundle's SHA-256: `berth publish` writes 2. */
+		if (!word_is(&f[1], "2"))
+			return "unknown format: this reader knows berth-channel 2";
 		break;
 	case COMPATIBLE:
 		if (!word_is(&f[0], "compatible"))
@@ -299,7 +300,7 @@ static const char *parse_bundle(struct parser *p, const struct word *f, int n)
 		       "component";
 	if (!decimal(&f[2], SIZE_MAX_BYTES, &r->size))
 		return "bad size: a decimal number of bytes without leading zeros, below 2^63";
-	if (!hex(&f[3], r->sha256, sizeof(r->sha256)))
+	if (!hex(&f[3], r->manifest_sha256, sizeof(r->manifest_sha256)))
 		return "bad sha256: 64 lower-case hex digits";
 	memcpy(r->path, f[1].s, f[1].n);
 	r->path[f[1].n] = '\0';
@@ -454,7 +455,7 @@ static void put_release(struct out *o, const struct channel_release *r)
 {
 	char sha[65], t[CHANNEL_TIME_LEN + 1], pc[8];
 
-	to_hex(r->sha256, sizeof(r->sha256), sha);
+	to_hex(r->manifest_sha256, sizeof(r->manifest_sha256), sha);
 	put(o, "release %s\nbundle %s %llu %s\n", r->version, r->path, (unsigned long long)r->size,
 	    sha);
 	for (size_t w = 0; w < r->nwaves; w++) {

@@ -9,7 +9,9 @@
  *   expires TIME                       machines refuse the index after TIME
  *   then per release, oldest version first (0 to CHANNEL_RELEASES_MAX):
  *   release VERSION                    newer than the one before
- *   bundle PATH SIZE SHA256HEX         relative to the index's folder
+ *   bundle PATH SIZE SHA256HEX         PATH relative to the index's folder;
+ *                                      SHA256HEX: of the bundle's manifest,
+ *                                      which names each payload's SHA-256
  *   wave TIME PERCENT                  1 to CHANNEL_WAVES_MAX, times rising,
  *                                      percents not falling
  *   halted                             optional: no machine takes it now
@@ -33,7 +35,7 @@
 
 #include "contract.h"
 
-#define CHANNEL_FORMAT 1
+#define CHANNEL_FORMAT 2
 #define CHANNEL_INDEX_MAX 65536
 #define CHANNEL_RELEASES_MAX 32
 #define CHANNEL_WAVES_MAX 16
@@ -52,7 +54,7 @@ struct channel_release {
 	char version[65];
 	char path[CHANNEL_PATH_MAX + 1];
 	uint64_t size;
-	uint8_t sha256[32];
+	uint8_t manifest_sha256[32];
 	struct channel_wave wave[CHANNEL_WAVES_MAX];
 	size_t nwaves;
 	bool halted;

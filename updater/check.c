@@ -351,7 +351,7 @@ static int take(struct check *c, const struct channel_release *rel)
 		printf("%s is installed in slot %c already\n", rel->version,
 		       other_slot(c->boot.slot));
 	} else {
-		memcpy(want.sha256, rel->sha256, sizeof(want.sha256));
+		memcpy(want.manifest_sha256, rel->manifest_sha256, sizeof(want.manifest_sha256));
 		snprintf(url, sizeof(url), "%s%s", c->conf.url, rel->path);
 		printf("installing %s from %s\n", rel->version, url);
 		fflush(stdout);

@@ -40,9 +40,8 @@ _Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percen
 
 struct install {
 	unsigned flags;
-	const struct expect *want;	/* what the channel's index says, or NULL */
-	crypto_hash_sha256_state whole; /* the bundle's bytes, for WANT's SHA-256 */
-	bool tty;			/* progress on one rewritten line */
+	const struct expect *want; /* what the channel's index says, or NULL */
+	bool tty;		   /* progress on one rewritten line */
 	struct boot boot;
 	struct disk disk;
 	struct update_conf conf;
@@ -106,14 +105,19 @@ static int as_listed(const struct install *c)
 	return 0;
 }
 
-/* After the last byte: the whole bundle hashes as the channel's index says. */
-static int check_listed_hash(struct install *c)
+/*
+ * The manifest (LEN bytes) is the one the channel's index lists: it names
+ * each payload's SHA-256, so the bundle is the listed one byte for byte
+ * but for its signatures.
+ */
+static int manifest_listed(const struct install *c, size_t len)
 {
 	uint8_t sum[32];
 
-	crypto_hash_sha256_final(&c->whole, sum);
-	if (sodium_memcmp(sum, c->want->sha256, sizeof(sum)) != 0) {
-		complain("refused: the bundle's SHA-256 is not the one the channel's index lists");
+	crypto_hash_sha256(sum, c->manifest, len);
+	if (sodium_memcmp(sum, c->want->manifest_sha256, sizeof(sum)) != 0) {
+		complain("refused: the bundle's manifest is not the one the channel's index lists "
+			 "(its SHA-256 differs)");
 		return -EBADMSG;
 	}
 	return 0;
@@ -156,7 +160,8 @@ static int verify(struct install *c)
 	}
 	if ((r = source_read(&c->src, c->manifest, h.manifest_len, "manifest")) < 0 ||
 	    (r = source_read(&c->src, c->sigs, (size_t)h.sig_count * BUNDLE_SIG_SIZE,
-			     "signatures")) < 0)
+			     "signatures")) < 0 ||
+	    (c->want && (r = manifest_listed(c, h.manifest_len)) < 0))
 		return r;
 	int k = trust_verify(c->manifest, h.manifest_len, c->sigs, h.sig_count, c->keys, c->nkeys);
 	if (k < 0) {
@@ -459,15 +464,6 @@ static int stream_tree(struct install *c)
 	return 0;
 }
 
-/*
- * Whether the other slot's UKI stays on the server: nothing keeps it, its bytes
- * need not travel unless a channel's index vouches for the whole bundle's hash.
- */
-static bool skips_other_uki(const struct install *c)
-{
-	return c->src.ranged && !c->want;
-}
-
 /* Where payload P starts in the bundle. */
 static uint64_t payload_at(const struct install *c, enum bundle_payload p)
 {
@@ -503,7 +499,8 @@ static int stream_payloads(struct install *c)
 				return r;
 			continue;
 		}
-		if (out < 0 && skips_other_uki(c)) {
+		/* Over Range requests the other slot's UKI stays on the server: none keeps it. */
+		if (out < 0 && c->src.ranged) {
 			if ((r = source_skip(&c->src, c->m.payload[p].size,
 					     bundle_payload_name(p))) < 0)
 				return r;
@@ -523,7 +520,7 @@ static int stream_payloads(struct install *c)
 			printf("wrote %s %llu bytes\n", bundle_payload_name(p),
 			       (unsigned long long)c->m.payload[p].size);
 	}
-	if ((r = source_end(&c->src)) < 0 || (c->want && (r = check_listed_hash(c)) < 0))
+	if ((r = source_end(&c->src)) < 0)
 		return r;
 	return source_close(&c->src, false);
 }
@@ -715,10 +712,6 @@ int install(const char *source, unsigned flags, const struct expect *want)
 	    (r = private_mounts()) < 0 ||
 	    (r = source_open(&c.src, source, &c.disk, c.boot.roothash, c.part_fd[0])) < 0)
 		goto out;
-	if (want) {
-		crypto_hash_sha256_init(&c.whole);
-		c.src.hash = &c.whole;
-	}
 	if ((r = verify(&c)) < 0)
 		goto out;
 	if (dry) {

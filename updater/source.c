@@ -39,7 +39,6 @@ int source_open(struct source *s, const char *arg, const struct disk *d, const c
 
 	s->name = arg;
 	s->wget = 0;
-	s->hash = NULL;
 	s->ranged = false;
 	s->booted[0] = s->booted[1] = -1;
 	if (strcmp(arg, "-") == 0) {
@@ -113,8 +112,6 @@ int source_read(struct source *s, void *buf, size_t len, const char *what)
 		complain("refused: the bundle ends inside the %s", what);
 	else if (r < 0)
 		complain("cannot read %s: %s", s->name, strerror(-r));
-	else if (s->hash)
-		crypto_hash_sha256_update(s->hash, buf, len);
 	return r;
 }
 

@@ -128,8 +128,7 @@ struct source {
 	int fd;
 	pid_t wget; /* the download's process, or 0 */
 	const char *name;
-	crypto_hash_sha256_state *hash; /* when not NULL, every byte read goes into it */
-	bool ranged;			/* read with Range requests: REMOTE */
+	bool ranged; /* read with Range requests: REMOTE */
 	struct remote remote;
 	int booted[2]; /* the booted slot's root and verity partitions, for REMOTE */
 };
@@ -189,7 +188,7 @@ int follow_read(struct follow *f);
 struct expect {
 	const char *version;
 	uint64_t size;
-	uint8_t sha256[32];
+	uint8_t manifest_sha256[32];
 };
 enum {
 	INSTALL_DOWNGRADE =

@@ -55,8 +55,11 @@ check "... and the bundle copied in" cmp -s "$v1" ch/berth_0.1.0.berth
 check "... no temporary file left" test -z "$(find ch -name '*.tmp')"
 check "serial 1" test "$(field serial)" = 1
 check "compatible from the bundle" test "$(field compatible)" = berth-x86_64
-check "the bundle line: path, size, sha256" test "$(field bundle)" = \
-	"berth_0.1.0.berth $(stat -L -c %s "$v1") $(sha256sum <"$v1" | cut -d' ' -f1)"
+# The manifest: after the 24-byte header, its length the header's third 32-bit word.
+manifest_len=$(od -An -tu4 -j12 -N4 "$v1" | tr -d ' ')
+check "the bundle line: path, size, the manifest's sha256" test "$(field bundle)" = \
+	"berth_0.1.0.berth $(stat -L -c %s "$v1") $(tail -c +25 "$v1" | head -c "$manifest_len" |
+		sha256sum | cut -d' ' -f1)"
 # The default waves: 1% now, 10% after 4 h, 50% after a day, 100% after 3 days.
 waves=$(sed -n 's/^wave //p' ch/index | while read -r t p; do
 	echo "$(($(date -d "$t" +%s) - now)):$p"

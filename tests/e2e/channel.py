@@ -122,7 +122,7 @@ class Channel:
             h.send_response(200)
             h.send_header("Content-Length", "4000")
             h.end_headers()
-            h.wfile.write(b"berth-channel 1\n")
+            h.wfile.write(b"berth-channel 2\n")
             h.wfile.flush()
             self.served.append(("drop", None))
             h.close_connection = True

@@ -610,16 +610,17 @@ def halted(vm, chan):
 
 def not_as_listed(vm, chan, listed, other):
     """The folder's bundle swapped for one of the same size and release that is not the one
-    the index lists (another second signature): refused at its end, no entry added."""
+    the index lists (its manifest differs): refused before anything is written, no entry
+    added."""
     path = os.path.join(chan.folder, os.path.basename(listed))
     put(other, path)
     serial = published(chan, "resume", "0.2.0")
     since = vm.mark()
     # The whole line: wait_for may see the console's bytes before their line ends.
     m = vm.wait_for(r"berth-update\| berth-update: refused: [^\n]*\n", since, 600)
-    r.check("the bundle's SHA-256 is not the one the channel's index lists" in m.group(0),
-            f"serial {serial}: a bundle whose SHA-256 differs from the index's is refused",
-            m.group(0))
+    r.check("the bundle's manifest is not the one the channel's index lists" in m.group(0),
+            f"serial {serial}: a bundle whose manifest's SHA-256 differs from the index's is "
+            "refused", m.group(0))
     put(listed, path)
     s = vm.status()
     r.check(s is not None and s["other"] == {"slot": "b", "state": "empty"},
@@ -634,14 +635,20 @@ def put(src, path):
 
 
 def two_signed(v2, key_other, folder):
-    """0.2.0 signed by the test key and by KEY_OTHER, and the same with another key second:
-    two files of one size, both installable, of different SHA-256."""
+    """0.2.0 signed by the test key and by KEY_OTHER, and beside it a bundle of the same
+    size and release, as well signed and installable, whose manifest says epoch 2: not the
+    one the index lists."""
+    test = secret_key("test.key")
+    lines = v2.manifest.decode().splitlines()
+    lines[v2.line_of("epoch") - 1] = "epoch 2"
+    other = "".join(line + "\n" for line in lines).encode()
     paths = []
-    for name, second in (("listed", key_other), ("swapped", new_key())):
+    for name, manifest in (("listed", v2.manifest), ("swapped", other)):
         path = os.path.join(folder, name, "berth_0.2.0.berth")
         os.makedirs(os.path.dirname(path))
         with open(path, "wb") as f:
-            f.write(v2.header(nsig=2) + v2.manifest + v2.sigs + sign(v2.manifest, second))
+            f.write(v2.header(manifest, nsig=2) + manifest + sign(manifest, test) +
+                    sign(manifest, key_other))
             with open(v2.path, "rb") as src:
                 src.seek(v2.payloads)
                 shutil.copyfileobj(src, f)

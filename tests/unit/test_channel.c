@@ -16,7 +16,7 @@
 #define SIG "signature " H64 " " H64 H64 "\n"
 
 /* A good index, line by line. */
-#define L1 "berth-channel 1\n"
+#define L1 "berth-channel 2\n"
 #define L2 "compatible berth-x86_64\n"
 #define L3 "serial 7\n"
 #define L4 "expires 2026-12-14T04:00:00Z\n"
@@ -55,8 +55,8 @@ static void test_good(void)
 		  !strcmp(x.release[1].version, "0.2.0-rc.1"),
 	      "its releases");
 	CHECK(!strcmp(x.release[1].path, "b/berth_0.2.0-rc.1.berth") && x.release[1].size == 1 &&
-		  x.release[0].size == 20760855 && x.release[1].sha256[0] == 0x01 &&
-		  x.release[1].sha256[31] == 0xef,
+		  x.release[0].size == 20760855 && x.release[1].manifest_sha256[0] == 0x01 &&
+		  x.release[1].manifest_sha256[31] == 0xef,
 	      "a bundle line");
 	CHECK(x.release[1].nwaves == 3 && x.release[1].wave[0].percent == 100 &&
 		  x.release[1].wave[1].percent == 1250 && x.release[1].wave[2].percent == 5025 &&
@@ -86,7 +86,8 @@ static void test_good(void)
 static bool same_release(const struct channel_release *a, const struct channel_release *b)
 {
 	if (strcmp(a->version, b->version) || strcmp(a->path, b->path) || a->size != b->size ||
-	    memcmp(a->sha256, b->sha256, 32) || a->nwaves != b->nwaves || a->halted != b->halted)
+	    memcmp(a->manifest_sha256, b->manifest_sha256, 32) || a->nwaves != b->nwaves ||
+	    a->halted != b->halted)
 		return false;
 	for (size_t w = 0; w < a->nwaves; w++)
 		if (a->wave[w].start != b->wave[w].start ||
@@ -114,15 +115,16 @@ static void test_bad(void)
 	static const struct {
 		const char *text, *err;
 	} bad[] = {
-	    {"", "line 1: missing; expected \"berth-channel 1\""},
-	    {"berth-channel 2\n", "line 1: unknown format"},
-	    {"berth-channel 1", "line 1: no newline at the end of the line"},
-	    {"berth-channel  1\n", "line 1: expected \"berth-channel 1\""},
-	    {" berth-channel 1\n", "line 1: expected"},
-	    {"berth-channel 1 \n", "line 1: expected"},
-	    {"berth-channel 1\r\n", "line 1: a byte that is not printable ASCII"},
-	    {"berth-channel 1\n\n", "line 2: expected \"compatible COMPATIBLE\""},
-	    {"# comment\n", "line 1: expected \"berth-channel 1\""},
+	    {"", "line 1: missing; expected \"berth-channel 2\""},
+	    {"berth-channel 1\n", "line 1: unknown format: this reader knows berth-channel 2"},
+	    {"berth-channel 3\n", "line 1: unknown format"},
+	    {"berth-channel 2", "line 1: no newline at the end of the line"},
+	    {"berth-channel  1\n", "line 1: expected \"berth-channel 2\""},
+	    {" berth-channel 2\n", "line 1: expected"},
+	    {"berth-channel 2 \n", "line 1: expected"},
+	    {"berth-channel 2\r\n", "line 1: a byte that is not printable ASCII"},
+	    {"berth-channel 2\n\n", "line 2: expected \"compatible COMPATIBLE\""},
+	    {"# comment\n", "line 1: expected \"berth-channel 2\""},
 	    {L1 "compatible Berth\n", "line 2: bad compatible"},
 	    {L1 "serial 1\n", "line 2: expected \"compatible COMPATIBLE\""},
 	    {L1 L2, "line 3: missing; expected \"serial N\""},
@@ -210,7 +212,7 @@ static void test_bad(void)
 
 	/* The parser takes lengths, not strings: a NUL is a bad byte like any other. */
 	char err[128] = "";
-	const char nul[] = "berth-channel 1\ncompat\0ble x\n";
+	const char nul[] = "berth-channel 2\ncompat\0ble x\n";
 	CHECK(channel_parse(nul, sizeof(nul) - 1, &x, err, sizeof(err)) == -EINVAL &&
 		  !strcmp(err, "line 2: a byte that is not printable ASCII"),
 	      "a NUL byte");
