@@ -310,23 +310,73 @@ const struct esp_entry *slot_entry(const struct esp_entries *l, char slot)
 	return NULL;
 }
 
-int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
+/* The mounted ESP's entries into L and the booted one's index into *BOOTED (or -ENOENT). */
+static int scan_booted(const struct boot *b, struct esp_entries *l, int *booted)
 {
 	char counted[ENTRY_FILE_MAX] = "";
+	int r = esp_scan(l);
+
+	if (r == 0) {
+		r = booted_counted_entry(counted, sizeof(counted));
+		if (r == -ENOENT)
+			r = 0;
+	}
+	*booted = esp_booted(l, b, counted);
+	return r;
+}
+
+int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted)
+{
 	struct disk d;
 	int r;
 
 	if ((r = disk_probe(b, &d)) < 0 || (r = private_mounts()) < 0 ||
 	    (r = esp_mount(d.esp, writable)) < 0)
 		return r;
-	r = esp_scan(l);
-	if (r == 0) {
-		r = booted_counted_entry(counted, sizeof(counted));
-		if (r == -ENOENT)
-			r = 0;
-	}
+	r = scan_booted(b, l, booted);
 	if (r < 0 || !writable)
 		esp_umount();
-	*booted = esp_booted(l, b, counted);
+	return r;
+}
+
+ssize_t booted_uki_read(const struct boot *b, const char *esp, uint8_t **out)
+{
+	static struct esp_entries l;
+	char path[PATH_MAX_ENTRY];
+	struct stat st;
+	int booted, fd = -1;
+	ssize_t r = esp_mount(esp, false);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	if ((r = scan_booted(b, &l, &booted)) < 0 || (r = booted) < 0 ||
+	    (r = pathf(path, sizeof(path), ENTRY_DIR "/%s", l.e[booted].file)) < 0)
+		goto out;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		complain("cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((uint64_t)st.st_size > BUNDLE_UKI_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
+	if (!(*out = malloc((size_t)st.st_size + 1))) {
+		r = -ENOMEM;
+		complain("cannot hold %s: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	r = pread_full(fd, *out, (size_t)st.st_size, 0);
+	if (r != st.st_size) {
+		complain("cannot read %s: %s", path, r < 0 ? strerror((int)-r) : "cut short");
+		free(*out);
+		*out = NULL;
+		r = r < 0 ? r : -EIO;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	esp_umount();
 	return r;
 }

@@ -59,6 +59,8 @@ struct install {
 	char entry[ENTRY_FILE_MAX]; /* <name>_<version>+3.efi */
 	struct esp_entries esp;
 	bool esp_mounted;
+	uint8_t *old_uki; /* over Range requests: the booted slot's UKI, or NULL */
+	size_t old_uki_len;
 	int uki_fd;	    /* the target slot's UKI, in memory until everything checked out */
 	const uint8_t *uki; /* uki_fd mapped, once streamed */
 	int tree_fd;	    /* format 3: the verity tree, in memory, then on the slot */
@@ -188,8 +190,8 @@ static int verify(struct install *c)
 		return -EPERM;
 	}
 	c->size = BUNDLE_HEADER_SIZE + h.manifest_len + (uint64_t)h.sig_count * BUNDLE_SIG_SIZE;
-	if (c->src.ranged)
-		remote_layout(&c->src.remote, &c->m, c->size);
+	if (c->src.ranged && (r = remote_layout(&c->src.remote, &c->m, c->size)) < 0)
+		return r;
 	for (int p = 0; p < BUNDLE_PAYLOADS; p++)
 		c->size += c->m.payload[p].size;
 	if (c->want && (r = as_listed(c)) < 0)
@@ -368,15 +370,14 @@ static int check_blocks(const struct install *c, uint64_t done, size_t n)
 	return 0;
 }
 
-/* Step 3 for one payload: into OUT (or nowhere when OUT < 0), hashed on the way; logs. */
-static int stream_payload(struct install *c, enum bundle_payload p, int out)
+/* Step 3 for one payload: into OUT (or nowhere when OUT < 0), its SHA-256 into SUM; logs. */
+static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8_t sum[32])
 {
 	/* Format 3's root: each block checked against the tree before it is written. */
 	bool blocks = p == PAYLOAD_ROOT && c->tree_map;
 	const char *what = bundle_payload_name(p);
 	uint64_t size = c->m.payload[p].size, done = 0;
 	crypto_hash_sha256_state st;
-	uint8_t sum[32];
 	int r;
 
 	crypto_hash_sha256_init(&st);
@@ -398,11 +399,25 @@ static int stream_payload(struct install *c, enum bundle_payload p, int out)
 	crypto_hash_sha256_final(&st, sum);
 	if (c->tty && out >= 0)
 		printf("\r\033[K");
-	if (sodium_memcmp(sum, c->m.payload[p].sha256, sizeof(sum)) != 0) {
-		complain("refused: the %s payload does not match its signed SHA-256", what);
+	return 0;
+}
+
+static int signed_sum(const struct install *c, enum bundle_payload p, const uint8_t sum[32])
+{
+	if (sodium_memcmp(sum, c->m.payload[p].sha256, 32) != 0) {
+		complain("refused: the %s payload does not match its signed SHA-256",
+			 bundle_payload_name(p));
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+static int stream_payload(struct install *c, enum bundle_payload p, int out)
+{
+	uint8_t sum[32];
+	int r = copy_payload(c, p, out, sum);
+
+	return r < 0 ? r : signed_sum(c, p, sum);
 }
 
 /*
@@ -477,6 +492,52 @@ static uint64_t payload_at(const struct install *c, enum bundle_payload p)
 	return at;
 }
 
+/*
+ * Over Range requests: the booted slot's UKI, whose kernel and initramfs the
+ * new UKI likely shares (remote_uki). Without it the UKI is fetched whole.
+ */
+static void old_uki_load(struct install *c)
+{
+	uint8_t *old;
+	ssize_t n = booted_uki_read(&c->boot, c->disk.esp, &old);
+
+	if (n < 0) {
+		printf("no UKI delta: the booted UKI cannot be read (%s); fetching the UKI whole\n",
+		       strerror((int)-n));
+		return;
+	}
+	c->old_uki = old;
+	c->old_uki_len = (size_t)n;
+}
+
+/*
+ * The target slot's UKI P into memory. Over Range requests the sections the
+ * booted UKI has alike come from there; when the UKI then does not match its
+ * signed SHA-256 (a guess gone wrong), it is fetched again, whole. Logs.
+ */
+static int stream_uki(struct install *c, enum bundle_payload p)
+{
+	uint64_t at = payload_at(c, p);
+	uint8_t sum[32];
+	int r, guessed = c->src.ranged ? remote_uki(&c->src.remote, at, c->m.payload[p].size,
+						    c->old_uki, c->old_uki_len)
+				       : 0;
+
+	if (guessed <= 0)
+		return guessed < 0 ? guessed : stream_payload(c, p, c->uki_fd);
+	if ((r = copy_payload(c, p, c->uki_fd, sum)) < 0)
+		return r;
+	if (sodium_memcmp(sum, c->m.payload[p].sha256, sizeof(sum)) == 0)
+		return 0;
+	printf("UKI: the booted UKI's sections are not the new one's: fetching it whole\n");
+	remote_refetch(&c->src.remote, at);
+	if (ftruncate(c->uki_fd, 0) < 0 || lseek(c->uki_fd, 0, SEEK_SET) < 0) {
+		complain("cannot hold the UKI in memory: %s", strerror(errno));
+		return -errno;
+	}
+	return stream_payload(c, p, c->uki_fd);
+}
+
 static int stream_payloads(struct install *c)
 {
 	const enum bundle_payload *order = bundle_payload_order(c->m.format);
@@ -508,7 +569,7 @@ static int stream_payloads(struct install *c)
 			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size);
 			continue;
 		}
-		if ((r = stream_payload(c, p, out)) < 0)
+		if ((r = out == c->uki_fd ? stream_uki(c, p) : stream_payload(c, p, out)) < 0)
 			return r;
 		if (out < 0)
 			printf("checked %s %llu bytes (for the other slot, not kept)\n",
@@ -678,8 +739,11 @@ static int dry_run(struct install *c)
 		/* Format 3's tree comes first: the plan needs it. */
 		if (c->m.format >= 3 && (r = take_tree(c)) < 0)
 			return r;
-		enum bundle_payload other =
-		    target_uki(c) == PAYLOAD_UKI_A ? PAYLOAD_UKI_B : PAYLOAD_UKI_A;
+		enum bundle_payload uki = target_uki(c),
+				    other = uki == PAYLOAD_UKI_A ? PAYLOAD_UKI_B : PAYLOAD_UKI_A;
+		if ((r = remote_uki(&c->src.remote, payload_at(c, uki), c->m.payload[uki].size,
+				    c->old_uki, c->old_uki_len)) < 0)
+			return r;
 		would = c->src.remote.fetched + remote_pending(&c->src.remote, payload_at(c, other),
 							       c->m.payload[other].size);
 	}
@@ -714,6 +778,8 @@ int install(const char *source, unsigned flags, const struct expect *want)
 		goto out;
 	if ((r = verify(&c)) < 0)
 		goto out;
+	if (c.src.ranged)
+		old_uki_load(&c);
 	if (dry) {
 		r = dry_run(&c);
 		goto out;
@@ -728,6 +794,8 @@ out:
 		munmap((void *)c.uki, (size_t)c.m.payload[target_uki(&c)].size);
 	if (c.uki_fd >= 0)
 		close(c.uki_fd);
+	free(c.old_uki);
+	c.old_uki = NULL;
 	if (c.tree_map)
 		munmap((void *)c.tree_map, (size_t)c.m.payload[PAYLOAD_VERITY].size);
 	if (c.tree_fd >= 0)

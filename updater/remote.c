@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "fileio.h"
 #include "http.h"
+#include "pe.h"
 #include "update.h"
 #include "vtree.h"
 
@@ -23,10 +24,12 @@
 _Static_assert(WINDOW % VTREE_BLOCK == 0, "windows are whole blocks");
 
 /*
- * Bytes FIRST to FIRST + LEN - 1 into the window, checked to be those. 0;
- * -EOPNOTSUPP when the answer is not that one range; -errno; logs.
+ * Bytes FIRST to FIRST + LEN - 1 into BUF (CAP bytes, the answer's headers
+ * too), checked to be those, *BODY pointing at them. 0; -EOPNOTSUPP when
+ * the answer is not that one range; -errno; logs.
  */
-static int fetch(struct remote *rm, uint64_t first, uint64_t len)
+static int fetch_to(struct remote *rm, uint64_t first, uint64_t len, char *buf, size_t cap,
+		    const uint8_t **body)
 {
 	char range[64];
 	struct http_resp r;
@@ -35,7 +38,7 @@ static int fetch(struct remote *rm, uint64_t first, uint64_t len)
 	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu\r\n", (unsigned long long)first,
 		 (unsigned long long)(first + len - 1));
 	int e = http_request(&rm->to, rm->host, "GET", rm->path, range, "",
-			     boottime_ms() + REQUEST_MS, rm->buf, WINDOW + HEADERS_MAX, &r);
+			     boottime_ms() + REQUEST_MS, buf, cap, &r);
 	rm->requests++;
 	if (e == -EFBIG || (e == 0 && r.status == 200))
 		return -EOPNOTSUPP; /* more than the range: the whole file, Range ignored */
@@ -53,11 +56,21 @@ static int fetch(struct remote *rm, uint64_t first, uint64_t len)
 		return -EPROTO;
 	}
 	rm->size = total;
-	rm->win = (const uint8_t *)r.body;
-	rm->win_at = first;
-	rm->win_len = len;
+	*body = (const uint8_t *)r.body;
 	rm->fetched += len;
 	return 0;
+}
+
+/* Bytes FIRST to FIRST + LEN - 1 into the window, as fetch_to. */
+static int fetch(struct remote *rm, uint64_t first, uint64_t len)
+{
+	int r = fetch_to(rm, first, len, rm->buf, WINDOW + HEADERS_MAX, &rm->win);
+
+	if (r == 0) {
+		rm->win_at = first;
+		rm->win_len = len;
+	}
+	return r;
 }
 
 static void release(struct remote *rm)
@@ -65,9 +78,15 @@ static void release(struct remote *rm)
 	free(rm->buf);
 	free(rm->from);
 	free(rm->ranges);
+	free(rm->old_image);
+	free(rm->copies);
+	free(rm->head);
 	rm->buf = NULL;
 	rm->from = NULL;
 	rm->ranges = NULL;
+	rm->old_image = NULL;
+	rm->copies = NULL;
+	rm->head = NULL;
 }
 
 int remote_open(struct remote *rm, const char *url, const struct remote_slots *slots)
@@ -95,17 +114,6 @@ int remote_open(struct remote *rm, const char *url, const struct remote_slots *s
 	return r;
 }
 
-void remote_layout(struct remote *rm, const struct bundle_manifest *m, uint64_t payloads_at)
-{
-	rm->m = m;
-	rm->payloads_at = payloads_at;
-	rm->root_at = payloads_at;
-	for (const enum bundle_payload *p = bundle_payload_order(m->format); *p != PAYLOAD_ROOT;
-	     p++)
-		rm->root_at += m->payload[*p].size;
-	rm->root_blocks = m->payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
-}
-
 /* The booted slot's tree, checked against the booted root hash with the new release's salt. */
 static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 {
@@ -130,6 +138,94 @@ static uint8_t *booted_tree(struct remote *rm, struct vtree *t)
 	return image;
 }
 
+/* The bytes [AT, AT + LEN) in the window, fetched when they are not all there: 0 or -errno. */
+static int in_window(struct remote *rm, uint64_t at, uint64_t len)
+{
+	return at >= rm->win_at && at + len <= rm->win_at + rm->win_len ? 0 : fetch(rm, at, len);
+}
+
+/*
+ * LEN bytes at AT read from SRC (FETCHED: bytes fetched already), after the
+ * copies so far: one run with the last when they join.
+ */
+static void add_copy(struct remote *rm, uint64_t at, uint64_t len, const uint8_t *src, bool fetched)
+{
+	struct remote_copy *last = rm->ncopies ? &rm->copies[rm->ncopies - 1] : NULL;
+
+	if (last && last->at + last->len == at && last->src + last->len == src &&
+	    last->fetched == fetched)
+		last->len += len;
+	else
+		rm->copies[rm->ncopies++] = (struct remote_copy){at, len, src, fetched};
+}
+
+/*
+ * Format 3: the new tree's leaf hash blocks whose digests, as the level above
+ * names them, are those of the booted tree's, copied from there; G gets the
+ * new tree's geometry. 0 or -errno.
+ */
+static int tree_copies(struct remote *rm, struct vtree *g)
+{
+	struct delta_index ix;
+	uint64_t *from;
+
+	if (!rm->old_image || rm->old.levels < 2 || vtree_geometry(g, rm->root_blocks) < 0 ||
+	    g->levels < 2 || g->size != rm->m->payload[PAYLOAD_VERITY].size ||
+	    g->level_blocks[1] * VTREE_BLOCK > WINDOW)
+		return 0;
+	/* The level above the leaves lies just before them, the levels above it before it. */
+	uint64_t above = rm->payloads_at + g->level_start[1] * VTREE_BLOCK,
+		 leaves = rm->payloads_at + g->level_start[0] * VTREE_BLOCK;
+	int r = in_window(rm, above, g->level_blocks[1] * VTREE_BLOCK);
+	if (r < 0)
+		return r;
+	if (!(from = malloc(g->level_blocks[0] * sizeof(*from))) ||
+	    delta_index_build(&ix, rm->old_image + rm->old.level_start[1] * VTREE_BLOCK,
+			      rm->old.level_blocks[0]) < 0) {
+		free(from);
+		return -ENOMEM;
+	}
+	delta_locate(&ix, rm->win + (above - rm->win_at), g->level_blocks[0], from);
+	delta_index_free(&ix);
+	for (uint64_t i = 0; i < g->level_blocks[0]; i++)
+		if (from[i] != DELTA_NONE)
+			add_copy(rm, leaves + i * VTREE_BLOCK, VTREE_BLOCK,
+				 rm->old_image + (rm->old.level_start[0] + from[i]) * VTREE_BLOCK,
+				 false);
+	free(from);
+	return 0;
+}
+
+int remote_layout(struct remote *rm, const struct bundle_manifest *m, uint64_t payloads_at)
+{
+	struct vtree g = {.levels = 0};
+	size_t room = REMOTE_UKI_COPIES + 1; /* the UKI's headers too */
+
+	rm->m = m;
+	rm->payloads_at = payloads_at;
+	rm->root_at = payloads_at;
+	for (const enum bundle_payload *p = bundle_payload_order(m->format); *p != PAYLOAD_ROOT;
+	     p++)
+		rm->root_at += m->payload[*p].size;
+	rm->root_blocks = m->payload[PAYLOAD_ROOT].size / VTREE_BLOCK;
+	if (m->format >= 3) {
+		rm->old_image = booted_tree(rm, &rm->old);
+		if (!rm->old_image)
+			printf("no delta: no booted root of this release's salt to take blocks "
+			       "from; fetching the whole root\n");
+		if (rm->old_image && vtree_geometry(&g, rm->root_blocks) == 0)
+			room += g.level_blocks[0];
+	}
+	if (!(rm->copies = malloc(room * sizeof(*rm->copies)))) {
+		complain("cannot plan the download: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	int r = tree_copies(rm, &g);
+	if (r < 0)
+		complain("cannot plan the tree's download: %s", strerror(-r));
+	return r;
+}
+
 /*
  * Blocks the booted slot lacks that the target slot holds where they belong,
  * left by an install cut short, into FROM as DELTA_HERE: how many. The
@@ -151,24 +247,18 @@ static uint64_t resume(struct remote *rm, const struct vtree *t)
 	return n;
 }
 
-/* The booted root's blocks by where the new root has them, into FROM; logs when there are none. */
+/* The new root's blocks by where the booted root has them, into FROM. */
 static void locate(struct remote *rm, const struct vtree *t)
 {
-	struct vtree old;
 	struct delta_index ix;
-	uint8_t *image = booted_tree(rm, &old);
 
 	for (uint64_t b = 0; b < rm->root_blocks; b++)
 		rm->from[b] = DELTA_NONE;
-	if (!image) {
-		printf("no delta: no booted root of this release's salt to take blocks from; "
-		       "fetching the whole root\n");
-		return;
-	}
-	if (delta_index_build(&ix, vtree_leaf(&old, 0), old.data_blocks) == 0)
+	if (rm->old_image &&
+	    delta_index_build(&ix, vtree_leaf(&rm->old, 0), rm->old.data_blocks) == 0) {
 		delta_locate(&ix, vtree_leaf(t, 0), rm->root_blocks, rm->from);
-	delta_index_free(&ix);
-	free(image);
+		delta_index_free(&ix);
+	}
 }
 
 void remote_plan(struct remote *rm, const struct vtree *t)
@@ -189,6 +279,85 @@ void remote_plan(struct remote *rm, const struct vtree *t)
 		free(rm->from);
 		rm->from = NULL;
 	}
+}
+
+/* The copies from AT on (a UKI's) dropped; the next copy looked for from the first again. */
+static void uki_drop(struct remote *rm, uint64_t at)
+{
+	while (rm->ncopies && rm->copies[rm->ncopies - 1].at >= at)
+		rm->ncopies--;
+	rm->copy_next = 0;
+}
+
+/* Section NAME in both UKIs, the same size: copied from OLD. 1 when it is, else 0. */
+static int uki_copy(struct remote *rm, const uint8_t *head, size_t head_len, uint64_t at,
+		    uint64_t len, const uint8_t *old, size_t old_len, const char *name)
+{
+	struct pe_section n, o;
+	size_t old_head = old_len < PE_HEAD_MAX ? old_len : PE_HEAD_MAX;
+	struct remote_copy *prev = rm->ncopies ? &rm->copies[rm->ncopies - 1] : NULL;
+
+	if (pe_find_section(head, head_len, len, name, &n) < 0 ||
+	    pe_find_section(old, old_head, old_len, name, &o) < 0 || n.size != o.size || !n.size)
+		return 0;
+	/* In bundle order, apart: a PE file whose sections overlap is fetched as it is. */
+	if (prev && prev->at + prev->len > at + n.offset)
+		return 0;
+	add_copy(rm, at + n.offset, n.size, old + o.offset, false);
+	printf("UKI: taking %s (%u bytes) from the booted UKI, of the same size\n", name, n.size);
+	return 1;
+}
+
+int remote_uki(struct remote *rm, uint64_t at, uint64_t len, const uint8_t *old, size_t old_len)
+{
+	struct pe_section s;
+	/* A UKI's headers take a few hundred bytes; objcopy's stub, up to PE_HEAD_MAX. */
+	uint64_t head = len < VTREE_BLOCK ? len : VTREE_BLOCK;
+	const uint8_t *h;
+	int r;
+
+	uki_drop(rm, at);
+	if (!old || !rm->copies)
+		return 0;
+	/* Not into the window, which a dry run's figure counts on (remote_pending). */
+	if (!rm->head && !(rm->head = malloc(PE_HEAD_MAX + HEADERS_MAX))) {
+		complain("cannot hold a UKI's headers: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if ((r = fetch_to(rm, at, head, rm->head, PE_HEAD_MAX + HEADERS_MAX, &h)) < 0)
+		return r;
+	if (pe_find_section(h, head, len, ".linux", &s) == -ENOSPC) {
+		head = len < PE_HEAD_MAX ? len : PE_HEAD_MAX;
+		if ((r = fetch_to(rm, at, head, rm->head, PE_HEAD_MAX + HEADERS_MAX, &h)) < 0)
+			return r;
+	}
+	add_copy(rm, at, head, h, true);
+	struct pe_section i;
+	/* In the file's order: objcopy's UKIs have .initrd first, ukify's .linux last. */
+	bool linux_first = pe_find_section(h, head, len, ".linux", &s) == 0 &&
+			   pe_find_section(h, head, len, ".initrd", &i) == 0 && s.offset < i.offset;
+	const char *first = linux_first ? ".linux" : ".initrd",
+		   *second = linux_first ? ".initrd" : ".linux";
+	return uki_copy(rm, h, head, at, len, old, old_len, first) +
+	       uki_copy(rm, h, head, at, len, old, old_len, second);
+}
+
+void remote_refetch(struct remote *rm, uint64_t at)
+{
+	for (size_t i = 0; i < rm->ncopies; i++)
+		if (rm->copies[i].at >= at && !rm->copies[i].fetched)
+			rm->local -= rm->copies[i].len;
+	uki_drop(rm, at);
+	rm->pos = at;
+}
+
+/* The first copy that does not end before POS (which moves only forward), or NULL. */
+static const struct remote_copy *copy_from(struct remote *rm, uint64_t pos)
+{
+	while (rm->copy_next < rm->ncopies &&
+	       rm->copies[rm->copy_next].at + rm->copies[rm->copy_next].len <= pos)
+		rm->copy_next++;
+	return rm->copy_next < rm->ncopies ? &rm->copies[rm->copy_next] : NULL;
 }
 
 /* Root block B comes from a slot (not from a fetched range). */
@@ -220,7 +389,17 @@ static uint64_t payload_end(const struct remote *rm, uint64_t pos)
 static ssize_t next_bytes(struct remote *rm, uint8_t *buf, size_t len)
 {
 	uint64_t pos = rm->pos, end = payload_end(rm, pos);
+	const struct remote_copy *cp = copy_from(rm, pos);
 
+	if (cp && pos >= cp->at) {
+		size_t n = len < cp->at + cp->len - pos ? len : (size_t)(cp->at + cp->len - pos);
+		memcpy(buf, cp->src + (pos - cp->at), n);
+		if (!cp->fetched)
+			rm->local += n;
+		return (ssize_t)n;
+	}
+	if (cp && cp->at < end)
+		end = cp->at;
 	if (rm->from && pos >= rm->root_at && pos < rm->root_at + rm->root_blocks * VTREE_BLOCK) {
 		uint64_t b = (pos - rm->root_at) / VTREE_BLOCK,
 			 off = (pos - rm->root_at) % VTREE_BLOCK;
@@ -249,8 +428,10 @@ static ssize_t next_bytes(struct remote *rm, uint8_t *buf, size_t len)
 		if (r < 0)
 			return r == -EOPNOTSUPP ? -EPROTO : r;
 	}
-	uint64_t have = rm->win_at + rm->win_len - pos;
-	size_t n = len < have ? len : (size_t)have;
+	uint64_t stop = rm->win_at + rm->win_len;
+	if (cp && cp->at < stop)
+		stop = cp->at; /* the copy's bytes come from memory */
+	size_t n = len < stop - pos ? len : (size_t)(stop - pos);
 	memcpy(buf, rm->win + (pos - rm->win_at), n);
 	return (ssize_t)n;
 }
@@ -302,6 +483,9 @@ uint64_t remote_pending(struct remote *rm, uint64_t skip, uint64_t len)
 					    rm->ranges[i].count * VTREE_BLOCK);
 		n += outside_window(rm, root_end, rm->size - root_end);
 	}
+	for (size_t i = 0; i < rm->ncopies; i++)
+		if (rm->copies[i].at >= rm->pos)
+			n -= outside_window(rm, rm->copies[i].at, rm->copies[i].len);
 	return n - outside_window(rm, skip, len);
 }
 

@@ -122,6 +122,12 @@ const struct esp_entry *slot_entry(const struct esp_entries *l, char slot);
  * -ENOENT); the ESP stays mounted (in our namespace) when WRITABLE; logs.
  */
 int read_entries(const struct boot *b, bool writable, struct esp_entries *l, int *booted);
+/*
+ * The booted entry's UKI from the ESP (node ESP, mounted read-only while
+ * read) into *OUT (malloc'ed): its length; -ENOENT when no entry is the
+ * booted one, -EFBIG past BUNDLE_UKI_MAX; other errors said.
+ */
+ssize_t booted_uki_read(const struct boot *b, const char *esp, uint8_t **out);
 
 /* source.c: where a bundle comes from: a file, stdin ("-") or http:// (BusyBox wget). */
 struct source {

@@ -73,11 +73,18 @@ uint64_t vtree_superblock_blocks(const uint8_t *sb)
 	return saltlen <= VTREE_SALT_MAX && superblock_ok(sb, n, sb + SB_SALT, saltlen) ? n : 0;
 }
 
+int vtree_geometry(struct vtree *t, uint64_t data_blocks)
+{
+	memset(t, 0, sizeof(*t));
+	t->data_blocks = data_blocks;
+	return data_blocks ? geometry(t, SIZE_MAX) : -EINVAL;
+}
+
 uint64_t vtree_size(uint64_t data_blocks)
 {
-	struct vtree t = {.data_blocks = data_blocks};
+	struct vtree t;
 
-	return data_blocks && geometry(&t, SIZE_MAX) == 0 ? t.size : 0;
+	return vtree_geometry(&t, data_blocks) == 0 ? t.size : 0;
 }
 
 static const uint8_t *block(const struct vtree *t, unsigned level, uint64_t n)

@@ -63,6 +63,9 @@ int vtree_open(struct vtree *t, const uint8_t *image, size_t len, uint64_t data_
 /* The data blocks a superblock (a hash image's first VTREE_BLOCK bytes) counts; 0: not berth's. */
 uint64_t vtree_superblock_blocks(const uint8_t *sb);
 
+/* The levels of the tree of DATA_BLOCKS data blocks into T, without an image: 0 or -EINVAL. */
+int vtree_geometry(struct vtree *t, uint64_t data_blocks);
+
 /* Bytes of the hash image of DATA_BLOCKS data blocks, its superblock counted; 0 when none can be.
  */
 uint64_t vtree_size(uint64_t data_blocks);

@@ -123,6 +123,8 @@ def delta(log, served, would):
     r.check(m is not None and int(m.group(1)) == would,
             "delta install: it fetched what the dry run said it would",
             f"{m and m.group(0)}; dry run: {would}")
+    r.check("UKI: taking .linux (" in log and "fetching it whole" not in log,
+            "delta install: the new UKI's kernel taken from the booted UKI, rightly", log)
     if m:
         print(f"# delta install of 0.2.0: fetched {m.group(1)} of {size} bytes "
               f"({100 * int(m.group(1)) / size:.1f}%) in {m.group(2)} requests, "

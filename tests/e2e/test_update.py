@@ -5,7 +5,9 @@ without adding an entry; installs the real 0.2.0 bundle (out/test-v2/berth_0.2.0
 epoch 1) into slot b, refuses to roll back to it before it booted, boots it on trial, has
 berth-init mark it good (which raises the security floor to 1), and rolls back to slot a with
 `berth-update rollback`; after that reboot the floor is still 1 and an epoch-0 bundle is refused,
---allow-downgrade or not. One VM; the reboots happen inside it.
+--allow-downgrade or not. Last, a delta install whose UKI's .linux is not the booted one's,
+though of its size, takes the booted one's, finds the UKI's SHA-256 wrong, fetches it whole and
+installs it. One VM; the reboots happen inside it.
 
 The 0.2.0 install is the machine's own, from an update channel (docs/fleet.md) that its user
 data (a NoCloud drive) names, checked every 10 s, reboot: manual. The test publishes 0.2.0 with
@@ -28,6 +30,7 @@ or the real manifest changed and signed again (Ed25519 through libsodium, with t
 keys in tests/manifests/keys/)."""
 import ctypes
 import ctypes.util
+import hashlib
 import math
 import os
 import re
@@ -358,6 +361,43 @@ def flip_fetched(srv, v1, v2):
     at = v2.offset("root") + block * 4096 + 2048
     srv.add("flip-fetched", v2.rest(0, at), flipped(v2.read(at, 1), 0), v2.rest(at + 1))
     return block
+
+
+def pe_section(data, name):
+    """(offset, size) of section NAME of the PE file DATA, as updater/pe.c finds it."""
+    pe = struct.unpack_from("<I", data, 0x3c)[0]
+    (count,) = struct.unpack_from("<H", data, pe + 6)
+    (opt,) = struct.unpack_from("<H", data, pe + 20)
+    for i in range(count):
+        s = pe + 24 + opt + 40 * i
+        if data[s:s + 8].rstrip(b"\0") == name:
+            vsize, _, raw, ptr = struct.unpack_from("<IIII", data, s + 8)
+            return ptr, vsize if vsize and vsize < raw else raw
+    return None, None
+
+
+def uki_guessed_wrong(srv, v1, v2):
+    """0.2.0 whose uki-b has one byte of its kernel changed (its manifest signed again): the
+    booted UKI's .linux, of the same size, is a wrong guess. Whether the sizes match."""
+    uki = bytearray(v2.read(v2.offset("uki-b"), v2.size_of("uki-b")))
+    at, size = pe_section(uki, b".linux")
+    same = pe_section(v1.read(v1.offset("uki-a"), v1.size_of("uki-a")), b".linux")[1] == size
+    uki[at + size // 2] ^= 0x01
+    front, _ = v2.resigned(secret_key("test.key"), **{
+        "payload uki-b": f"{len(uki)} {hashlib.sha256(uki).hexdigest()}"})
+    srv.add("uki-guess", front, v2.rest(v2.payloads, v2.offset("uki-b")), bytes(uki))
+    return same
+
+
+def uki_guess(vm, srv, same):
+    """The wrong guess is caught by the UKI's SHA-256; the UKI is fetched again and installs."""
+    r.check(same, "0.1.0's UKI and 0.2.0's have .linux sections of one size: the guess is made")
+    st, out = vm.sh(f"berth-update install {srv.url('uki-guess')} 2>&1", timeout=300)
+    r.check(st == 0 and "UKI: taking .linux (" in out and
+            "UKI: the booted UKI's sections are not the new one's: fetching it whole" in out and
+            "installed berth_0.2.0+3.efi" in out,
+            "delta install: a wrong guess at the UKI's .linux fails the UKI's SHA-256; fetched "
+            "again, whole, it installs", f"{st}: {out.strip()}")
 
 
 def delta_refusal(vm, srv, block, esp):
@@ -718,6 +758,7 @@ def main():
     srv, ranged = HttpServer(ranges=False), HttpServer()
     cases = serve_bundles(srv, v1, v2)
     fetched_block = flip_fetched(ranged, v1, v2)
+    same_initrd = uki_guessed_wrong(ranged, v1, v2)
     tmp = tempfile.mkdtemp(prefix="berth-update-test-")
     os.makedirs(os.path.join(tmp, "channel"))
     chan = Channel(os.path.join(tmp, "channel"))
@@ -744,6 +785,7 @@ def main():
         rollback(vm)
         failed_here(vm)
         floor_holds(vm, srv)
+        uki_guess(vm, ranged, same_initrd)
     except Timeout as e:
         r.check(False, "update test", str(e))
     finally:
