@@ -61,10 +61,14 @@ static int fetch_to(struct remote *rm, uint64_t first, uint64_t len, char *buf, 
 	return 0;
 }
 
-/* Bytes FIRST to FIRST + LEN - 1 into the window, as fetch_to. */
+/*
+ * Bytes FIRST to FIRST + LEN - 1 into the window, as fetch_to. No more than
+ * the range and its headers is read: a server that ignores Range and sends
+ * the whole file is left after that much.
+ */
 static int fetch(struct remote *rm, uint64_t first, uint64_t len)
 {
-	int r = fetch_to(rm, first, len, rm->buf, WINDOW + HEADERS_MAX, &rm->win);
+	int r = fetch_to(rm, first, len, rm->buf, len + HEADERS_MAX, &rm->win);
 
 	if (r == 0) {
 		rm->win_at = first;
@@ -324,11 +328,11 @@ int remote_uki(struct remote *rm, uint64_t at, uint64_t len, const uint8_t *old,
 		complain("cannot hold a UKI's headers: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	if ((r = fetch_to(rm, at, head, rm->head, PE_HEAD_MAX + HEADERS_MAX, &h)) < 0)
+	if ((r = fetch_to(rm, at, head, rm->head, head + HEADERS_MAX, &h)) < 0)
 		return r;
 	if (pe_find_section(h, head, len, ".linux", &s) == -ENOSPC) {
 		head = len < PE_HEAD_MAX ? len : PE_HEAD_MAX;
-		if ((r = fetch_to(rm, at, head, rm->head, PE_HEAD_MAX + HEADERS_MAX, &h)) < 0)
+		if ((r = fetch_to(rm, at, head, rm->head, head + HEADERS_MAX, &h)) < 0)
 			return r;
 	}
 	add_copy(rm, at, head, h, true);
