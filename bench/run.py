@@ -3,9 +3,10 @@
 booted with the same kernel, firmware and QEMU command line (tests/e2e/vm.py). Writes
 bench/results.md and bench/results.json; docs/bench.md says what each figure means.
 
-    bench/run.py [size] [boot] [update] [build] [fleet]   (default: all five)
+    bench/run.py [size] [boot] [update] [delta] [build] [fleet]   (default: all six)
 
-Expects out/default, out/bench and out/baseline built (make bench does that).
+Expects out/default, out/bench and out/baseline built (make bench does that); delta builds
+the next release of out/bench three ways into out/bench-delta/.
 BERTH_BENCH_BOOTS (default 5): boots of each image, and install/dd rounds of the update."""
 import datetime
 import json
@@ -14,6 +15,7 @@ import platform
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -24,7 +26,7 @@ SRC = os.path.dirname(HERE)
 # Every guest's console log outlives its VM, so a boot that fails can be read afterwards.
 os.environ.setdefault("BERTH_TEST_LOGS", os.path.join(SRC, "out", "bench-logs"))
 sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
-from vm import VM, HttpServer, Timeout, partition_number  # noqa: E402
+from vm import VM, HttpServer, Timeout, partition_number, verity_leaves  # noqa: E402
 
 BOOTS = int(os.environ.get("BERTH_BENCH_BOOTS", "5"))
 CACHE = os.environ.get("BERTH_CACHE", "/var/cache/berth")
@@ -34,6 +36,7 @@ OUT = os.path.join(SRC, "out")
 BERTH = os.path.join(OUT, "bench")
 DEFAULT = os.path.join(OUT, "default")
 BASELINE = os.path.join(OUT, "baseline")
+DELTA = os.path.join(OUT, "bench-delta")
 LIMIT = 900  # seconds; a limit for one boot under TCG on a busy machine, not a wait
 MILESTONES = [
     ("pid1", "kernel start to PID 1"),
@@ -196,9 +199,25 @@ BASELINE_METHOD = {
 }
 
 
+def timed(vm, command):
+    """Seconds COMMAND took in the guest (/proc/uptime), starting from a cold page cache."""
+    st, out = vm.sh(f"sync; echo 3 >/proc/sys/vm/drop_caches; read a _ </proc/uptime; "
+                    f"{command} >/tmp/bench.out 2>&1; s=$?; read b _ </proc/uptime; "
+                    "echo T $s $a $b", timeout=LIMIT)
+    m = re.search(r"^T (\d+) ([\d.]+) ([\d.]+)$", out, re.M)
+    if not m or m.group(1) != "0":
+        _, why = vm.sh("cat /tmp/bench.out")
+        raise RuntimeError(f"{command} failed: {why}")
+    return float(m.group(3)) - float(m.group(2))
+
+
+def latest_bundle(folder):
+    return max((os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".berth")),
+               key=os.path.getmtime)
+
+
 def update():
-    bundle = max((os.path.join(BERTH, f) for f in os.listdir(BERTH) if f.endswith(".berth")),
-                 key=os.path.getmtime)
+    bundle = latest_bundle(BERTH)
     size = os.path.getsize(bundle)
     disk = os.path.join(BERTH, "disk.raw")
     srv = HttpServer()
@@ -213,21 +232,12 @@ def update():
         if st != 0:
             raise RuntimeError(f"download of the bundle failed: {out}")
         part = partition_number(disk, "root-b")
-
-        def timed(command):
-            """Seconds COMMAND took in the guest (/proc/uptime), starting from a cold page cache."""
-            st, out = vm.sh(f"sync; echo 3 >/proc/sys/vm/drop_caches; read a _ </proc/uptime; "
-                            f"{command} >/tmp/bench.out 2>&1; s=$?; read b _ </proc/uptime; "
-                            "echo T $s $a $b", timeout=LIMIT)
-            m = re.search(r"^T (\d+) ([\d.]+) ([\d.]+)$", out, re.M)
-            if not m or m.group(1) != "0":
-                _, why = vm.sh("cat /tmp/bench.out")
-                raise RuntimeError(f"{command} failed: {why}")
-            return float(m.group(3)) - float(m.group(2))
         for i in range(BOOTS):
             log(f"update round {i + 1}/{BOOTS}")
-            dd.append(size / 1e6 / timed(f"dd if=/var/bench.berth of=/dev/vda{part} bs=1M conv=fsync"))
-            install.append(size / 1e6 / timed("berth-update install /var/bench.berth --allow-downgrade"))
+            dd.append(size / 1e6 / timed(vm, f"dd if=/var/bench.berth of=/dev/vda{part} bs=1M "
+                                              "conv=fsync"))
+            install.append(size / 1e6 / timed(vm, "berth-update install /var/bench.berth "
+                                                  "--allow-downgrade"))
     finally:
         vm.close()
         srv.close()
@@ -241,6 +251,112 @@ def update():
                "/var (verify, write slot b, read back, UKI to the ESP) vs `dd bs=1M "
                "conv=fsync` of the same file to slot b's root partition"),
     ]
+
+
+# The next release of out/bench (0.2.0), three ways (issue 16's cases).
+VARIANTS = [
+    ("a", "file", "/etc/motd changed (tests/manifests/files/motd: a file of the manifest's own)"),
+    ("b", "package", "one Debian package more (pv, whose one dependency, libc6, is there already)"),
+    ("c", "kernel", "the kernel built from kernel-config/ (linux-source-6.1, with "
+                    "tests/manifests/small-kernel.yaml's verity key, so that make test's build "
+                    "of it is in the cache) instead of Debian's linux-image-amd64"),
+]
+
+
+def build_variants():
+    """Each variant of tests/manifests/bench.yaml built into out/bench-delta/NAME, its
+    manifest beside copies of the keys, images and files it names (a build takes nothing from
+    outside its manifest's folder); the bundle of each."""
+    here = os.path.join(SRC, "tests", "manifests")
+    with open(os.path.join(here, "bench.yaml")) as f:
+        text = f.read().replace("version: 0.1.0", "version: 0.2.0")
+    changes = {
+        "file": text,
+        "package": text.replace("packages: [containerd, runc]", "packages: [containerd, runc, pv]"),
+        "kernel": text.replace("  package: linux-image-amd64\n",
+                               "  source: config\n  package: linux-source-6.1\n").replace(
+                                   "\nrootfs:\n", "\nsigning:\n  verity_key: keys/verity-test\n\nrootfs:\n"),
+    }
+    bundles = {}
+    for _, name, _ in VARIANTS:
+        src = os.path.join(DELTA, "manifests", name)
+        shutil.rmtree(src, ignore_errors=True)
+        os.makedirs(src)
+        for d in ("keys", "images", "files"):
+            shutil.copytree(os.path.join(here, d), os.path.join(src, d))
+        if name == "file":
+            with open(os.path.join(src, "files", "motd"), "a") as f:
+                f.write("changed by make bench\n")
+        with open(os.path.join(src, "bench.yaml"), "w") as f:
+            f.write(changes[name])
+        log(f"building 0.2.0 with {name}")
+        out = os.path.join(DELTA, name)
+        run_timed([os.path.join(SRC, "build", "berth"), "build", os.path.join(src, "bench.yaml"),
+                   "--out", out], os.environ, SRC)
+        bundles[name] = latest_bundle(out)
+    return bundles
+
+
+def leaves(bundle):
+    """The root's blocks' digests: the verity tree's leaf level of a format 3 bundle."""
+    with open(bundle, "rb") as f:
+        _, mlen, nsig = struct.unpack("<III", f.read(24)[8:20])
+        at, parts = 24 + mlen + 96 * nsig, {}
+        for line in f.read(mlen).decode().splitlines():
+            if line.startswith("payload "):
+                _, name, size, _ = line.split()
+                parts[name] = (at, int(size))
+                at += int(size)
+        f.seek(parts["verity"][0])
+        return verity_leaves(f.read(parts["verity"][1]))
+
+
+def delta():
+    """Each variant installed on out/bench's 0.1.0 (in one VM) in full, from a server that
+    ignores Range, and as a delta, from one that honours it, slot b emptied before each."""
+    bundles = build_variants()
+    old = set(leaves(latest_bundle(BERTH)))
+    disk = os.path.join(BERTH, "disk.raw")
+    ranged, whole = HttpServer(), HttpServer(ranges=False)
+    vm = boot_vm(disk, "bench-delta")
+    rows = []
+    try:
+        vm.wait_shell(timeout=LIMIT)
+        if not vm.wait_network(timeout=LIMIT):
+            raise Timeout("no DHCP lease")
+        part = partition_number(disk, "root-b")
+        for key, name, what in VARIANTS:
+            path, new = bundles[name], leaves(bundles[name])
+            size = os.path.getsize(path)
+            changed = sum(1 for leaf in new if leaf not in old)
+            rows.append(figure(f"update ({key}): root blocks not in 0.1.0's root", "blocks",
+                               [changed], None, f"{what}: of the new root's {len(new)} 4 KiB "
+                               "blocks, those whose verity digest (the image's salt) no block of "
+                               "0.1.0's root has", share=changed / len(new)))
+            got = {}
+            for how, srv in (("full", whole), ("delta", ranged)):
+                log(f"update ({key}) {name}: {how} install")
+                srv.add(name, (path, 0, size))
+                timed(vm, f"dd if=/dev/zero of=/dev/vda{part} bs=1M conv=fsync "
+                          f"count=$(($(cat /sys/class/block/vda{part}/size) / 2048))")
+                before = srv.sent.get(name, 0)
+                secs = timed(vm, f"berth-update install {srv.url(name)}")
+                got[how] = (srv.sent[name] - before, secs)
+            for how in ("full", "delta"):
+                fetched, secs = got[how]
+                share = f"{100 * fetched / size:.2f}% of the {size}-byte bundle"
+                rows.append(figure(f"update ({key}): bytes fetched, {how} install", "bytes",
+                                   [fetched], None, f"{what}: body bytes the host's server sent "
+                                   f"for `berth-update install URL` ({share})",
+                                   share=fetched / size))
+                rows.append(figure(f"update ({key}): {how} install", "s", [secs], None,
+                                   "guest seconds (/proc/uptime) of that install, page cache "
+                                   "dropped first, slot b zeroed before it"))
+    finally:
+        vm.close()
+        ranged.close()
+        whole.close()
+    return rows
 
 
 def fleet():
@@ -391,8 +507,9 @@ def write(rows, info):
 
 
 def main():
-    parts = sys.argv[1:] or ["size", "boot", "update", "build", "fleet"]
-    known = {"size": sizes, "boot": boots, "update": update, "build": builds, "fleet": fleet}
+    parts = sys.argv[1:] or ["size", "boot", "update", "delta", "build", "fleet"]
+    known = {"size": sizes, "boot": boots, "update": update, "delta": delta, "build": builds,
+             "fleet": fleet}
     if any(p not in known for p in parts) or BOOTS < 1:
         sys.exit(__doc__)
     info = machine()

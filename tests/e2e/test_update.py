@@ -42,7 +42,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from channel import Channel, last_check, user_data_drive  # noqa: E402
-from vm import READY, VM, HttpServer, Report, Timeout, partition_number  # noqa: E402
+from vm import (READY, VM, HttpServer, Report, Timeout, partition_number,  # noqa: E402
+                verity_leaves)
 
 r = Report("update")
 OUT = os.environ.get("BERTH_TEST_OUT", "out")
@@ -103,15 +104,8 @@ class Bundle:
         return self.parts[name][0]
 
     def leaves(self):
-        """The root's blocks' digests, from the verity tree's leaf level (lib/vtree.h)."""
-        tree = self.read(self.offset("verity"), self.size_of("verity"))
-        blocks = struct.unpack("<Q", tree[72:80])[0]
-        levels, n = [], blocks
-        while n > 1:
-            n = (n + 127) // 128
-            levels.append(n)
-        at = (1 + sum(levels[1:])) * 4096  # the superblock, then the levels top down
-        return [tree[at + 32 * i:at + 32 * i + 32] for i in range(blocks)]
+        """The root's blocks' digests, from the verity tree's leaf level."""
+        return verity_leaves(self.read(self.offset("verity"), self.size_of("verity")))
 
     def size_of(self, name):
         return self.parts[name][1]

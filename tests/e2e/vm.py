@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -453,3 +454,15 @@ class Report:
             self.failed += 1
             print(f"FAIL - {self.suite}: {name}{': ' + detail if detail else ''}", flush=True)
         return cond
+
+
+def verity_leaves(tree):
+    """The data blocks' digests in a dm-verity hash image as a bundle carries it (the
+    superblock, then the levels top down, the leaves last: updater/vtree.h)."""
+    blocks = struct.unpack("<Q", tree[72:80])[0]
+    levels, n = [], blocks
+    while n > 1:
+        n = (n + 127) // 128
+        levels.append(n)
+    at = (1 + sum(levels[1:])) * 4096
+    return [tree[at + 32 * i:at + 32 * i + 32] for i in range(blocks)]
