@@ -402,9 +402,14 @@ static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8
 	return 0;
 }
 
+static bool sum_signed(const struct install *c, enum bundle_payload p, const uint8_t sum[32])
+{
+	return sodium_memcmp(sum, c->m.payload[p].sha256, 32) == 0;
+}
+
 static int signed_sum(const struct install *c, enum bundle_payload p, const uint8_t sum[32])
 {
-	if (sodium_memcmp(sum, c->m.payload[p].sha256, 32) != 0) {
+	if (!sum_signed(c, p, sum)) {
 		complain("refused: the %s payload does not match its signed SHA-256",
 			 bundle_payload_name(p));
 		return -EBADMSG;
@@ -527,7 +532,7 @@ static int stream_uki(struct install *c, enum bundle_payload p)
 		return guessed < 0 ? guessed : stream_payload(c, p, c->uki_fd);
 	if ((r = copy_payload(c, p, c->uki_fd, sum)) < 0)
 		return r;
-	if (sodium_memcmp(sum, c->m.payload[p].sha256, sizeof(sum)) == 0)
+	if (sum_signed(c, p, sum))
 		return 0;
 	printf("UKI: the booted UKI's sections are not the new one's: fetching it whole\n");
 	remote_refetch(&c->src.remote, at);

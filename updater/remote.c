@@ -164,17 +164,17 @@ static void add_copy(struct remote *rm, uint64_t at, uint64_t len, const uint8_t
 }
 
 /*
- * Format 3: the new tree's leaf hash blocks whose digests, as the level above
- * names them, are those of the booted tree's, copied from there; G gets the
- * new tree's geometry. 0 or -errno.
+ * Format 3: the new tree's (geometry G, its levels 0 when unknown) leaf hash
+ * blocks whose digests, as the level above names them, are those of the
+ * booted tree's, copied from there. 0 or -errno.
  */
-static int tree_copies(struct remote *rm, struct vtree *g)
+static int tree_copies(struct remote *rm, const struct vtree *g)
 {
 	struct delta_index ix;
 	uint64_t *from;
 
-	if (!rm->old_image || rm->old.levels < 2 || vtree_geometry(g, rm->root_blocks) < 0 ||
-	    g->levels < 2 || g->size != rm->m->payload[PAYLOAD_VERITY].size ||
+	if (!rm->old_image || rm->old.levels < 2 || g->levels < 2 ||
+	    g->size != rm->m->payload[PAYLOAD_VERITY].size ||
 	    g->level_blocks[1] * VTREE_BLOCK > WINDOW)
 		return 0;
 	/* The level above the leaves lies just before them, the levels above it before it. */
@@ -219,6 +219,8 @@ int remote_layout(struct remote *rm, const struct bundle_manifest *m, uint64_t p
 			       "from; fetching the whole root\n");
 		if (rm->old_image && vtree_geometry(&g, rm->root_blocks) == 0)
 			room += g.level_blocks[0];
+		else
+			g.levels = 0;
 	}
 	if (!(rm->copies = malloc(room * sizeof(*rm->copies)))) {
 		complain("cannot plan the download: %s", strerror(ENOMEM));
