@@ -49,7 +49,7 @@ programs: build/berth build/berth-init build/berth-update build/berth-install bu
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -larchive -lsodium
+	$(CC) $(HOST_CFLAGS) -o $@ $(BERTH_SRC) $(HOST_LDFLAGS) -lyaml -larchive -lsodium -ljansson
 
 build/kernel-headers:
 	@mkdir -p $@
@@ -129,6 +129,9 @@ out/default/disk.raw: manifests/images/hello.tar
 out/containerd/disk.raw: tests/manifests/images/hello.tar
 out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw: tests/manifests/images/hello.tar
 out/bench/disk.raw: tests/manifests/images/hello.tar
+# The last release that imported its images into containerd at boot, built by its own berth.
+out/import-era/disk.raw: tests/build/import-era.sh
+	./tests/build/import-era.sh out/import-era
 %/images/hello.tar: tests/service/hello.c tests/service/pack.sh
 	@mkdir -p $(@D)
 	./tests/service/pack.sh $@
@@ -137,7 +140,8 @@ unit: $(UNIT_TESTS)
 
 TEST_IMAGES := out/default/disk.raw out/test/disk.raw out/network/disk.raw out/containerd/disk.raw \
 	out/test-v2/disk.raw out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw \
-	out/rollback-noinit/disk.raw out/secureboot/disk.raw out/small-kernel/disk.raw out/minimal/disk.raw
+	out/rollback-noinit/disk.raw out/secureboot/disk.raw out/small-kernel/disk.raw out/minimal/disk.raw \
+	out/import-era/disk.raw
 
 # Two image builds at a time, one per core (builds share the cache and the history under locks).
 test: deps programs unit build/growcut

@@ -86,7 +86,7 @@ static void write_health(FILE *f, const struct manifest_container *ct)
 static void write_container(FILE *f, const struct manifest_container *ct)
 {
 	fprintf(f, "%s %s\n", ct->service ? CC_SERVICE : CC_ONBOOT, ct->name);
-	fprintf(f, CC_IMAGE " " IMAGES_DIR "/%s.tar\n", ct->digest);
+	fprintf(f, CC_IMAGE " " IMAGES_DIR "/%s\n", ct->digest);
 	fprintf(f, CC_DIGEST " sha256:%s\n", ct->digest);
 	fprintf(f, CC_NETWORK " %s\n", net_words[ct->network]);
 	if (ct->service) {

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
 	# build tools and libraries
 	gcc make libc6-dev linux-libc-dev pkg-config libyaml-dev libsodium-dev libarchive-dev
+	# the OCI image configs berth build reads (image/oci.c)
+	libjansson-dev
 	# zlib: CRC-32 for the GPT fuzz target (tests/fuzz/fuzz_gpt.c)
 	zlib1g-dev
 	musl-tools binutils

@@ -10,6 +10,7 @@
 #include "conffiles.h"
 #include "fileio.h"
 #include "gentree.h"
+#include "oci.h"
 #include "util.h"
 
 static bool always(const struct manifest *m)
@@ -71,14 +72,38 @@ static int generate(const struct build_ctx *b, const struct gen *g, FILE *list)
 	return r;
 }
 
-static void list_images(const struct build_ctx *b, FILE *list)
+/*
+ * Each container image once, unpacked into work/images/HEX (image/oci.h),
+ * with the mount points of every container that runs it; copied as it is.
+ */
+static int list_images(const struct build_ctx *b, FILE *list)
 {
 	const struct manifest *m = b->m;
+	const char *mounts[CONTAINERS_MAX * BINDS_MAX + 1];
+	char src[PATH_MAX], dir[PATH_MAX];
 
-	for (size_t i = 0; i < m->n_containers; i++)
-		if (conffiles_first_image(m, i))
-			fprintf(list, "%s/%s\t" IMAGES_DIR "/%s.tar\t644\t0\t0\n", b->manifest_dir,
-				m->containers[i].image, m->containers[i].digest);
+	for (size_t i = 0; i < m->n_containers; i++) {
+		const char *digest = m->containers[i].digest, *no_command = NULL;
+		size_t n = 0;
+		if (!conffiles_first_image(m, i))
+			continue;
+		for (size_t j = i; j < m->n_containers; j++) {
+			const struct manifest_container *ct = &m->containers[j];
+			if (strcmp(ct->digest, digest))
+				continue;
+			for (size_t k = 0; k < ct->n_binds; k++)
+				mounts[n++] = ct->binds[k].dst;
+			if (!ct->n_command)
+				no_command = ct->name;
+		}
+		mounts[n] = NULL;
+		if (pathf(src, sizeof(src), "%s/%s", b->manifest_dir, m->containers[i].image) < 0 ||
+		    pathf(dir, sizeof(dir), "%s/images/%s", b->work, digest) < 0 ||
+		    oci_unpack(src, digest, dir, mounts, no_command) < 0)
+			return -1;
+		fprintf(list, "%s\t" IMAGES_DIR "/%s\t-\t-\t-\n", dir, digest);
+	}
+	return 0;
 }
 
 static void list_files(const struct build_ctx *b, FILE *list)
@@ -120,7 +145,8 @@ static int fill_install(const struct build_ctx *b, FILE *list)
 	for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
 		if (generate(b, &gens[i], list) < 0)
 			return -1;
-	list_images(b, list);
+	if (list_images(b, list) < 0)
+		return -1;
 	list_files(b, list);
 	return 0;
 }

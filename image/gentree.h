@@ -3,11 +3,12 @@
  * berth's programs, laid out by berth in work/ just before the stage:
  *   generated/    the files berth writes from the manifest (conffiles.h),
  *                 each at its path in the image (lib/contract.h)
+ *   images/HEX/   each container image, unpacked (oci.h)
  *   install.list  one "SRC\tDST\tMODE\tUID\tGID" line (MODE in octal) per
  *                 file to install, in order: the generated files, each
- *                 container image archive once (IMAGES_DIR/DIGEST.tar), then
- *                 rootfs.files; a folder SRC is copied whole, its files
- *                 all get MODE
+ *                 container image once (IMAGES_DIR/HEX, "-" for MODE, UID
+ *                 and GID: copied with its own), then rootfs.files; a folder
+ *                 SRC is copied whole, its files all get MODE
  *   remove.list   rootfs.remove's globs, one per line
  */
 #ifndef BERTH_GENTREE_H

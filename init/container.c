@@ -1,15 +1,17 @@
 /*
- * One container run, in a child of PID 1 (services.c decides when):
- * import its image unless containerd has it by digest, clear what a
- * killed run left behind, then `ctr run` in the foreground until the
- * container ends. Everything said meanwhile, by ctr, the container or
- * us, goes through a pipe to a logger process that copies it to the
- * console with a "NAME| " prefix and to /var/log/NAME.log.
+ * One container run, in a child of PID 1 (services.c decides when): its OCI
+ * runtime configuration written from containers.conf and the image's
+ * IMAGE_CONF (lib/ocispec.h), then `crun run` in the foreground until the
+ * container ends. Its root is the image's tree in the verified root, so
+ * nothing is imported or unpacked at boot. Everything said meanwhile, by
+ * crun, the container or us, goes through a pipe to a logger process that
+ * copies it to the console with a "NAME| " prefix and to /var/log/NAME.log.
  */
-#define _GNU_SOURCE /* syncfs */
+#define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,45 +19,20 @@
 
 #include "init.h"
 #include "logfile.h"
+#include "ocispec.h"
 #include "run.h"
 
-#define CTR "/usr/bin/ctr"
-#define CTR_NS "berth"
 #define LOG_DIR "/var/log"
 #define LINE_MAX_LEN 1024
+/* crun's state of a container, there while crun runs it or after crun was killed. */
+#define CRUN_STATE "/run/crun"
 
-static char *const ctr_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-
-/* "run ... IMAGE NAME ARGS" (after "ctr -n berth"): the longest ctr command line, with its NULL. */
-#define RUN_ARGV_MAX (8 + 2 * (ENV_MAX + BINDS_MAX) + ARGS_MAX)
+static char *const crun_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 
 /* An exit status as a shell reports it (signals become 128+N); 127 when it did not run. */
 static int status_code(int status)
 {
 	return status < 0 ? 127 : exit_code(status);
-}
-
-/*
- * Runs ctr with ARGV (after "ctr -n berth"); its output goes to OUT_FD, or
- * into OUT (stderr dropped) when OUT_FD is -1. Returns its wait status, or
- * -errno when it did not run.
- */
-static int ctr(const char *const argv[], int out_fd, struct capture *out)
-{
-	const char *full[3 + RUN_ARGV_MAX] = {"ctr", "-n", CTR_NS};
-	size_t n = 3;
-
-	for (size_t i = 0; argv[i]; i++)
-		full[n++] = argv[i];
-	full[n] = NULL;
-	int null = out_fd < 0 ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
-	if (out_fd < 0 && null < 0)
-		return -errno;
-	int status = run_capture(CTR, (char *const *)full, ctr_env, out_fd < 0 ? null : out_fd,
-				 out_fd < 0 ? out : NULL);
-	if (null >= 0)
-		close(null);
-	return status;
 }
 
 /* ---- the logger ---- */
@@ -130,92 +107,58 @@ pid_t start_logger(const char *name)
 
 /* ---- the run ---- */
 
-/*
- * A mark in IMPORTING_DIR (durably there before the import starts, gone
- * once the file system is synced after it) tells the next boot that an
- * import may not have reached the disk (containerd.c). Without /var to
- * keep it, the import goes ahead unguarded.
- */
-static void import_mark(const char *mark, bool on)
+/* BUNDLE/config.json for C, from containers.conf and its image's IMAGE_CONF. */
+static int write_spec(const struct ctr *c, const char *bundle)
 {
-	int r = make_dir(STATE_DIR, 0755);
+	static char text[8192];
+	char path[160], err[160];
+	struct imageconf ic;
+	char *json = NULL;
+	size_t len = 0;
 
-	if (r == 0 && (r = make_dir(IMPORTING_DIR, 0755)) == 0) {
-		if (on)
-			r = write_file_atomic(mark, "", 0, 0644, true);
-		else {
-			int fd = open(CONTAINERD_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			r = fd < 0 || syncfs(fd) < 0 ? -errno : 0;
-			if (fd >= 0)
-				close(fd);
-			if (r == 0 && (r = unlink(mark) < 0 ? -errno : 0) == 0)
-				r = sync_dir(IMPORTING_DIR);
+	snprintf(path, sizeof(path), "%s/" IMAGE_CONF, c->image);
+	ssize_t n = read_text(path, text, sizeof(text));
+	int r = n < 0 ? (int)n : (size_t)n == sizeof(text) - 1 ? -EFBIG : 0;
+	if (r == 0 && imageconf_parse(text, &ic, err, sizeof(err)) < 0) {
+		say("%s: %s", path, err);
+		return -EINVAL;
+	}
+	FILE *f = r == 0 ? open_memstream(&json, &len) : NULL;
+	if (r == 0 && !f)
+		r = -errno;
+	if (f) {
+		char rootfs[128];
+		snprintf(rootfs, sizeof(rootfs), "%s/rootfs", c->image);
+		r = ocispec_write(f, c, &ic, rootfs, access("/etc/resolv.conf", F_OK) == 0);
+		if (fclose(f) != 0 && r == 0)
+			r = -ENOMEM;
+		if (r == -EINVAL) {
+			say("no command: neither the image nor containers.conf gives one");
+		} else if (r == 0 && (r = make_dir(bundle, 0755)) == 0) {
+			snprintf(path, sizeof(path), "%s/config.json", bundle);
+			r = write_file_atomic(path, json, len, 0644, false);
 		}
 	}
-	if (r < 0)
-		say("import mark %s: %s", mark, strerror(-r));
+	if (r < 0 && r != -EINVAL)
+		say("%s: %s", path, strerror(-r));
+	free(json);
+	return r;
 }
 
-static int image_ready(const struct ctr *c, const char *ref)
+static int crun(const char *const argv[], int out_fd)
 {
-	char filter[160], out[256], mark[160];
-	struct capture cap = {.buf = out, .size = sizeof(out)};
-
-	snprintf(filter, sizeof(filter), "name==%s,target.digest==%s", ref, c->digest);
-	const char *const ls[] = {"images", "ls", "-q", filter, NULL};
-	/* -q lists the matching names one a line: here REF or nothing. */
-	size_t len = strlen(ref);
-	if (ctr(ls, -1, &cap) == 0 && strncmp(out, ref, len) == 0 && out[len] == '\n')
-		return 0;
-	snprintf(mark, sizeof(mark), IMPORTING_DIR "/%s", c->name);
-	import_mark(mark, true);
-	say("importing %s (%s)", c->image, c->digest);
-	const char *const import[] = {"images",	      "import", "--base-name", ref,
-				      "--index-name", ref,	c->image,      NULL};
-	int st = ctr(import, STDOUT_FILENO, NULL);
-	if (st != 0)
-		say("import of %s failed (status %d)", c->image, status_code(st));
-	else
-		import_mark(mark, false);
-	return st;
+	return run_capture(CRUN, (char *const *)argv, crun_env, out_fd, NULL);
 }
 
-/* A container of this name left by a killed run would make `ctr run` fail. */
-static void clear_leftovers(const char *name)
+/* A container of this name left by a killed run would make `crun run` fail. */
+static void clear_leftover(const char *name)
 {
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	const char *const task_rm[] = {"tasks", "rm", "-f", name, NULL};
-	const char *const rm[] = {"containers", "rm", name, NULL};
+	char state[96];
+	const char *const argv[] = {"crun", "delete", "--force", name, NULL};
 
-	ctr(task_rm, null, NULL);
-	ctr(rm, null, NULL);
-	close(null);
-}
-
-static int run(const struct ctr *c, const char *ref, const char *pidfile)
-{
-	static char mounts[BINDS_MAX][600];
-	const char *argv[RUN_ARGV_MAX] = {"run", "--rm", "--pid-file", pidfile};
-	size_t n = 4;
-
-	if (c->net == NET_HOST)
-		argv[n++] = "--net-host";
-	for (size_t i = 0; i < c->nenv; i++) {
-		argv[n++] = "--env";
-		argv[n++] = c->env[i];
-	}
-	for (size_t i = 0; i < c->nbinds; i++) {
-		snprintf(mounts[i], sizeof(mounts[i]), "type=bind,src=%s,dst=%s,options=rbind:%s",
-			 c->binds[i].src, c->binds[i].dst, c->binds[i].ro ? "ro" : "rw");
-		argv[n++] = "--mount";
-		argv[n++] = mounts[i];
-	}
-	argv[n++] = ref;
-	argv[n++] = c->name;
-	for (size_t i = 0; i < c->nargs; i++)
-		argv[n++] = c->args[i];
-	argv[n] = NULL;
-	return ctr(argv, STDOUT_FILENO, NULL);
+	snprintf(state, sizeof(state), CRUN_STATE "/%s", name);
+	if (access(state, F_OK) == 0)
+		crun(argv, STDOUT_FILENO);
 }
 
 static void bind_sources(const struct ctr *c)
@@ -227,62 +170,30 @@ static void bind_sources(const struct ctr *c)
 	}
 }
 
-/*
- * NAME.ready holds the digest after a run that ended with ctr cleaning up:
- * a restart can then skip the image check and the clean-up, two to three
- * ctr calls of a second each under emulation. It lives in /run, so every
- * boot checks once.
- */
-static bool known_ready(const char *path, const char *digest)
-{
-	char text[80];
-
-	return read_text(path, text, sizeof(text)) > 0 && strcmp(text, digest) == 0;
-}
-
-static void set_ready(const char *path, const char *digest)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd >= 0) {
-		if (write(fd, digest, strlen(digest)) < 0)
-			unlink(path);
-		close(fd);
-	}
-}
-
 int container_run(const struct ctr *c)
 {
-	char ref[64], pidfile[96], ready[96];
-	int status, st = 0;
+	char bundle[96], pidfile[96];
+	int status, st;
 
-	snprintf(ref, sizeof(ref), "berth.local/%s", c->name);
+	snprintf(bundle, sizeof(bundle), CONTAINERS_RUN_DIR "/%s", c->name);
 	snprintf(pidfile, sizeof(pidfile), CONTAINERS_RUN_DIR "/%s.pid", c->name);
-	snprintf(ready, sizeof(ready), CONTAINERS_RUN_DIR "/%s.ready", c->name);
 	pid_t log = start_logger(c->name);
 	make_dir(CONTAINERS_RUN_DIR, 0755);
 	unlink(pidfile);
 	bind_sources(c);
-	if (!known_ready(ready, c->digest)) {
-		st = image_ready(c, ref);
-		if (st == 0)
-			clear_leftovers(c->name);
-	}
+	st = write_spec(c, bundle);
 	if (st == 0) {
-		unlink(ready);
-		st = run(c, ref, pidfile);
-		/* Unless ctr itself was killed, its --rm removed the container. */
-		if (st >= 0 && !WIFSIGNALED(st))
-			set_ready(ready, c->digest);
+		const char *const argv[] = {"crun",	  "run",   "--bundle", bundle,
+					    "--pid-file", pidfile, c->name,    NULL};
+		clear_leftover(c->name);
+		st = crun(argv, STDOUT_FILENO);
 		say("%s ended (status %d)", c->kind == CTR_ONBOOT ? "onboot container" : "service",
 		    status_code(st));
 	}
-	/* The logger sees end of file once we, like ctr before us, close the pipe. */
+	/* The logger sees end of file once we, like crun before us, close the pipe. */
 	close(STDOUT_FILENO);
 	close(STDERR_FILENO);
 	if (log > 0)
 		waitpid(log, &status, 0);
 	return status_code(st);
 }
-
-/* ---- health probes (in a child of PID 1; may block) ---- */

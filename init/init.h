@@ -123,11 +123,8 @@ int nl_open(void);
 int nl_addr(int fd, unsigned short type, unsigned ifindex, const struct netconf_ip *a);
 int nl_route(int fd, unsigned short type, unsigned ifindex, const struct netconf_route *rt);
 
-/* containerd's state (containerd.c, container.c); IMPORTING_DIR marks imports not yet on it. */
-#define CONTAINERD_ROOT "/var/lib/containerd"
-
-/* containerd.c: supervises containerd when the root has it; true when it does. */
-bool containerd_start(void);
+/* containerd.c: supervises containerd when the root has it. */
+void containerd_start(void);
 
 /* supervise.c: children PID 1 keeps running. */
 struct job {
@@ -172,8 +169,9 @@ bool milestone_reached(const char *name);
 /* PID 1's loop: milestone files appeared. */
 void timeline_event(void);
 
-/* services.c: onboot and service containers (containers.conf) through containerd. */
+/* services.c: onboot and service containers (containers.conf), run by crun. */
 void services_start(void);
+#define CRUN "/usr/bin/crun"
 
 /* container.c, probe.c: in children of PID 1. */
 /* Runs C to its end; returns its exit status (128+N for signal N). */

@@ -1,7 +1,7 @@
 /*
  * Health probes, each run once in a child of PID 1 (which may block):
  * a TCP connect or an HTTP GET on 127.0.0.1 (services on the host
- * network), a command inside the container through `ctr tasks exec`, or,
+ * network), a command inside the container through `crun exec`, or,
  * without a probe, "its process is alive".
  */
 #include <arpa/inet.h>
@@ -85,16 +85,13 @@ static int alive(const struct ctr *c)
 	return pid > 0 && kill((pid_t)pid, 0) == 0 ? 0 : -1;
 }
 
-/* Execs ctr; SIGALRM ends it, and so the probe, after the timeout. */
+/* Execs crun; SIGALRM ends it, and so the probe, after the timeout. */
 static int exec_probe(const struct ctr *c)
 {
-	char id[32];
-	const char *argv[9 + ARGS_MAX] = {"ctr",  "-n",	       "berth", "tasks",
-					  "exec", "--exec-id", id,	c->name};
-	size_t n = 8;
+	const char *argv[4 + ARGS_MAX] = {"crun", "exec", c->name};
+	size_t n = 3;
 	int null = open("/dev/null", O_RDWR);
 
-	snprintf(id, sizeof(id), "probe-%d", (int)getpid());
 	for (size_t i = 0; i < c->nprobe; i++)
 		argv[n++] = c->probe_argv[i];
 	argv[n] = NULL;
@@ -103,7 +100,7 @@ static int exec_probe(const struct ctr *c)
 	dup2(null, 2);
 	alarm((PROBE_TIMEOUT_MS + 999) / 1000);
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	execve("/usr/bin/ctr", (char *const *)argv, envp);
+	execve(CRUN, (char *const *)argv, envp);
 	return -1;
 }
 

@@ -1,11 +1,11 @@
 /*
  * Containers from /etc/berth/containers.conf (or berth-provision's, with
- * this machine's environment, RUN_CONTAINERS_CONF), run through containerd with
- * its own client, ctr (namespace "berth"). PID 1 only orders and
- * supervises; everything that waits (for containerd, an import, a
- * container, a probe) happens in a child:
+ * this machine's environment, RUN_CONTAINERS_CONF), each run by crun from
+ * its image's tree in the verified root (container.c). PID 1 only orders
+ * and supervises; everything that waits (a container, a probe) happens in
+ * a child:
  *
- *   containerd answers -> onboot containers, one after another -> services
+ *   onboot containers, one after another -> services
  *
  * Each service is a supervised job (container.c runs it) with its restart
  * policy, plus a one-shot probe job that PID 1 re-arms until the service
@@ -15,14 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "init.h"
 
-#define CONTAINERD_SOCK "/run/containerd/containerd.sock"
 /*
  * After a start, the first probe comes soon and each failed one waits a
  * quarter longer than the last, up to the interval: "healthy" is seen
@@ -43,25 +40,6 @@ static struct {
 	char milestone[48];
 } svc[CONTAINERS_MAX];
 
-/* In the child: until containerd accepts a connection on its socket. */
-static void wait_containerd(const char *arg)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = CONTAINERD_SOCK};
-	(void)arg;
-
-	for (unsigned tries = 1;; tries++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			_exit(0);
-		if (fd >= 0)
-			close(fd);
-		if (tries == 600)
-			say("containerd: not answering on " CONTAINERD_SOCK
-			    " after 60 s; waiting on");
-		sleep_ms(100);
-	}
-}
-
 /* Service I (re)started: probes from soon after. */
 static void probe_soon(size_t i)
 {
@@ -76,19 +54,6 @@ static void start_services(void)
 			supervise_start(svc[i].job, 0);
 			probe_soon(i);
 		}
-}
-
-static void containerd_answers(int id, int status)
-{
-	if (status != 0) { /* it only gives up when killed */
-		supervise_start(id, 1000);
-		return;
-	}
-	milestone("containerd");
-	if (onboot_job >= 0)
-		supervise_start(onboot_job, 0);
-	else
-		start_services();
 }
 
 /* In the child: each onboot container in order; the first failure ends the run. */
@@ -245,13 +210,10 @@ static int load(void)
 
 void services_start(void)
 {
-	timeline_expect("containerd");
-	health_require("containerd");
 	if (load() < 0 || add_jobs() < 0)
 		nctrs = 0;
-	supervise_job(&(struct job){.name = "containerd readiness",
-				    .run = wait_containerd,
-				    .arg = "",
-				    .restart = RESTART_NO,
-				    .exited = containerd_answers});
+	if (onboot_job >= 0)
+		supervise_start(onboot_job, 0);
+	else
+		start_services();
 }

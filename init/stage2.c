@@ -160,8 +160,8 @@ noreturn void stage2(void)
 		hostname_setup();
 		network_reload();
 	}
-	if (containerd_start())
-		services_start();
+	containerd_start();
+	services_start();
 	timeline_seal();
 	health_start();
 

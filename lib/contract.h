@@ -27,7 +27,9 @@
 #define PROVISION_CONF ETC_DIR "/provision.conf"    /* provision.sources: where user data is read */
 #define CHANNEL_CONF ETC_DIR "/channel.conf"	    /* update.channel: lib/channelconf.h */
 #define MODULE_LIST ETC_DIR "/modules"		    /* in the initramfs: what stage 1 loads */
-#define IMAGES_DIR "/usr/share/berth/images"	    /* DIGEST.tar: the containers' archives */
+/* DIGEST/: a container image unpacked, its rootfs/ and IMAGE_CONF (DIGEST: CC_DIGEST's HEX) */
+#define IMAGES_DIR "/usr/lib/berth/images"
+#define IMAGE_CONF "image.conf"
 
 /* ---- places the device programs share at run time ---- */
 #define RUN_DIR "/run/berth"
@@ -36,12 +38,10 @@
 #define ESP_LOCK RUN_DIR "/esp.lock"	    /* the ESP mounted: shared to read, alone to write */
 #define BOOT_JSON RUN_DIR "/boot.json"	    /* berth-init's boot timeline */
 #define MILESTONE_DIR RUN_DIR "/milestones" /* NAME: a milestone reached by another process */
-#define SECURE_BOOT_FILE RUN_DIR "/secure-boot"		 /* "SecureBoot=X SetupMode=Y" */
-#define CONTAINERS_RUN_DIR RUN_DIR "/containers"	 /* NAME.pid, NAME.ready */
-#define CONTAINERD_STARTED RUN_DIR "/containerd-started" /* this boot started containerd */
+#define SECURE_BOOT_FILE RUN_DIR "/secure-boot"	 /* "SecureBoot=X SetupMode=Y" */
+#define CONTAINERS_RUN_DIR RUN_DIR "/containers" /* NAME/: config.json; NAME.pid */
 #define STATE_DIR "/var/lib/berth"
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"
-#define IMPORTING_DIR STATE_DIR "/importing"   /* NAME: an image import not yet on disk */
 #define CHANNEL_STATE_DIR STATE_DIR "/channel" /* berth-update check's: docs/fleet.md */
 #define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
 /*
@@ -118,7 +118,7 @@ enum provision_source {
 /* ---- containers.conf: blocks of lines, each "KEY VALUE" ---- */
 #define CC_ONBOOT "onboot"     /* starts a block: an onboot container's name */
 #define CC_SERVICE "service"   /* starts a block: a service's name */
-#define CC_IMAGE "image"       /* IMAGES_DIR/DIGEST.tar */
+#define CC_IMAGE "image"       /* IMAGES_DIR/HEX */
 #define CC_DIGEST "digest"     /* sha256:HEX */
 #define CC_NETWORK "network"   /* net_words */
 #define CC_RESTART "restart"   /* restart_words; services only */
@@ -128,6 +128,17 @@ enum provision_source {
 #define CC_ARG "arg"	       /* one argument of the command */
 #define CC_ENV "env"	       /* KEY=VALUE */
 #define CC_BIND "bind"	       /* SRC DST ro|rw */
+
+/*
+ * ---- IMAGE_CONF: what the image's OCI config gives its containers, "KEY VALUE"
+ * lines; containers.conf's arg and env lines go over them ----
+ */
+#define IC_ARG "arg"	 /* one argument of the entrypoint and command */
+#define IC_ENV "env"	 /* KEY=VALUE */
+#define IC_CWD "cwd"	 /* absolute */
+#define IC_USER "user"	 /* UID GID */
+#define IC_TMPFS "tmpfs" /* a volume of the image: a tmpfs unless a bind covers it */
+#define VOLUMES_MAX 8
 
 enum net { NET_HOST, NET_NONE };
 enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NO };

@@ -108,8 +108,8 @@ fi
 
 # What berth generates from the manifest (its network:, onboot:, services:
 # and update: sections as berth-init and berth-update read them, the public
-# keys bundles must be signed with, debug.shell's tty), the containers' OCI
-# image archives, then rootfs.files, which may replace any of them:
+# keys bundles must be signed with, debug.shell's tty), the containers'
+# images as berth unpacked them, then rootfs.files, which may replace any of them:
 # "src dst mode uid gid" (a folder's files all get MODE). A symlink in the
 # root, from a package or an earlier entry, must never take a copy out of
 # it: DST's folder is resolved inside the root (rootfs/in_root.sh) as the
@@ -125,7 +125,11 @@ while IFS=$'\t' read -r src dst mode uid gid; do
 	}
 	mkdir -p "$root$R"
 	to=$root${R%/}/${dst##*/}
-	if [ -d "$src" ]; then
+	if [ "$mode" = - ]; then
+		# A container image berth unpacked: as it is, its owners and modes too.
+		rm -rf "$to"
+		cp -a "$src" "$to"
+	elif [ -d "$src" ]; then
 		rm -rf "$to"
 		cp -R --no-preserve=all "$src" "$to"
 		find "$to" -type d -exec chmod 0755 {} +
@@ -166,5 +170,23 @@ while read -r glob; do
 	done
 	[ "${#gone[@]}" -eq 0 ] || printf '%s\0' "${gone[@]}" | xargs -0 rm -rf --
 done <"$BERTH_REMOVE_LIST"
+
+# glibc's iconv modules (8 MiB) stay only when a program or library in the
+# root converts character sets with iconv(3); UTF-8, ASCII and Latin-1 are
+# built into glibc. Checked last, so rootfs.files count too.
+gconv=$root/usr/lib/x86_64-linux-gnu/gconv
+iconv_user() {
+	local f
+	while IFS= read -r -d '' f; do
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+		readelf --dyn-syms -W "$f" 2>/dev/null | awk '$7 == "UND" && $8 ~ /^iconv_open(@|$)/ { found = 1 } END { exit !found }' &&
+			return 0
+	done < <(find "$root" -path "$gconv" -prune -o -type f -size +1k -print0)
+	return 1
+}
+if [ -d "$gconv" ] && ! iconv_user; then
+	rm -rf "$gconv"
+	echo "glibc's gconv modules removed: no program in the root calls iconv_open"
+fi
 
 echo "rootfs $(du -sk "$root" | cut -f1) KiB"

@@ -60,7 +60,7 @@ lane1() {
 	suite python3 tests/build/bundle.py out/secureboot tests/manifests/keys/test.pub
 	suite tests/history.sh
 	suite tests/service/check.sh
-	suite tests/rootfs/closure.sh out/containerd/work/root-tree
+	suite tests/rootfs/closure.sh out/containerd/work/root-tree containerd runc crun
 	suite tests/rootfs/host.sh
 	suite tests/build/locked.sh
 	suite tests/build/incremental.sh

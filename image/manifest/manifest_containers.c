@@ -1,6 +1,6 @@
 /*
  * The manifest's onboot: and services: sections: containers berth-init runs
- * with containerd from OCI image archives baked into the root image. Every
+ * with crun from OCI image archives unpacked into the root image. Every
  * string ends up on a line of /etc/berth/containers.conf, so none may hold
  * a control character. An image archive is opened here (and read by
  * manifest_oci.c) at load time, so a missing or wrong one is reported at
@@ -338,7 +338,7 @@ int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, siz
 	return take_container(c, path, v, true);
 }
 
-/* berth-init runs containers with containerd; the image must have it. */
+/* berth-init runs containers with crun; the image must have it. */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root)
 {
 	const struct manifest *m = c->m;
@@ -346,7 +346,7 @@ int mf_check_containers(struct ctx *c, const yaml_node_t *root)
 	if (m->n_containers == 0)
 		return 0;
 	for (size_t i = 0; i < m->rootfs.n_packages; i++)
-		if (!strcmp(m->rootfs.packages[i], "containerd"))
+		if (!strcmp(m->rootfs.packages[i], "crun"))
 			return 0;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
@@ -357,10 +357,10 @@ int mf_check_containers(struct ctx *c, const yaml_node_t *root)
 			continue;
 		if (!strcmp((const char *)k->data.scalar.value, "onboot"))
 			return mf_fail_at(c, k->start_mark,
-					  "onboot containers need containerd in rootfs.packages");
+					  "onboot containers need crun in rootfs.packages");
 		if (!strcmp((const char *)k->data.scalar.value, "services"))
 			return mf_fail_at(c, k->start_mark,
-					  "services need containerd in rootfs.packages");
+					  "services need crun in rootfs.packages");
 	}
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include "manifest_fixture.h"
 
 /* Lines 1-5; the sections under test start on line 6. */
-#define BASE FX_BASE("rootfs: {packages: [runc, containerd]}")
+#define BASE FX_BASE("rootfs: {packages: [crun]}")
 
 /* A service whose image is good: lines 7-8 after "services:" on line 6. */
 #define SERVICE "services:\n  - name: web\n    image: images/hello.tar\n"
@@ -161,7 +161,7 @@ static void test_containers(void)
 	CHECK(fx_load_raw(
 		  "name: berth\nversion: 0.1.0\nkernel: {package: l0}\nrootfs: {}\n"
 		  "disk: {esp: 64M, root: 256M, verity: 16M, data: 256M}\nservices: []\n") == 0,
-	      "containers: empty services need no containerd");
+	      "containers: empty services need no crun");
 }
 
 static void test_container_errors(void)
@@ -326,15 +326,15 @@ static void test_container_errors(void)
 			  "disk: {esp: 64M, root: 256M, verity: 16M, data: 256M}\n"
 			  "onboot: []\n"
 			  "services:\n  - {name: a, image: images/hello.tar}\n"
-			  "rootfs: {packages: [runc]}\n") == -EINVAL &&
-		  strstr(err, ":6:1: services need containerd in rootfs.packages"),
-	      "services without containerd: error at the services key");
+			  "rootfs: {packages: [containerd, runc]}\n") == -EINVAL &&
+		  strstr(err, ":6:1: services need crun in rootfs.packages"),
+	      "services without crun: error at the services key");
 	CHECK(fx_load_raw("name: berth\nversion: 0.1.0\nkernel: {package: l0}\n"
 			  "disk: {esp: 64M, root: 256M, verity: 16M, data: 256M}\nrootfs: {}\n"
 			  "onboot:\n  - {name: a, image: images/hello.tar}\nservices: []\n") ==
 		      -EINVAL &&
-		  strstr(err, ":6:1: onboot containers need containerd in rootfs.packages"),
-	      "onboot without containerd: error at the onboot key");
+		  strstr(err, ":6:1: onboot containers need crun in rootfs.packages"),
+	      "onboot without crun: error at the onboot key");
 	n = (size_t)snprintf(yaml, sizeof(yaml), "onboot:\n");
 	for (int i = 0; i < 10; i++)
 		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n,

@@ -165,7 +165,7 @@ static void test_network_errors(void)
 
 int main(void)
 {
-	fx_setup("test_manifest_network", FX_BASE("rootfs: {packages: [runc, containerd]}"));
+	fx_setup("test_manifest_network", FX_BASE("rootfs: {packages: [crun]}"));
 	test_network();
 	test_network_errors();
 	fx_cleanup();

@@ -25,6 +25,7 @@
 #include "gentree.h"
 #include "keyfile.h"
 #include "netconf.h"
+#include "oci.h"
 #include "updateconf.h"
 #include "values.h"
 #include "veritysetup_report.h"
@@ -78,6 +79,14 @@ static void fill_network(void)
 	for (size_t i = 0; i < DNS_MAX; i++)
 		snprintf(m.network.dns[m.network.n_dns++], sizeof(m.network.dns[0]),
 			 i ? "2001:db8::%zx" : "10.0.2.3", i);
+}
+
+/* Unpacking images is test_oci.c's concern: here each archive stands for one. */
+int oci_unpack(const char *archive, const char *digest, const char *dir, const char *const *mounts,
+	       const char *no_command)
+{
+	(void)archive, (void)digest, (void)dir, (void)mounts, (void)no_command;
+	return 0;
 }
 
 static void fill_container(struct manifest_container *c, size_t i)
@@ -152,7 +161,7 @@ static bool same_container(const struct ctr *c, const struct manifest_container 
 		  same_list(c->args, c->nargs, w->command, w->n_command) &&
 		  same_list(c->env, c->nenv, w->env, w->n_env) && c->nbinds == w->n_binds;
 
-	snprintf(image, sizeof(image), IMAGES_DIR "/%s.tar", w->digest);
+	snprintf(image, sizeof(image), IMAGES_DIR "/%s", w->digest);
 	ok = ok && !strcmp(c->image, image);
 	for (size_t j = 0; ok && j < c->nbinds; j++)
 		ok = !strcmp(c->binds[j].src, w->binds[j].src) &&
