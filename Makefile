@@ -15,7 +15,7 @@ DEV_CFLAGS := $(WARN) -Os -fstack-protector-strong -static -Ilib -isystem build/
 	-fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 DEV_LDFLAGS := -static -Wl,--gc-sections -s
-SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -Iinstaller -Iprovision -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) -O1 -g -Ilib -Iimage/manifest -Iimage -Iinit -Iupdater -Iinstaller -Iprovision -Icontainer -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BERTH_CACHE ?= /var/cache/berth
 export BERTH_CACHE
@@ -26,6 +26,7 @@ INIT_SRC := $(wildcard init/*.c) $(LIB_SRC)
 BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
+CONTAINER_SRC := $(wildcard container/*.c) $(LIB_SRC)
 # berth-provision checks user data with the manifest's walker, its network:
 # and channel tables and the build's writers of network.conf, containers.conf
 # and channel.conf.
@@ -45,7 +46,8 @@ run: all
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init build/berth-update build/berth-install build/berth-provision
+programs: build/berth build/berth-init build/berth-update build/berth-install build/berth-provision \
+	build/berth-container
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -60,6 +62,11 @@ build/kernel-headers:
 build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
+
+# What berth-init's children run: containers, their probes, logs (container/main.c).
+build/berth-container: $(CONTAINER_SRC) $(wildcard container/*.h lib/*.h) | build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -Icontainer -o $@ $(CONTAINER_SRC) $(DEV_LDFLAGS)
 
 # Stage 1 starts it for the ESP's "Install to disk" entry; only the initramfs carries it.
 build/berth-install: $(INSTALL_SRC) $(wildcard installer/*.h lib/*.h) | build/kernel-headers
@@ -99,6 +106,7 @@ build/berth-provision: $(PROVISION_SRC) $(wildcard provision/*.h image/*.h \
 # Each unit test links the library files it names in its first line:
 #   /* unit: lib/cmdline.c lib/errf.c */
 build/unit/%: tests/unit/%.c $(wildcard lib/*.c lib/*.h init/*.c init/*.h image/*.c image/*.h \
+		container/*.c container/*.h \
 		image/manifest/*.c image/manifest/*.h updater/*.c updater/*.h installer/*.c installer/*.h \
 		provision/*.c provision/*.h tests/unit/*.h \
 		tests/unit/*.c)
@@ -116,7 +124,7 @@ test-keys:
 	chmod 600 tests/manifests/keys/*.key
 
 out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-install \
-		build/berth-provision FORCE | test-keys
+		build/berth-provision build/berth-container FORCE | test-keys
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # manifests/keys links to the published test keys, outside manifests/: a

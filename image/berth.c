@@ -95,6 +95,10 @@ static int take_env(struct build_ctx *b)
 	if (r == 0)
 		r = from_env(b->provision, sizeof(b->provision), "BERTH_PROVISION", path);
 	if (r == 0)
+		r = pathf(path, sizeof(path), "%s/build/berth-container", b->src);
+	if (r == 0)
+		r = from_env(b->container, sizeof(b->container), "BERTH_CONTAINER", path);
+	if (r == 0)
 		r = from_env(b->cache, sizeof(b->cache), "BERTH_CACHE", "/var/cache/berth");
 	/* Reproducible unless told otherwise: every timestamp in the image is this. */
 	if (r == 0)

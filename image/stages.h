@@ -20,6 +20,7 @@ struct build_ctx {
 	char update[4096];    /* BERTH_UPDATE: berth-update; src/build/berth-update */
 	char installer[4096]; /* BERTH_INSTALLER: berth-install; src/build/berth-install */
 	char provision[4096]; /* BERTH_PROVISION: berth-provision; src/build/berth-provision */
+	char container[4096]; /* BERTH_CONTAINER: berth-container; src/build/berth-container */
 	char cache[4096];     /* BERTH_CACHE: downloads and builds; /var/cache/berth */
 	char epoch[32];	      /* SOURCE_DATE_EPOCH: every timestamp in the image; 0 */
 };

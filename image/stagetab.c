@@ -33,7 +33,7 @@ const struct stage stages[N_STAGES] = {
 		.output = "rootfs",
 		.src = {"rootfs", "image/lib"},
 		.in = {V_NAME, V_VERSION, V_HOSTNAME, V_PACKAGES, V_LOCK_IN, V_INIT, V_UPDATE,
-		       V_PROVISION, V_INSTALL_LIST, V_REMOVE_LIST}},
+		       V_PROVISION, V_CONTAINER, V_INSTALL_LIST, V_REMOVE_LIST}},
     /*
      * The modules kernel.modules names, as a tree of their own beside the
      * rootfs's: another kernel or module set re-runs this, not the rootfs.

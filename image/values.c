@@ -318,6 +318,7 @@ const struct value values[N_VALUES] = {
     [V_UPDATE] = {"BERTH_UPDATE", IN_PATH, ctx, NULL, CTX(update)},
     [V_INSTALLER] = {"BERTH_INSTALLER", IN_PATH, ctx, NULL, CTX(installer)},
     [V_PROVISION] = {"BERTH_PROVISION", IN_PATH, ctx, NULL, CTX(provision)},
+    [V_CONTAINER] = {"BERTH_CONTAINER", IN_PATH, ctx, NULL, CTX(container)},
     [V_INSTALL_LIST] = {"BERTH_INSTALL_LIST", IN_LIST, install_list, NULL, 0},
     [V_REMOVE_LIST] = {"BERTH_REMOVE_LIST", IN_PATH, remove_list, NULL, 0},
     [V_MODULE_LIST] = {"BERTH_MODULE_LIST", IN_VALUE, constant, MODULE_LIST, 0},

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "channelconf.h"
@@ -34,22 +33,12 @@ static unsigned next_delay_ms(void)
 	return interval_ms / 2 + (unsigned)(r % (interval_ms - interval_ms / 2 + 1));
 }
 
-/* In the job's child: the check, and its output through a logger. */
+/* In the job's child: the check, its output logged (berth-container). */
 static void run_check(const char *arg)
 {
-	char *const argv[] = {"berth-update", "check", NULL};
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	int status;
-
 	(void)arg;
-	pid_t log = start_logger("berth-update");
-	int st = run_capture(BERTH_UPDATE_BIN, argv, envp, STDOUT_FILENO, NULL);
-	/* The logger sees end of file once we close the pipe too. */
-	close(STDOUT_FILENO);
-	close(STDERR_FILENO);
-	if (log > 0)
-		waitpid(log, &status, 0);
-	_exit(st < 0 ? 127 : exit_code(st));
+	container_exec((const char *const[]){"berth-container", "log", "berth-update",
+					     BERTH_UPDATE_BIN, "check", NULL});
 }
 
 /* The conf's "check-interval" line into *SECONDS, and where its URL starts: 0 or -EINVAL. */

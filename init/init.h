@@ -20,7 +20,6 @@
 void console_setup(void);
 
 /* util.c */
-int make_dir(const char *path, mode_t mode);
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
 	     const char *data);
 /*
@@ -171,19 +170,8 @@ void timeline_event(void);
 
 /* services.c: onboot and service containers (containers.conf), run by crun. */
 void services_start(void);
-#define CRUN "/usr/bin/crun"
-
-/* container.c, probe.c: in children of PID 1. */
-/* Runs C to its end; returns its exit status (128+N for signal N). */
-int container_run(const struct ctr *c);
-/*
- * Our stdout and stderr become a pipe to a new logger process, which copies
- * each line to the console as "NAME| line" and to /var/log/NAME.log; returns
- * its PID. It ends once every writer has closed the pipe.
- */
-pid_t start_logger(const char *name);
-/* One health probe of C: 0 when healthy. */
-int probe_run(const struct ctr *c);
+/* In a child: BERTH_CONTAINER_BIN with ARGV (NULL-terminated) in its place. */
+noreturn void container_exec(const char *const argv[]);
 
 /* watchdog.c: armed in stage 1, pinged by stage 2. */
 const char *watchdog_arm(void);

@@ -1,9 +1,9 @@
 /*
  * Containers from /etc/berth/containers.conf (or berth-provision's, with
  * this machine's environment, RUN_CONTAINERS_CONF), each run by crun from
- * its image's tree in the verified root (container.c). PID 1 only orders
- * and supervises; everything that waits (a container, a probe) happens in
- * a child:
+ * its image's tree in the verified root, through berth-container
+ * (container/). PID 1 only orders and supervises; everything that waits (a
+ * container, a probe) happens in a child:
  *
  *   onboot containers, one after another -> services
  *
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "run.h"
 
 /*
  * After a start, the first probe comes soon and each failed one waits a
@@ -30,6 +31,7 @@
 #define PROBE_INTERVAL_MS 2000
 
 static char conf[65536];
+static const char *conf_path; /* the file CONF holds, which berth-container reads again */
 static struct ctr ctrs[CONTAINERS_MAX];
 static size_t nctrs;
 static int onboot_job = -1;
@@ -56,14 +58,28 @@ static void start_services(void)
 		}
 }
 
+void container_exec(const char *const argv[])
+{
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
+	execve(BERTH_CONTAINER_BIN, (char *const *)argv, envp);
+	say("exec " BERTH_CONTAINER_BIN ": %s", strerror(errno));
+	_exit(127);
+}
+
 /* In the child: each onboot container in order; the first failure ends the run. */
 static void run_onboot(const char *arg)
 {
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
 	(void)arg;
 	for (size_t i = 0; i < nctrs; i++) {
 		if (ctrs[i].kind != CTR_ONBOOT)
 			continue;
-		int status = container_run(&ctrs[i]);
+		const char *argv[] = {"berth-container", "run", conf_path, ctrs[i].name, NULL};
+		int st = run_capture(BERTH_CONTAINER_BIN, (char *const *)argv, envp, STDOUT_FILENO,
+				     NULL);
+		int status = st < 0 ? 127 : exit_code(st);
 		if (status != 0) {
 			say("onboot %s failed (status %d); later onboot containers are skipped",
 			    ctrs[i].name, status);
@@ -83,19 +99,15 @@ static void onboot_done(int id, int status)
 	start_services();
 }
 
-static int index_of(const char *arg)
-{
-	return atoi(arg);
-}
-
+/* In the job's child: ARG, a service's name. */
 static void run_service(const char *arg)
 {
-	_exit(container_run(&ctrs[index_of(arg)]));
+	container_exec((const char *const[]){"berth-container", "run", conf_path, arg, NULL});
 }
 
 static void run_probe(const char *arg)
 {
-	_exit(probe_run(&ctrs[index_of(arg)]) == 0 ? 0 : 1);
+	container_exec((const char *const[]){"berth-container", "probe", conf_path, arg, NULL});
 }
 
 static int service_of_job(int id, bool probe)
@@ -140,7 +152,6 @@ static void probe_done(int id, int status)
 
 static int add_jobs(void)
 {
-	static char args[CONTAINERS_MAX][8];
 	int r;
 
 	for (size_t i = 0; i < nctrs; i++) {
@@ -155,10 +166,9 @@ static int add_jobs(void)
 			else
 				r = 0;
 		} else {
-			snprintf(args[i], sizeof(args[i]), "%zu", i);
 			svc[i].job = r = supervise_job(&(struct job){.name = ctrs[i].name,
 								     .run = run_service,
-								     .arg = args[i],
+								     .arg = ctrs[i].name,
 								     .restart = ctrs[i].restart,
 								     .exited = service_exited,
 								     .held = true});
@@ -166,7 +176,7 @@ static int add_jobs(void)
 				svc[i].probe = r =
 				    supervise_job(&(struct job){.name = ctrs[i].name,
 								.run = run_probe,
-								.arg = args[i],
+								.arg = ctrs[i].name,
 								.restart = RESTART_NO,
 								.exited = probe_done,
 								.held = true});
@@ -187,7 +197,7 @@ static int add_jobs(void)
 static int load(void)
 {
 	char err[160];
-	const char *path = conf_choose(RUN_CONTAINERS_CONF, CONTAINERS_CONF);
+	const char *path = conf_path = conf_choose(RUN_CONTAINERS_CONF, CONTAINERS_CONF);
 	ssize_t n = read_text(path, conf, sizeof(conf));
 
 	if (n == -ENOENT)

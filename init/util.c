@@ -12,13 +12,6 @@
 
 #include "init.h"
 
-int make_dir(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* mount(2) with the target created first; returns 0 or -errno, logs nothing. */
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
 	     const char *data)

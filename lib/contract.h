@@ -44,6 +44,8 @@
 #define MACHINE_ID_FILE STATE_DIR "/machine-id"
 #define CHANNEL_STATE_DIR STATE_DIR "/channel" /* berth-update check's: docs/fleet.md */
 #define BERTH_UPDATE_BIN "/usr/sbin/berth-update"
+/* berth-container (container/): berth-init runs the containers, their probes and logs with it */
+#define BERTH_CONTAINER_BIN "/usr/lib/berth/berth-container"
 /*
  * berth-provision (provision/): berth-init starts it when the image has
  * PROVISION_CONF. What it found for this boot, which berth-init prefers

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +67,13 @@ ssize_t read_text(const char *path, char *buf, size_t len)
 ssize_t read_upto(int fd, void *buf, size_t len)
 {
 	return read_at(fd, buf, len, -1);
+}
+
+int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int read_full(int fd, void *buf, size_t len)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* mkdir(2) that takes an existing PATH as made: 0 or -errno. */
+int make_dir(const char *path, mode_t mode);
 /* Reads up to LEN-1 bytes of PATH and NUL-terminates. Returns the length or -errno. */
 ssize_t read_text(const char *path, char *buf, size_t len);
 /* Up to LEN bytes, fewer only at the end of the input: how many, or -errno. */

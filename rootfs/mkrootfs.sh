@@ -38,6 +38,8 @@ install -m 0755 "$BERTH_UPDATE" "$root/usr/sbin/berth-update"
 # Per-machine settings (provision/); berth-init starts it when the image has
 # /etc/berth/provision.conf.
 install -D -m 0755 "$BERTH_PROVISION" "$root/usr/lib/berth/berth-provision"
+# What berth-init's children run: the containers, their probes, logs.
+install -D -m 0755 "$BERTH_CONTAINER" "$root/usr/lib/berth/berth-container"
 # fsck.fat, which berth-update runs on the ESP before writing to it.
 fsck_fat=$(bash "$BERTH_SRC/rootfs/dosfstools.sh" | tail -n 1)
 install -m 0755 "$fsck_fat" "$root/usr/sbin/fsck.fat"

@@ -1,11 +1,11 @@
-/* unit: init/logfile.c */
+/* unit: container/logfile.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../init/logfile.h"
+#include "../../container/logfile.h"
 #include "check.h"
 
 static off_t size_of(const char *path)

@@ -1,5 +1,5 @@
 /*
- * Health probes, each run once in a child of PID 1 (which may block):
+ * Health probes (`berth-container probe`), each run once (it may block):
  * a TCP connect or an HTTP GET on 127.0.0.1 (services on the host
  * network), a command inside the container through `crun exec`, or,
  * without a probe, "its process is alive".
@@ -16,7 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "init.h"
+#include "container.h"
+#include "fileio.h"
 
 #define PROBE_TIMEOUT_MS 5000
 

@@ -1,0 +1,31 @@
+/* berth-container: what berth-init's children do (main.c). */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdnoreturn.h>
+
+#include "ctrconf.h"
+#include "run.h"
+
+#define CRUN "/usr/bin/crun"
+
+/* A wait status as a shell reports it (signals become 128+N); 127 when it did not run. */
+static inline int status_code(int status)
+{
+	return status < 0 ? 127 : exit_code(status);
+}
+
+/* run.c: C to its end, its output logged; its exit status. */
+int container_run(const struct ctr *c);
+
+/*
+ * logger.c: FN(ARG) with our stdout and stderr going to NAME's logger
+ * (console lines "NAME| ...", /var/log/NAME.log); FN's result, once the
+ * logger has written everything. Closes our stdout and stderr.
+ */
+int logged(const char *name, int (*fn)(const void *arg), const void *arg);
+
+/* probe.c: one health probe of C: 0 when healthy. */
+int probe_run(const struct ctr *c);
+
+#endif
