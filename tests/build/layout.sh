@@ -105,5 +105,8 @@ done
 tree=$out/work/root-tree
 cmp -s "$tree/usr/lib/berth/berth-provision" build/berth-provision && [ -x "$tree/usr/lib/berth/berth-provision" ]
 check $? "the root carries build/berth-provision, which stage 2 starts"
+cmp -s "$tree/usr/lib/berth/berth-container" build/berth-container &&
+	[ -x "$tree/usr/lib/berth/berth-container" ]
+check $? "the root carries build/berth-container, which berth-init's children run"
 [ "$(grep -v '^#' "$tree/etc/berth/provision.conf")" = "$(printf 'source nocloud\nsource config-2')" ]
 check $? "/etc/berth/provision.conf names the default sources, nocloud then config-2"

@@ -44,7 +44,7 @@ lock=$tmp/root/owners/manifest.lock
 mkdir -p "$tmp/src/build" "$tmp/src/tests" "$tmp/home" "$tmp/user" "$tmp/cache/debs" "$tmp/cache/src"
 cp -r image initramfs kernel-config rootfs "$tmp/src/"
 cp build/berth build/berth-init build/berth-update build/berth-install build/berth-provision \
-	"$tmp/src/build/"
+	build/berth-container "$tmp/src/build/"
 cp -r tests/manifests "$tmp/src/tests/"
 sed 's/owner: "65536:65534"/owner: "65537:0"/' "$manifest" >"$tmp/src/$manifest.high"
 cp -r "$cache/apt" "$cache/busybox" "$cache/dosfstools" "$tmp/cache/"

@@ -66,7 +66,7 @@ env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.
 	BERTH_CACHE="${BERTH_CACHE:-/var/cache/berth}" SOURCE_DATE_EPOCH=1700000000 \
 	BERTH_NAME=host BERTH_VERSION=0.1.0 BERTH_HOSTNAME= BERTH_PACKAGES= BERTH_LOCK_IN= \
 	BERTH_INIT="$src/build/berth-init" BERTH_UPDATE="$src/build/berth-update" \
-	BERTH_PROVISION="$src/build/berth-provision" \
+	BERTH_PROVISION="$src/build/berth-provision" BERTH_CONTAINER="$src/build/berth-container" \
 	BERTH_INSTALL_LIST="$work/install.list" BERTH_REMOVE_LIST="$work/remove.list" \
 	bash rootfs/mkrootfs.sh >"$tmp/log" 2>&1
 status=$?
