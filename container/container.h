@@ -9,12 +9,6 @@
 
 #define CRUN "/usr/bin/crun"
 
-/* A wait status as a shell reports it (signals become 128+N); 127 when it did not run. */
-static inline int status_code(int status)
-{
-	return status < 0 ? 127 : exit_code(status);
-}
-
 /* run.c: C to its end, its output logged; its exit status. */
 int container_run(const struct ctr *c);
 

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "probe"))
 		return (c = find(argv[2], argv[3])) && probe_run(c) == 0 ? 0 : 1;
 	if (argc >= 4 && !strcmp(argv[1], "log"))
-		return status_code(logged(argv[2], run_program, argv + 3));
+		return run_status(logged(argv[2], run_program, argv + 3));
 	/* write(2), not fprintf: stdio's stderr FILE would add to the binary. */
 	write(STDERR_FILENO, usage, sizeof(usage) - 1);
 	return 2;

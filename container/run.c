@@ -108,12 +108,12 @@ static int run_logged(const void *arg)
 		clear_leftover(c->name);
 		st = crun(argv, STDOUT_FILENO);
 		say("%s ended (status %d)", c->kind == CTR_ONBOOT ? "onboot container" : "service",
-		    status_code(st));
+		    run_status(st));
 	}
 	return st;
 }
 
 int container_run(const struct ctr *c)
 {
-	return status_code(logged(c->name, run_logged, c));
+	return run_status(logged(c->name, run_logged, c));
 }

@@ -20,15 +20,12 @@
 
 #include "contract.h"
 #include "oci.h"
+#include "ocispec.h"
 #include "util.h"
 
 #define JSON_MAX (4 << 20) /* an index, manifest or config */
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
-
-/* Mount points of the runtime's own (lib/ocispec.c): directories, then files. */
-static const char *const runtime_dirs[] = {"/proc", "/dev", "/sys", "/tmp", "/run", NULL};
-static const char *const runtime_files[] = {"/etc/hosts", "/etc/resolv.conf", NULL};
 
 struct image {
 	const char *archive;
@@ -449,11 +446,11 @@ static int mount_points(const struct image *im, const char *const *mounts, json_
 	const char *v;
 	json_t *value;
 
-	for (size_t i = 0; runtime_dirs[i]; i++)
-		if (mount_point(im->root, runtime_dirs[i], false) < 0)
+	for (size_t i = 0; ocispec_dirs[i]; i++)
+		if (mount_point(im->root, ocispec_dirs[i], false) < 0)
 			goto fail;
-	for (size_t i = 0; runtime_files[i]; i++)
-		if (mount_point(im->root, runtime_files[i], true) < 0)
+	for (size_t i = 0; ocispec_files[i]; i++)
+		if (mount_point(im->root, ocispec_files[i], true) < 0)
 			goto fail;
 	for (size_t i = 0; mounts[i]; i++)
 		if (mount_point(im->root, mounts[i], false) < 0)

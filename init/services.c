@@ -58,11 +58,11 @@ static void start_services(void)
 		}
 }
 
+static char *const container_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+
 void container_exec(const char *const argv[])
 {
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-
-	execve(BERTH_CONTAINER_BIN, (char *const *)argv, envp);
+	execve(BERTH_CONTAINER_BIN, (char *const *)argv, container_env);
 	say("exec " BERTH_CONTAINER_BIN ": %s", strerror(errno));
 	_exit(127);
 }
@@ -70,16 +70,13 @@ void container_exec(const char *const argv[])
 /* In the child: each onboot container in order; the first failure ends the run. */
 static void run_onboot(const char *arg)
 {
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-
 	(void)arg;
 	for (size_t i = 0; i < nctrs; i++) {
 		if (ctrs[i].kind != CTR_ONBOOT)
 			continue;
 		const char *argv[] = {"berth-container", "run", conf_path, ctrs[i].name, NULL};
-		int st = run_capture(BERTH_CONTAINER_BIN, (char *const *)argv, envp, STDOUT_FILENO,
-				     NULL);
-		int status = st < 0 ? 127 : exit_code(st);
+		int status = run_status(run_capture(BERTH_CONTAINER_BIN, (char *const *)argv,
+						    container_env, STDOUT_FILENO, NULL));
 		if (status != 0) {
 			say("onboot %s failed (status %d); later onboot containers are skipped",
 			    ctrs[i].name, status);

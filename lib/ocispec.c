@@ -36,6 +36,10 @@ static const char *const masked[] = {"/proc/acpi",
 static const char *const readonly[] = {"/proc/bus",	      "/proc/fs", "/proc/irq", "/proc/sys",
 				       "/proc/sysrq-trigger", NULL};
 
+const char *const ocispec_dirs[] = {"/proc", "/dev", "/sys", "/tmp", "/run", NULL};
+/* On the host network: the host's, bound (mounts() below). */
+const char *const ocispec_files[] = {"/etc/hosts", "/etc/resolv.conf", NULL};
+
 /* The kernel's file systems every container gets, as containerd's defaults mount them. */
 static const struct mount {
 	const char *dst, *type, *options;

@@ -16,6 +16,14 @@
 #include "imageconf.h"
 
 /*
+ * Where every configuration written here mounts in the image's root,
+ * besides its volumes and binds (NULL-terminated): folders, and files. The
+ * root is read-only, so the build makes them (image/oci.c).
+ */
+extern const char *const ocispec_dirs[];
+extern const char *const ocispec_files[];
+
+/*
  * Writes C's configuration to F: its root is ROOTFS; RESOLV says whether
  * the host has an /etc/resolv.conf to give a container on its network.
  * Returns 0, or -EINVAL when neither C nor the image has a command.

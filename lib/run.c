@@ -99,3 +99,8 @@ int exit_code(int status)
 {
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
+
+int run_status(int result)
+{
+	return result < 0 ? 127 : exit_code(result);
+}

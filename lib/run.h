@@ -32,5 +32,7 @@ int run_capture(const char *path, char *const argv[], char *const envp[], int er
 
 /* A wait status as a shell gives it: the exit status, or 128+N after signal N. */
 int exit_code(int status);
+/* run_capture's result as a shell gives it: exit_code(), or 127 when it did not run. */
+int run_status(int result);
 
 #endif

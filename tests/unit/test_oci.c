@@ -1,4 +1,4 @@
-/* unit: image/oci.c image/util.c -larchive -lsodium -ljansson */
+/* unit: image/oci.c image/util.c lib/ocispec.c -larchive -lsodium -ljansson */
 /*
  * OCI image archives made here, layer by layer, unpacked by oci_unpack:
  * layers in order, whiteouts (plain and opaque), hard links, the config
