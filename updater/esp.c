@@ -53,8 +53,12 @@ static int fsck_fat(const char *mode, const char *node, char *out, size_t len)
  * half-written; Linux then turns the mount read-only at the first touch of
  * it (errors=remount-ro) and the chain's clusters leak. So, as systemd-fsck
  * does for /efi, fsck.fat repairs the ESP before every writable mount, and
- * a repair must leave a file system that fsck.fat -n finds clean. Returns 1
- * when it repaired something, 0 when the ESP was clean.
+ * a repair must leave a file system that fsck.fat -n finds clean. Once per
+ * process: what this process unmounted it left whole, and a process that
+ * dies with the ESP mounted leaves it whole too (its private mount goes with
+ * it, written back), so only a power cut, which ends this process as well,
+ * can make it need one again. Returns 1 when it repaired something, 0 when
+ * the ESP was clean.
  */
 static int esp_repair(const char *node)
 {
@@ -146,10 +150,12 @@ int esp_mount(const char *node, bool writable)
 	}
 	if ((r = lock_esp(writable)) < 0)
 		return r;
-	if (writable && (repaired = esp_repair(node)) < 0) {
+	static bool checked;
+	if (writable && !checked && (repaired = esp_repair(node)) < 0) {
 		unlock_esp();
 		return repaired;
 	}
+	checked |= writable;
 	if (mount(node, ESP_MOUNT, "vfat", flags | (writable ? 0 : MS_RDONLY), NULL) < 0) {
 		r = -errno;
 		complain("cannot mount the ESP (%s) on " ESP_MOUNT ": %s", node, strerror(-r));

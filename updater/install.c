@@ -31,7 +31,7 @@
 
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
-#define CHUNK (1u << 20)
+#define CHUNK INSTALL_CHUNK
 
 _Static_assert(CHUNK % VTREE_BLOCK == 0, "a chunk is whole blocks");
 
@@ -340,41 +340,9 @@ static int remove_entries(struct install *c)
 	return esp_umount();
 }
 
-static void progress(const struct install *c, const char *what, uint64_t done, uint64_t total)
-{
-	if (!c->tty)
-		return;
-	printf("\r%-8s %3llu%% (%llu of %llu MiB)", what,
-	       (unsigned long long)(total ? done * 100 / total : 100),
-	       (unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
-	fflush(stdout);
-}
-
-/*
- * Format 3: every block of the chunk at DONE (N bytes) against its leaf in the
- * tree, before any of it is written: a bad block stops the install with the
- * slot's blocks from that chunk on as they were. Logs.
- */
-static int check_blocks(const struct install *c, uint64_t done, size_t n)
-{
-	for (size_t off = 0; off < n; off += VTREE_BLOCK) {
-		uint64_t block = (done + off) / VTREE_BLOCK;
-		if (!vtree_check(&c->tree, block, chunk + off)) {
-			complain("refused: root block %llu (byte %llu) does not match its hash in "
-				 "the verity tree; nothing from byte %llu on was written",
-				 (unsigned long long)block, (unsigned long long)(done + off),
-				 (unsigned long long)done);
-			return -EBADMSG;
-		}
-	}
-	return 0;
-}
-
-/* Step 3 for one payload: into OUT (or nowhere when OUT < 0), its SHA-256 into SUM; logs. */
+/* Step 3 for one payload: into OUT, its SHA-256 into SUM; logs. */
 static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8_t sum[32])
 {
-	/* Format 3's root: each block checked against the tree before it is written. */
-	bool blocks = p == PAYLOAD_ROOT && c->tree_map;
 	const char *what = bundle_payload_name(p);
 	uint64_t size = c->m.payload[p].size, done = 0;
 	crypto_hash_sha256_state st;
@@ -386,18 +354,16 @@ static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8
 		if ((r = source_read(&c->src, chunk, n, what)) < 0)
 			return r;
 		crypto_hash_sha256_update(&st, chunk, n);
-		if (blocks && (r = check_blocks(c, done, n)) < 0)
-			return r;
-		if (out >= 0 && (r = write_all(out, chunk, n)) < 0) {
+		if ((r = write_all(out, chunk, n)) < 0) {
 			complain("cannot write the %s payload: %s", what, strerror(-r));
 			return r;
 		}
 		done += n;
-		if (out >= 0 && (done % (16 * CHUNK) == 0 || done == size))
-			progress(c, what, done, size);
+		if (done % (16 * CHUNK) == 0 || done == size)
+			progress(c->tty, what, done, size);
 	}
 	crypto_hash_sha256_final(&st, sum);
-	if (c->tty && out >= 0)
+	if (c->tty)
 		printf("\r\033[K");
 	return 0;
 }
@@ -543,6 +509,21 @@ static int stream_uki(struct install *c, enum bundle_payload p)
 	return stream_payload(c, p, c->uki_fd);
 }
 
+/*
+ * Format 3's root: its blocks are covered by the signed root hash through the
+ * tree, which the payload's SHA-256 adds nothing to; root_copy reads it back.
+ */
+static int copy_root(struct install *c)
+{
+	struct root_job job = {&c->src, c->disk.root, &c->tree, c->m.payload[PAYLOAD_ROOT].size,
+			       c->tty};
+	int r = root_copy(&job);
+
+	if (r == 0 && c->tty)
+		printf("\r\033[K");
+	return r;
+}
+
 static int stream_payloads(struct install *c)
 {
 	const enum bundle_payload *order = bundle_payload_order(c->m.format);
@@ -565,22 +546,28 @@ static int stream_payloads(struct install *c)
 				return r;
 			continue;
 		}
-		/* Over Range requests the other slot's UKI stays on the server: none keeps it. */
-		if (out < 0 && c->src.ranged) {
+		/*
+		 * The other slot's UKI: nothing keeps it, so nothing checks it. Over
+		 * Range requests it stays on the server.
+		 */
+		if (out < 0) {
 			if ((r = source_skip(&c->src, c->m.payload[p].size,
 					     bundle_payload_name(p))) < 0)
 				return r;
-			printf("skipped %s %llu bytes (for the other slot: not fetched)\n",
-			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size);
+			printf("skipped %s %llu bytes (for the other slot: not %s)\n",
+			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size,
+			       c->src.ranged ? "fetched" : "kept");
 			continue;
 		}
-		if ((r = out == c->uki_fd ? stream_uki(c, p) : stream_payload(c, p, out)) < 0)
+		if (p == PAYLOAD_ROOT && c->tree_map)
+			r = copy_root(c);
+		else
+			r = out == c->uki_fd ? stream_uki(c, p) : stream_payload(c, p, out);
+		if (r < 0)
 			return r;
-		if (out < 0)
-			printf("checked %s %llu bytes (for the other slot, not kept)\n",
-			       bundle_payload_name(p), (unsigned long long)c->m.payload[p].size);
-		else if (p == PAYLOAD_ROOT && c->tree_map)
-			printf("wrote root %llu bytes (each block checked before it was written)\n",
+		if (p == PAYLOAD_ROOT && c->tree_map)
+			printf("wrote root %llu bytes (each block checked before it was written, "
+			       "read back)\n",
 			       (unsigned long long)c->m.payload[p].size);
 		else
 			printf("wrote %s %llu bytes\n", bundle_payload_name(p),
@@ -621,7 +608,8 @@ static int read_back(struct install *c)
 {
 	const char *nodes[2] = {c->disk.root, c->disk.verity};
 
-	for (int i = 0; i < 2; i++) {
+	/* Format 3's root was read back as it was written (root_copy). */
+	for (int i = c->tree_map ? PAYLOAD_VERITY : PAYLOAD_ROOT; i < 2; i++) {
 		int fd = c->part_fd[i];
 		uint64_t size = c->m.payload[i].size;
 		crypto_hash_sha256_state st;

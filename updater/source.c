@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,12 +116,38 @@ int source_read(struct source *s, void *buf, size_t len, const char *what)
 	return r;
 }
 
+/* LEN bytes of a stream passed over: read and dropped, or passed by a seek in a file. */
+static int pass(struct source *s, uint64_t len)
+{
+	static uint8_t scratch[64 << 10];
+	struct stat st;
+	off_t at = lseek(s->fd, 0, SEEK_CUR);
+
+	if (at >= 0 && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (len > (uint64_t)(st.st_size - at))
+			return -EPIPE;
+		return lseek(s->fd, (off_t)len, SEEK_CUR) < 0 ? -errno : 0;
+	}
+	while (len) {
+		size_t n = len < sizeof(scratch) ? (size_t)len : sizeof(scratch);
+		int r = read_full(s->fd, scratch, n);
+		if (r < 0)
+			return r;
+		len -= n;
+	}
+	return 0;
+}
+
 int source_skip(struct source *s, uint64_t len, const char *what)
 {
-	int r = remote_skip(&s->remote, len);
+	int r = s->ranged ? remote_skip(&s->remote, len) : pass(s, len);
 
-	if (r < 0)
+	if (r == -EPIPE && s->wget > 0 && source_close(s, false) < 0)
+		return r;
+	if (r == -EPIPE)
 		complain("refused: the bundle ends inside the %s", what);
+	else if (r < 0)
+		complain("cannot read %s: %s", s->name, strerror(-r));
 	return r;
 }
 

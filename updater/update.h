@@ -31,6 +31,8 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 __attribute__((format(printf, 1, 2))) void complain(const char *fmt, ...);
 /* The last reason complain() gave, for berth-update check's record of its outcome. */
 extern char complaint[512];
+/* On one rewritten line of a terminal (TTY), how far WHAT has come; nothing otherwise. */
+void progress(bool tty, const char *what, uint64_t done, uint64_t total);
 
 /* config.c */
 /* UPDATE_CONF into CONF; logs. */
@@ -153,7 +155,7 @@ int source_open(struct source *s, const char *arg, const struct disk *d, const c
 int source_close(struct source *s, bool stop);
 /* LEN bytes of S, WHAT naming them for the reason of a failure: 0 or -errno; logs. */
 int source_read(struct source *s, void *buf, size_t len, const char *what);
-/* Passes over LEN bytes of S read with Range requests, WHAT naming them, unfetched: 0 or -EPIPE;
+/* Passes over LEN bytes of S, WHAT naming them: not fetched, or read and dropped; 0 or -errno;
  * logs. */
 int source_skip(struct source *s, uint64_t len, const char *what);
 /* Whether S has nothing after what was read: 0, or -EINVAL; logs. */
@@ -203,5 +205,24 @@ enum {
 };
 /* The bundle at SOURCE into the slot not booted, as FLAGS say; WANT (may be NULL) as above. */
 int install(const char *source, unsigned flags, const struct expect *want);
+/* What the install reads, checks and writes at a time. */
+#define INSTALL_CHUNK (1u << 20)
+
+/* rootcopy.c */
+struct vtree;
+struct root_job {
+	struct source *src;
+	const char *node; /* the target slot's root partition */
+	const struct vtree *tree;
+	uint64_t size; /* the root payload's, whole blocks */
+	bool tty;
+};
+/*
+ * Format 3's root payload, JOB's SIZE bytes of SRC, onto NODE: each chunk's
+ * blocks checked against TREE before it is written, chunks written in order
+ * (nothing from a refused chunk on), each read back from the disk and
+ * compared, then synced. 0 or -errno; logs.
+ */
+int root_copy(const struct root_job *job);
 
 #endif
