@@ -136,7 +136,7 @@ out/minimal/disk.raw: export BERTH_KEYS := $(CURDIR)/tests/manifests/keys
 out/default/disk.raw: manifests/images/hello.tar
 out/containerd/disk.raw: tests/manifests/images/hello.tar
 out/rollback-base/disk.raw out/rollback-unhealthy/disk.raw: tests/manifests/images/hello.tar
-out/bench/disk.raw: tests/manifests/images/hello.tar
+out/bench/disk.raw out/bench-crun/disk.raw: tests/manifests/images/hello.tar
 # The last release that imported its images into containerd at boot, built by its own berth.
 out/import-era/disk.raw: tests/build/import-era.sh
 	./tests/build/import-era.sh out/import-era
@@ -170,7 +170,8 @@ out/baseline/disk.raw: bench/baseline.sh $(shell find bench/baseline -type f) $(
 		$(wildcard out/bench/work/kernel/vmlinuz) | out/bench/disk.raw
 	./bench/baseline.sh out/bench/work/kernel out/baseline
 
-bench: deps programs build/bench-fleet out/default/disk.raw out/bench/disk.raw out/baseline/disk.raw
+bench: deps programs build/bench-fleet out/default/disk.raw out/bench/disk.raw \
+		out/bench-crun/disk.raw out/baseline/disk.raw
 	./bench/run.py
 
 # The same suites with the long loops long: 50 power cuts, 10 minutes of fuzzing.

@@ -77,7 +77,11 @@ at_epoch mkfs.ext4 -q -F -L root -U "$uuid_root_fs" -d "$w/root" \
 
 printf '%s' "console=ttyS0,115200 quiet panic=10 root=PARTUUID=$uuid_root rw" >"$w/cmdline"
 uki "$w/uki-a.efi" "$w/root/etc/os-release" "$w/cmdline" "$w/initrd.img" "$kernel/vmlinuz"
+# mkesp.sh also lays out berth's installer entry; the baseline has no
+# installer, so it gets an empty one, deleted again.
+: >"$w/uki-install.efi"
 BERTH_WORK=$w "$BERTH_SRC/image/mkesp.sh"
+MTOOLS_SKIP_CHECK=1 mdel -i "$w/esp.img" ::/EFI/berth/install.efi ::/loader/entries/install.conf
 
 mib=$((1 << 20))
 disk=$out/disk.raw

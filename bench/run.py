@@ -5,8 +5,8 @@ bench/results.md and bench/results.json; docs/bench.md says what each figure mea
 
     bench/run.py [size] [boot] [update] [delta] [build] [fleet]   (default: all six)
 
-Expects out/default, out/bench and out/baseline built (make bench does that); delta builds
-the next release of out/bench three ways into out/bench-delta/.
+Expects out/default, out/bench, out/bench-crun and out/baseline built (make bench does that);
+delta builds the next release of out/bench three ways into out/bench-delta/.
 BERTH_BENCH_BOOTS (default 5): boots of each image, and install/dd rounds of the update."""
 import datetime
 import json
@@ -34,6 +34,9 @@ CACHE = os.environ.get("BERTH_CACHE", "/var/cache/berth")
 NICE = ["nice", "-n", "19"]
 OUT = os.path.join(SRC, "out")
 BERTH = os.path.join(OUT, "bench")
+CRUN = os.path.join(OUT, "bench-crun")
+# berth's two container hosts: with containerd beside crun, and with crun alone; their manifests.
+HOSTS = [("with containerd", BERTH, "bench.yaml"), ("crun only", CRUN, "bench-crun.yaml")]
 DEFAULT = os.path.join(OUT, "default")
 BASELINE = os.path.join(OUT, "baseline")
 DELTA = os.path.join(OUT, "bench-delta")
@@ -71,7 +74,9 @@ def figure(name, unit, berth, baseline, method, **details):
 def sizes():
     base = os.path.join(BASELINE, "work")
     rows = []
-    for what, img in [("default image", DEFAULT), ("container host (out/bench)", BERTH)]:
+    for what, img in [("default image", DEFAULT), ("container host with containerd (out/bench)",
+                                                   BERTH),
+                      ("container host, crun only (out/bench-crun)", CRUN)]:
         w = os.path.join(img, "work")
         rows += [
             figure(f"root image, {what}", "bytes", [allocated(os.path.join(w, "root.erofs"))],
@@ -131,8 +136,8 @@ def pid1(vm):
     return rss, sum(int(s) for s, _ in files), [f for _, f in files]
 
 
-def boot_berth(i):
-    vm = boot_vm(os.path.join(BERTH, "disk.raw"), f"bench-berth-{i}")
+def boot_berth(host, i):
+    vm = boot_vm(os.path.join(host, "disk.raw"), f"{os.path.basename(host)}-{i}")
     try:
         vm.wait_shell(timeout=LIMIT)
 
@@ -145,7 +150,7 @@ def boot_berth(i):
         vm.close()
 
 
-def boot_baseline(i):
+def boot_baseline(_, i):
     vm = boot_vm(os.path.join(BASELINE, "disk.raw"), f"bench-baseline-{i}")
     try:
         vm.wait_shell(timeout=LIMIT)
@@ -157,33 +162,46 @@ def boot_baseline(i):
 
 
 def boots():
-    runs = {"berth": [], "baseline": []}
-    # Alternating, so that a busy spell on the machine hits both alike.
+    runs = {host: [] for _, host, _ in HOSTS}
+    runs[BASELINE] = []
+    kinds = [(host, boot_berth) for _, host, _ in HOSTS] + [(BASELINE, boot_baseline)]
+    # Alternating, so that a busy spell on the machine hits all alike.
     for i in range(BOOTS):
-        for kind, boot in [("berth", boot_berth), ("baseline", boot_baseline)]:
-            log(f"boot {i + 1}/{BOOTS}: {kind}")
-            runs[kind].append(boot(i))
-            log(f"  {runs[kind][-1][0]}")
+        for host, boot in kinds:
+            log(f"boot {i + 1}/{BOOTS}: {os.path.basename(host)}")
+            runs[host].append(boot(host, i))
+            log(f"  {runs[host][-1][0]}")
+    base = runs[BASELINE]
     rows = []
-    for key, what in MILESTONES:
-        rows.append(figure(what, "ms", [ms[key] for ms, _ in runs["berth"]],
-                           [ms[key] for ms, _ in runs["baseline"]],
-                           f"milestone {key!r}, CLOCK_BOOTTIME ms in the guest, median of {BOOTS} "
-                           "first boots of a fresh copy; berth: /run/berth/boot.json; baseline: "
-                           + BASELINE_METHOD[key]))
-    berth_files = runs["berth"][0][1][2]
-    base_files = runs["baseline"][0][1][2]
-    rows += [
-        figure("PID 1 program", "bytes", [p[1] for _, p in runs["berth"]],
-               [p[1] for _, p in runs["baseline"]],
-               "sum of the sizes of the files PID 1 maps executable (/proc/1/maps): "
-               f"berth-init, static ({len(berth_files)} file); systemd and its shared libraries "
-               f"({len(base_files)} files)", files={"berth": berth_files, "baseline": base_files}),
-        figure("PID 1 resident memory", "bytes", [p[0] for _, p in runs["berth"]],
-               [p[0] for _, p in runs["baseline"]],
-               "VmRSS of /proc/1/status once the service is healthy, median of "
-               f"{BOOTS} boots: berth-init vs systemd"),
-    ]
+    for what, host, _ in HOSTS:
+        berth = runs[host]
+        for key, name in MILESTONES:
+            if key not in berth[0][0]:
+                continue  # containerd, in the host without it
+            rows.append(figure(f"{name}, {what}", "ms", [ms[key] for ms, _ in berth],
+                               [ms[key] for ms, _ in base],
+                               f"milestone {key!r}, CLOCK_BOOTTIME ms in the guest, median of "
+                               f"{BOOTS} first boots of a fresh copy; berth: /run/berth/boot.json; "
+                               "baseline: " + BASELINE_METHOD[key]))
+        rows.append(figure(f"PID 1 to the first service healthy, {what}", "ms",
+                           [ms["healthy:hello"] - ms["pid1"] for ms, _ in berth],
+                           [ms["healthy:hello"] - ms["pid1"] for ms, _ in base],
+                           "milestone 'healthy:hello' less milestone 'pid1' of each boot above: "
+                           "the part of the boot that PID 1 and what it starts take"))
+        berth_files = berth[0][1][2]
+        base_files = base[0][1][2]
+        rows += [
+            figure(f"PID 1 program, {what}", "bytes", [p[1] for _, p in berth],
+                   [p[1] for _, p in base],
+                   "sum of the sizes of the files PID 1 maps executable (/proc/1/maps): "
+                   f"berth-init, static ({len(berth_files)} file); systemd and its shared "
+                   f"libraries ({len(base_files)} files)",
+                   files={"berth": berth_files, "baseline": base_files}),
+            figure(f"PID 1 resident memory, {what}", "bytes", [p[0] for _, p in berth],
+                   [p[0] for _, p in base],
+                   "VmRSS of /proc/1/status once the service is healthy, median of "
+                   f"{BOOTS} boots: berth-init vs systemd"),
+        ]
     return rows
 
 
@@ -217,12 +235,17 @@ def latest_bundle(folder):
 
 
 def update():
-    bundle = latest_bundle(BERTH)
+    return [row for what, host, manifest in HOSTS for row in update_host(what, host, manifest)]
+
+
+def update_host(what, host, manifest):
+    """The host's next release (its manifest as 0.2.0) installed on its 0.1.0, against dd."""
+    bundle = build_release(manifest, f"next-{os.path.basename(host)}")
     size = os.path.getsize(bundle)
-    disk = os.path.join(BERTH, "disk.raw")
+    disk = os.path.join(host, "disk.raw")
     srv = HttpServer()
     srv.add("bundle", (bundle, 0, size))
-    vm = boot_vm(disk, "bench-update")
+    vm = boot_vm(disk, f"{os.path.basename(host)}-update")
     install, dd = [], []
     try:
         vm.wait_shell(timeout=LIMIT)
@@ -233,22 +256,21 @@ def update():
             raise RuntimeError(f"download of the bundle failed: {out}")
         part = partition_number(disk, "root-b")
         for i in range(BOOTS):
-            log(f"update round {i + 1}/{BOOTS}")
+            log(f"update round {i + 1}/{BOOTS}: {os.path.basename(host)}")
             dd.append(size / 1e6 / timed(vm, f"dd if=/var/bench.berth of=/dev/vda{part} bs=1M "
                                               "conv=fsync"))
-            install.append(size / 1e6 / timed(vm, "berth-update install /var/bench.berth "
-                                                  "--allow-downgrade"))
+            install.append(size / 1e6 / timed(vm, "berth-update install /var/bench.berth"))
     finally:
         vm.close()
         srv.close()
     return [
-        figure("update bundle", "bytes", [size], None,
-               f"{os.path.basename(bundle)}: root image, verity tree and both slots' UKIs, "
-               "uncompressed; the baseline has no image update"),
-        figure("update throughput", "MB/s", install, dd,
+        figure(f"update bundle, {what}", "bytes", [size], None,
+               f"{os.path.basename(bundle)} (tests/manifests/{manifest} as 0.2.0): root image, "
+               "verity tree and both slots' UKIs, uncompressed; the baseline has no image update"),
+        figure(f"update throughput, {what}", "MB/s", install, dd,
                f"bundle bytes / seconds in the guest (/proc/uptime), page cache dropped first, "
                f"median of {BOOTS} rounds in one VM: `berth-update install` of the bundle from "
-               "/var (verify, write slot b, read back, UKI to the ESP) vs `dd bs=1M "
+               "/var onto 0.1.0 (verify, write slot b, read back, UKI to the ESP) vs `dd bs=1M "
                "conv=fsync` of the same file to slot b's root partition"),
     ]
 
@@ -263,38 +285,51 @@ VARIANTS = [
 ]
 
 
-def build_variants():
-    """Each variant of tests/manifests/bench.yaml built into out/bench-delta/NAME, its
-    manifest beside copies of the keys, images and files it names (a build takes nothing from
-    outside its manifest's folder); the bundle of each."""
+def replaced(text, old, new):
+    """TEXT with OLD replaced by NEW, which must be there: a manifest that changed fails the
+    bench instead of building a variant that differs in nothing."""
+    if old not in text:
+        raise RuntimeError(f"the bench's manifest no longer has {old!r}")
+    return text.replace(old, new)
+
+
+def build_release(manifest, name, edit=lambda text: text, motd=False):
+    """tests/manifests/MANIFEST as its next release (0.2.0), EDIT applied and, with MOTD, its
+    /etc/motd changed, built into out/bench-delta/NAME, its manifest beside copies of the keys,
+    images and files it names (a build takes nothing from outside its manifest's folder); its
+    bundle."""
     here = os.path.join(SRC, "tests", "manifests")
-    with open(os.path.join(here, "bench.yaml")) as f:
-        text = f.read().replace("version: 0.1.0", "version: 0.2.0")
-    changes = {
-        "file": text,
-        "package": text.replace("packages: [containerd, runc]", "packages: [containerd, runc, pv]"),
-        "kernel": text.replace("  package: linux-image-amd64\n",
-                               "  source: config\n  package: linux-source-6.1\n").replace(
-                                   "\nrootfs:\n", "\nsigning:\n  verity_key: keys/verity-test\n\nrootfs:\n"),
+    with open(os.path.join(here, manifest)) as f:
+        text = edit(replaced(f.read(), "version: 0.1.0", "version: 0.2.0"))
+    src = os.path.join(DELTA, "manifests", name)
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    for d in ("keys", "images", "files"):
+        shutil.copytree(os.path.join(here, d), os.path.join(src, d))
+    if motd:
+        with open(os.path.join(src, "files", "motd"), "a") as f:
+            f.write("changed by make bench\n")
+    with open(os.path.join(src, manifest), "w") as f:
+        f.write(text)
+    log(f"building {manifest} as 0.2.0 into {name}")
+    out = os.path.join(DELTA, name)
+    run_timed([os.path.join(SRC, "build", "berth"), "build", os.path.join(src, manifest),
+               "--out", out], os.environ, SRC)
+    return latest_bundle(out)
+
+
+def build_variants():
+    """Each variant of tests/manifests/bench.yaml (VARIANTS) built; the bundle of each."""
+    edits = {
+        "file": lambda t: t,
+        "package": lambda t: replaced(t, "packages: [containerd, runc, crun]",
+                                      "packages: [containerd, runc, crun, pv]"),
+        "kernel": lambda t: replaced(replaced(
+            t, "  package: linux-image-amd64\n", "  source: config\n  package: linux-source-6.1\n"),
+            "\nrootfs:\n", "\nsigning:\n  verity_key: keys/verity-test\n\nrootfs:\n"),
     }
-    bundles = {}
-    for _, name, _ in VARIANTS:
-        src = os.path.join(DELTA, "manifests", name)
-        shutil.rmtree(src, ignore_errors=True)
-        os.makedirs(src)
-        for d in ("keys", "images", "files"):
-            shutil.copytree(os.path.join(here, d), os.path.join(src, d))
-        if name == "file":
-            with open(os.path.join(src, "files", "motd"), "a") as f:
-                f.write("changed by make bench\n")
-        with open(os.path.join(src, "bench.yaml"), "w") as f:
-            f.write(changes[name])
-        log(f"building 0.2.0 with {name}")
-        out = os.path.join(DELTA, name)
-        run_timed([os.path.join(SRC, "build", "berth"), "build", os.path.join(src, "bench.yaml"),
-                   "--out", out], os.environ, SRC)
-        bundles[name] = latest_bundle(out)
-    return bundles
+    return {name: build_release("bench.yaml", name, edits[name], motd=name == "file")
+            for _, name, _ in VARIANTS}
 
 
 def leaves(bundle):
