@@ -7,7 +7,13 @@
 #include "ctrconf.h"
 #include "run.h"
 
-#define CRUN "/usr/bin/crun"
+/* Where the OCI runtimes are, and where each keeps its containers' state. */
+#define RUNTIME_BIN "/usr/bin/"
+#define RUNTIME_STATE "/run/"
+#define RUNTIME_BIN_MAX 32
+
+/* run.c: C's runtime program (runtime_words) into BIN. */
+void runtime_bin(const struct ctr *c, char bin[RUNTIME_BIN_MAX]);
 
 /* run.c: C to its end, its output logged; its exit status. */
 int container_run(const struct ctr *c);

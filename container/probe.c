@@ -1,8 +1,8 @@
 /*
  * Health probes (`berth-container probe`), each run once (it may block):
  * a TCP connect or an HTTP GET on 127.0.0.1 (services on the host
- * network), a command inside the container through `crun exec`, or,
- * without a probe, "its process is alive".
+ * network), a command inside the container through its runtime's `exec`
+ * (crun's or runc's), or, without a probe, "its process is alive".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,10 +86,11 @@ static int alive(const struct ctr *c)
 	return pid > 0 && kill((pid_t)pid, 0) == 0 ? 0 : -1;
 }
 
-/* Execs crun; SIGALRM ends it, and so the probe, after the timeout. */
+/* Execs the runtime's exec; SIGALRM ends it, and so the probe, after the timeout. */
 static int exec_probe(const struct ctr *c)
 {
-	const char *argv[4 + ARGS_MAX] = {"crun", "exec", c->name};
+	const char *argv[4 + ARGS_MAX] = {runtime_words[c->runtime], "exec", c->name};
+	char bin[RUNTIME_BIN_MAX];
 	size_t n = 3;
 	int null = open("/dev/null", O_RDWR);
 
@@ -101,7 +102,8 @@ static int exec_probe(const struct ctr *c)
 	dup2(null, 2);
 	alarm((PROBE_TIMEOUT_MS + 999) / 1000);
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	execve(CRUN, (char *const *)argv, envp);
+	runtime_bin(c, bin);
+	execve(bin, (char *const *)argv, envp);
 	return -1;
 }
 

@@ -1,10 +1,11 @@
 /*
  * One container run (`berth-container run`): its OCI runtime configuration
  * written from containers.conf and the image's IMAGE_CONF (lib/ocispec.h),
- * then `crun run` in the foreground until the container ends. Its root is
- * the image's tree in the verified root, so nothing is imported or
- * unpacked at boot. Everything said meanwhile, by crun, the container or
- * us, goes through the logger (logger.c).
+ * then `crun run` (or `runc run`: containers.conf names the runtime) in the
+ * foreground until the container ends. Its root is the image's tree in the
+ * verified root, so nothing is imported or unpacked at boot. Everything
+ * said meanwhile, by the runtime, the container or us, goes through the
+ * logger (logger.c).
  */
 #define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
@@ -21,10 +22,7 @@
 #include "run.h"
 #include "say.h"
 
-/* crun's state of a container, there while crun runs it or after crun was killed. */
-#define CRUN_STATE "/run/crun"
-
-static char *const crun_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+static char *const runtime_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 
 /* BUNDLE/config.json for C, from containers.conf and its image's IMAGE_CONF. */
 static int write_spec(const struct ctr *c, const char *bundle)
@@ -64,20 +62,34 @@ static int write_spec(const struct ctr *c, const char *bundle)
 	return r;
 }
 
-static int crun(const char *const argv[], int out_fd)
+void runtime_bin(const struct ctr *c, char bin[RUNTIME_BIN_MAX])
 {
-	return run_capture(CRUN, (char *const *)argv, crun_env, out_fd, NULL);
+	snprintf(bin, RUNTIME_BIN_MAX, RUNTIME_BIN "%s", runtime_words[c->runtime]);
 }
 
-/* A container of this name left by a killed run would make `crun run` fail. */
-static void clear_leftover(const char *name)
+/* C's runtime with ARGV (ARGV[0] its name). */
+static int runtime(const struct ctr *c, const char *const argv[], int out_fd)
 {
-	char state[96];
-	const char *const argv[] = {"crun", "delete", "--force", name, NULL};
+	char bin[RUNTIME_BIN_MAX];
 
-	snprintf(state, sizeof(state), CRUN_STATE "/%s", name);
+	runtime_bin(c, bin);
+	return run_capture(bin, (char *const *)argv, runtime_env, out_fd, NULL);
+}
+
+/*
+ * A container of this name left by a killed run would make `run` fail: the
+ * runtime's state of it is there while the runtime runs it, and after the
+ * runtime was killed.
+ */
+static void clear_leftover(const struct ctr *c)
+{
+	const char *rt = runtime_words[c->runtime];
+	const char *const argv[] = {rt, "delete", "--force", c->name, NULL};
+	char state[96];
+
+	snprintf(state, sizeof(state), RUNTIME_STATE "%s/%s", rt, c->name);
 	if (access(state, F_OK) == 0)
-		crun(argv, STDOUT_FILENO);
+		runtime(c, argv, STDOUT_FILENO);
 }
 
 static void bind_sources(const struct ctr *c)
@@ -89,7 +101,7 @@ static void bind_sources(const struct ctr *c)
 	}
 }
 
-/* Run by the logger's caller: C's run, crun's wait status or -errno. */
+/* Run by the logger's caller: C's run, its runtime's wait status or -errno. */
 static int run_logged(const void *arg)
 {
 	const struct ctr *c = arg;
@@ -103,10 +115,11 @@ static int run_logged(const void *arg)
 	bind_sources(c);
 	st = write_spec(c, bundle);
 	if (st == 0) {
-		const char *const argv[] = {"crun",	  "run",   "--bundle", bundle,
+		const char *rt = runtime_words[c->runtime];
+		const char *const argv[] = {rt,		  "run",   "--bundle", bundle,
 					    "--pid-file", pidfile, c->name,    NULL};
-		clear_leftover(c->name);
-		st = crun(argv, STDOUT_FILENO);
+		clear_leftover(c);
+		st = runtime(c, argv, STDOUT_FILENO);
 		say("%s ended (status %d)", c->kind == CTR_ONBOOT ? "onboot container" : "service",
 		    run_status(st));
 	}

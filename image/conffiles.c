@@ -89,6 +89,7 @@ static void write_container(FILE *f, const struct manifest_container *ct)
 	fprintf(f, CC_IMAGE " " IMAGES_DIR "/%s\n", ct->digest);
 	fprintf(f, CC_DIGEST " sha256:%s\n", ct->digest);
 	fprintf(f, CC_NETWORK " %s\n", net_words[ct->network]);
+	fprintf(f, CC_RUNTIME " %s\n", runtime_words[ct->runtime]);
 	if (ct->service) {
 		fprintf(f, CC_RESTART " %s\n", restart_words[ct->restart]);
 		fprintf(f, CC_CRITICAL " %s\n", ct->critical ? "yes" : "no");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 const char *const net_words[] = {[NET_HOST] = "host", [NET_NONE] = "none", NULL};
+const char *const runtime_words[] = {[RUNTIME_CRUN] = "crun", [RUNTIME_RUNC] = "runc", NULL};
 const char *const restart_words[] = {
     [RESTART_ALWAYS] = "always", [RESTART_ON_FAILURE] = "on-failure", [RESTART_NO] = "no", NULL};
 const char *const probe_words[] = {

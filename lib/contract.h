@@ -123,6 +123,7 @@ enum provision_source {
 #define CC_IMAGE "image"       /* IMAGES_DIR/HEX */
 #define CC_DIGEST "digest"     /* sha256:HEX */
 #define CC_NETWORK "network"   /* net_words */
+#define CC_RUNTIME "runtime"   /* runtime_words: the OCI runtime, /usr/bin/WORD */
 #define CC_RESTART "restart"   /* restart_words; services only */
 #define CC_CRITICAL "critical" /* yes | no; services only */
 #define CC_HEALTH "health"     /* "http PORT PATH", "tcp PORT" or "exec"; services only */
@@ -143,11 +144,13 @@ enum provision_source {
 #define VOLUMES_MAX 8
 
 enum net { NET_HOST, NET_NONE };
+enum runtime { RUNTIME_CRUN, RUNTIME_RUNC };
 enum restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NO };
 enum probe { PROBE_NONE, PROBE_HTTP, PROBE_TCP, PROBE_EXEC };
 
 /* The words of the enums above, by value; NULL after the last. */
 extern const char *const net_words[];
+extern const char *const runtime_words[]; /* Debian's package of each has /usr/bin/WORD */
 extern const char *const restart_words[];
 extern const char *const probe_words[]; /* "" for PROBE_NONE */
 extern const char *const provision_source_words[];

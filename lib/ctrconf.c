@@ -122,6 +122,10 @@ static int take_key(struct parser *p, struct ctr *c, const char *key, char *v)
 		if (take_choice(p, v, net_words, &i) < 0)
 			return -EINVAL;
 		c->net = (enum net)i;
+	} else if (strcmp(key, CC_RUNTIME) == 0) {
+		if (take_choice(p, v, runtime_words, &i) < 0)
+			return -EINVAL;
+		c->runtime = (enum runtime)i;
 	} else if (strcmp(key, CC_RESTART) == 0 && service) {
 		if (take_choice(p, v, restart_words, &i) < 0)
 			return -EINVAL;

@@ -24,6 +24,7 @@ struct ctr {
 	enum ctr_kind kind;
 	const char *name, *image, *digest;
 	enum net net;
+	enum runtime runtime;
 	enum restart restart; /* services; onboot containers run once */
 	bool critical;
 	enum probe probe;

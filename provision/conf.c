@@ -62,6 +62,7 @@ void provconf_containers(const struct ctr *ctrs, size_t n, struct manifest *m)
 		/* "sha256:HEX": the manifest keeps the hex alone */
 		snprintf(ct->digest, sizeof(ct->digest), "%s", strchr(c->digest, ':') + 1);
 		ct->network = c->net;
+		ct->runtime = c->runtime;
 		ct->restart = c->restart;
 		ct->critical = c->critical;
 		ct->health.probe = c->probe;

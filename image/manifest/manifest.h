@@ -58,7 +58,8 @@ struct manifest_container {
 	char image[1024];	     /* OCI image archive, relative to the manifest's folder */
 	char digest[65];	     /* hex SHA-256 of the archive's index.json */
 	enum net network;
-	size_t n_command; /* 0: the image's ENTRYPOINT and CMD */
+	enum runtime runtime; /* default crun */
+	size_t n_command;     /* 0: the image's ENTRYPOINT and CMD */
 	char command[ARGS_MAX][256];
 	size_t n_env;
 	char env[ENV_MAX][256]; /* KEY=VALUE */

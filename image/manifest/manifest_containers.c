@@ -18,6 +18,18 @@
 
 static const char *check_http_path(const char *s);
 static const char *parse_network(const char *s, void *dst);
+static const char *parse_runtime(const char *s, void *dst);
+static const char *parse_runtime(const char *s, void *dst)
+{
+	if (!strcmp(s, "crun"))
+		*(enum runtime *)dst = RUNTIME_CRUN;
+	else if (!strcmp(s, "runc"))
+		*(enum runtime *)dst = RUNTIME_RUNC;
+	else
+		return "expected crun or runc";
+	return NULL;
+}
+
 static const char *parse_restart(const char *s, void *dst);
 static const char *parse_port(const char *s, void *dst);
 static int take_image(struct ctx *c, const char *path, const yaml_node_t *k, const yaml_node_t *v);
@@ -42,7 +54,8 @@ static int take_bind(struct ctx *c, const char *path, const yaml_node_t *seq, si
 	    STRINGS("command", ARGS_MAX, command, n_command, "argument", mf_check_line), \
 	    STRINGS("env", ENV_MAX, env, n_env, "environment variable", mf_check_env),   \
 	    MF_LIST("binds", BINDS_MAX, take_bind),                                      \
-	    NUMBER("network", false, network, "network", parse_network)
+	    NUMBER("network", false, network, "network", parse_network),                 \
+	    NUMBER("runtime", false, runtime, "OCI runtime", parse_runtime)
 
 static const struct field onboot_fields[] = {
     CONTAINER_FIELDS,
@@ -338,29 +351,36 @@ int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, siz
 	return take_container(c, path, v, true);
 }
 
-/* berth-init runs containers with crun; the image must have it. */
+static bool has_package(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; i < m->rootfs.n_packages; i++)
+		if (!strcmp(m->rootfs.packages[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * berth-init runs each container with its runtime, crun or runc; the image
+ * must have it. Said at the list's key, for the first container it lacks.
+ */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root)
 {
 	const struct manifest *m = c->m;
 
-	if (m->n_containers == 0)
-		return 0;
-	for (size_t i = 0; i < m->rootfs.n_packages; i++)
-		if (!strcmp(m->rootfs.packages[i], "crun"))
-			return 0;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
 		const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-		if (v->type != YAML_SEQUENCE_NODE ||
-		    v->data.sequence.items.top == v->data.sequence.items.start)
+		const char *key = (const char *)k->data.scalar.value;
+		bool service = !strcmp(key, "services");
+		if (!service && strcmp(key, "onboot"))
 			continue;
-		if (!strcmp((const char *)k->data.scalar.value, "onboot"))
-			return mf_fail_at(c, k->start_mark,
-					  "onboot containers need crun in rootfs.packages");
-		if (!strcmp((const char *)k->data.scalar.value, "services"))
-			return mf_fail_at(c, k->start_mark,
-					  "services need crun in rootfs.packages");
+		for (size_t i = 0; i < m->n_containers; i++) {
+			const struct manifest_container *ct = &m->containers[i];
+			const char *rt = runtime_words[ct->runtime];
+			if (ct->service == service && !has_package(m, rt))
+				return mf_fail_at(c, k->start_mark, "%s need %s in rootfs.packages",
+						  service ? "services" : "onboot containers", rt);
+		}
 	}
 	return 0;
 }

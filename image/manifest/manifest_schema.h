@@ -22,7 +22,7 @@ int mf_take_onboot(struct ctx *c, const char *path, const yaml_node_t *seq, size
 		   const yaml_node_t *v);
 int mf_take_service(struct ctx *c, const char *path, const yaml_node_t *seq, size_t i,
 		    const yaml_node_t *v);
-/* Once the document is walked: containers need crun. 0 or -EINVAL. */
+/* Once the document is walked: each container needs its runtime's package. 0 or -EINVAL. */
 int mf_check_containers(struct ctx *c, const yaml_node_t *root);
 /* manifest_oci.c: the digest of the OCI image archive on FD (see there). */
 const char *mf_read_archive(int fd, char digest[65], char *why, size_t len);

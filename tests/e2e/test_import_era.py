@@ -1,10 +1,11 @@
 """An update from the last release whose berth-init imported the container images into
 containerd at boot (out/import-era: 0.0.9, built by commit 313dba1's own berth,
-tests/build/import-era.sh) to today's, which runs them with crun from the verified root
-(out/containerd, 0.1.0). One VM: 0.0.9 boots, imports the image and counts hits in the
+tests/build/import-era.sh) to today's, which runs them with crun and runc from the verified
+root (out/containerd, 0.1.0). One VM: 0.0.9 boots, imports the image and counts hits in the
 service's /var/lib/hello; its own berth-update installs 0.1.0 (served by the host over HTTP)
 and the machine reboots into it. There the service's data is kept (the count goes on), nothing
-is imported, crun runs the service, and containerd's state from 0.0.9 is left as it was."""
+is imported, runc runs the service (its runtime there), and containerd's state from 0.0.9 is
+left as it was."""
 import os
 import sys
 
@@ -48,9 +49,9 @@ def main():
         log = vm.buf[mark:]
         r.check("berth: importing" not in log and "hello| hello: listening" in log,
                 "0.1.0 imports nothing and starts the service")
-        st, out = vm.sh("/usr/bin/crun list")
+        st, out = vm.sh("/usr/bin/runc list")
         r.check(st == 0 and any(ln.split()[:1] == ["hello"] for ln in out.splitlines()),
-                "crun runs the service", out)
+                "runc runs the service (runtime: runc)", out)
         st, after = vm.sh(STATE, timeout=60)
         r.check(st == 0 and after == before, "containerd's state from 0.0.9 is left as it was",
                 after)

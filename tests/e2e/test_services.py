@@ -1,8 +1,8 @@
 """Boots the containerd image, whose manifest declares an onboot container
-(`hello hit`) and a service (hello on port 8080, /var/lib/hello as /data,
-an HTTP health probe), and checks them from the host through a QEMU port
-forward: crun runs them from the image's tree in the verified root, with
-nothing imported into containerd; the page, the restart after the
+(`hello hit`, run by crun) and a service (hello on port 8080, /var/lib/hello
+as /data, an HTTP health probe, `runtime: runc`), and checks them from the
+host through a QEMU port forward: the runtimes run them from the image's
+tree in the verified root, with nothing imported into containerd; the page, the restart after the
 service's process is killed, the data kept across a reboot, the logs and
 /run/berth/boot.json."""
 import os
@@ -55,11 +55,15 @@ def hits_after_boot(vm, boot, before):
 
 
 def from_root(vm):
-    """The service runs under crun, its root the image's tree in the verified root."""
-    st, out = vm.sh("/usr/bin/crun list")
-    rows = [ln.split() for ln in out.splitlines()[1:]]
+    """The service runs under runc, its root the image's tree in the verified root; the onboot
+    container ran under crun."""
+    st, out = vm.sh("/usr/bin/runc list; echo --; /usr/bin/crun list")
+    runc, crun = (out.split("--\n") + [""])[:2]
+    rows = [ln.split() for ln in runc.splitlines()[1:]]
     r.check(st == 0 and any(f[0] == "hello" and f[2] == "running" for f in rows if len(f) > 2),
-            "crun runs the service", out)
+            "runc runs the service (runtime: runc)", out)
+    r.check(not any(ln.split()[:1] == ["hello"] for ln in crun.splitlines()),
+            "crun does not (it ran the onboot container, whose hit /data counts)", out)
     pid = "$(cat /run/berth/containers/hello.pid)"
     st, out = vm.sh(f"cat /proc/{pid}/mountinfo; echo --; cat /proc/1/mountinfo")
     ours, host = (out.split("--\n") + [""])[:2]

@@ -131,6 +131,7 @@ static void test_containers(void)
 	c->binds[1].ro = true;
 	c = add(true, "probe", HEX2);
 	c->network = NET_NONE;
+	c->runtime = RUNTIME_RUNC;
 	c->restart = RESTART_ON_FAILURE;
 	c->health.probe = PROBE_EXEC;
 	c->health.n_exec = 2;
@@ -150,6 +151,7 @@ static void test_containers(void)
 	       "image /usr/lib/berth/images/" HEX1 "\n"
 	       "digest sha256:" HEX1 "\n"
 	       "network host\n"
+	       "runtime crun\n"
 	       "arg /hello\n"
 	       "arg seed\n"
 	       "env DATA_DIR=/data\n"
@@ -160,11 +162,13 @@ static void test_containers(void)
 	       "image /usr/lib/berth/images/" HEX1 "\n"
 	       "digest sha256:" HEX1 "\n"
 	       "network host\n"
+	       "runtime crun\n"
 	       "\n"
 	       "service hello\n"
 	       "image /usr/lib/berth/images/" HEX1 "\n"
 	       "digest sha256:" HEX1 "\n"
 	       "network host\n"
+	       "runtime crun\n"
 	       "restart always\n"
 	       "critical yes\n"
 	       "health http 8080 /health\n"
@@ -174,6 +178,7 @@ static void test_containers(void)
 	       "image /usr/lib/berth/images/" HEX2 "\n"
 	       "digest sha256:" HEX2 "\n"
 	       "network none\n"
+	       "runtime runc\n"
 	       "restart on-failure\n"
 	       "critical no\n"
 	       "health exec\n"
@@ -185,6 +190,7 @@ static void test_containers(void)
 	       "image /usr/lib/berth/images/" HEX2 "\n"
 	       "digest sha256:" HEX2 "\n"
 	       "network host\n"
+	       "runtime crun\n"
 	       "restart no\n"
 	       "critical no\n"
 	       "health tcp 22\n");

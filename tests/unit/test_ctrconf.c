@@ -49,7 +49,7 @@ static void full(void)
 		      "health exec\nprobe /hello\nprobe check it\n"
 		      "bind /var/lib/hello /data ro\nbind /var/log /logs rw\n"
 		      "\n"
-		      "service web\n" IMG "network host\nrestart no\ncritical no\n"
+		      "service web\n" IMG "network host\nruntime runc\nrestart no\ncritical no\n"
 		      "health http 8080 /health?x=1\n"
 		      "\n"
 		      "service tcp\n" IMG "health tcp 65535\n");
@@ -61,6 +61,8 @@ static void full(void)
 	struct ctr *c = &ctrs[0];
 	CHECK(c->kind == CTR_ONBOOT && strcmp(c->name, "seed") == 0 && c->net == NET_HOST,
 	      "onboot: kind, name, host network");
+	CHECK(c->runtime == RUNTIME_CRUN && ctrs[2].runtime == RUNTIME_RUNC,
+	      "runtime: crun without the line, runc with it");
 	CHECK(strcmp(c->image, "/usr/lib/berth/images/" D64) == 0 &&
 		  strcmp(c->digest, "sha256:" D64) == 0,
 	      "onboot: image and digest");
@@ -113,6 +115,7 @@ static void refusals(void)
 	refused("onboot a\n" IMG "health tcp 80\n", 4, "unexpected line", "health on onboot");
 	refused("service a\n" IMG "restart sometimes\n", 4, "unknown value", "bad restart");
 	refused("service a\n" IMG "network bridge\n", 4, "unknown value", "bad network");
+	refused("service a\n" IMG "runtime docker\n", 4, "unknown value", "bad runtime");
 	refused("service a\n" IMG "critical maybe\n", 4, "unknown value", "bad critical");
 	refused("service a\n" IMG "health tcp 0\n", 4, "bad port", "port 0");
 	refused("service a\n" IMG "health tcp 65536\n", 4, "bad port", "port 65536");
@@ -171,6 +174,7 @@ static const char containers_conf[] =
     "0000000000000000000000000000000000000000000000000000000000000001\n"
     "digest sha256:0000000000000000000000000000000000000000000000000000000000000001\n"
     "network host\n"
+    "runtime crun\n"
     "arg /hello\n"
     "arg hit\n"
     "bind /var/lib/hello /data rw\n"
@@ -180,6 +184,7 @@ static const char containers_conf[] =
     "0000000000000000000000000000000000000000000000000000000000000001\n"
     "digest sha256:0000000000000000000000000000000000000000000000000000000000000001\n"
     "network host\n"
+    "runtime runc\n"
     "restart always\n"
     "critical yes\n"
     "health http 8080 /health\n"
@@ -192,6 +197,7 @@ static const char containers_conf[] =
     "0000000000000000000000000000000000000000000000000000000000000002\n"
     "digest sha256:0000000000000000000000000000000000000000000000000000000000000002\n"
     "network none\n"
+    "runtime crun\n"
     "restart on-failure\n"
     "critical no\n"
     "health exec\n"

@@ -130,6 +130,8 @@ static void test_containers(void)
 	CHECK(c[0].network == NET_NONE, "onboot: network none");
 	CHECK(c[1].service && !strcmp(c[1].name, "hello") && c[1].network == NET_HOST,
 	      "service: network defaults to host");
+	CHECK(c[0].runtime == RUNTIME_CRUN && c[1].runtime == RUNTIME_CRUN,
+	      "containers: runtime defaults to crun");
 	CHECK(c[1].restart == RESTART_ON_FAILURE && c[1].critical,
 	      "service: restart on-failure, critical");
 	CHECK(c[1].health.probe == PROBE_HTTP && c[1].health.port == 8080 &&
@@ -335,6 +337,21 @@ static void test_container_errors(void)
 		      -EINVAL &&
 		  strstr(err, ":6:1: onboot containers need crun in rootfs.packages"),
 	      "onboot without crun: error at the onboot key");
+	int r = fx_load_raw("name: berth\nversion: 0.1.0\nkernel: {package: l0}\n"
+			    "disk: {esp: 64M, root: 256M, verity: 16M, data: 256M}\n"
+			    "rootfs: {packages: [runc]}\n"
+			    "services:\n  - {name: a, image: images/hello.tar, runtime: runc}\n");
+	CHECK(r == 0 && m.containers[0].runtime == RUNTIME_RUNC,
+	      "runtime: runc, with runc alone in the packages");
+	CHECK(fx_load_raw("name: berth\nversion: 0.1.0\nkernel: {package: l0}\n"
+			  "disk: {esp: 64M, root: 256M, verity: 16M, data: 256M}\n"
+			  "rootfs: {packages: [crun]}\nonboot: []\n"
+			  "services:\n  - {name: a, image: images/hello.tar}\n"
+			  "  - {name: b, image: images/hello.tar, runtime: runc}\n") == -EINVAL &&
+		  strstr(err, ":7:1: services need runc in rootfs.packages"),
+	      "a service with runtime runc, and no runc: error at the services key");
+	EXPECT_ERR("runtime docker", SERVICE "    runtime: docker\n", "9:14",
+		   "services[0].runtime: bad OCI runtime 'docker': expected crun or runc");
 	n = (size_t)snprintf(yaml, sizeof(yaml), "onboot:\n");
 	for (int i = 0; i < 10; i++)
 		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n,
