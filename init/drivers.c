@@ -262,15 +262,16 @@ void drivers_events(void)
 	}
 }
 
-void drivers_wait(unsigned ms)
+void drivers_wait(unsigned ms, int fd)
 {
-	struct pollfd p = {.fd = uevent_fd, .events = POLLIN};
+	struct pollfd p[2] = {{.fd = uevent_fd, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
 
-	if (uevent_fd < 0) {
+	if (uevent_fd < 0 && fd < 0) {
 		sleep_ms(ms);
 		return;
 	}
-	if (poll(&p, 1, (int)ms) > 0)
+	/* poll passes over a negative fd */
+	if (poll(p, 2, (int)ms) > 0 && (p[0].revents & POLLIN))
 		drivers_events();
 }
 

@@ -37,7 +37,14 @@ bool is_mountpoint(const char *path);
 int child_wait(char *const argv[], unsigned timeout_ms);
 
 /* modules.c */
-void modules_load(const char *list);
+/*
+ * The modules LIST names (one absolute path a line, dependencies first),
+ * loaded by a child: its pid for modules_wait, or -1 when they were loaded
+ * here (no fork).
+ */
+pid_t modules_load_child(const char *list);
+/* Until PID's loading (modules_load_child) is done. */
+void modules_wait(pid_t pid);
 /* Loads the module file PATH (.ko, or compressed): 0 when loaded or it already was, else -errno. */
 int module_load_file(const char *path);
 
@@ -49,8 +56,8 @@ int module_load_file(const char *path);
  */
 int drivers_start(void (*net_added)(const char *ifname));
 void drivers_events(void);
-/* Sleeps MS, serving the devices that appear meanwhile. */
-void drivers_wait(unsigned ms);
+/* Sleeps MS, or until FD (ignored when negative) is readable, serving the devices that appear. */
+void drivers_wait(unsigned ms, int fd);
 void drivers_stop(void);
 
 /* partition.c: partitions found by GPT partition GUID, on the boot disk only (bootdisk.h). */

@@ -4,6 +4,7 @@
 #include <linux/module.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -37,7 +38,7 @@ int module_load_file(const char *path)
  * that fails is reported and skipped: the device may still appear (built
  * in, or not needed on this machine), and the partition wait decides.
  */
-void modules_load(const char *list)
+static void modules_load(const char *list)
 {
 	static char text[32768];
 	unsigned loaded = 0, failed = 0;
@@ -66,4 +67,25 @@ void modules_load(const char *list)
 		}
 	}
 	say("modules: %u loaded, %u failed", loaded, failed);
+}
+
+pid_t modules_load_child(const char *list)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		modules_load(list);
+		_exit(0);
+	}
+	if (pid < 0) {
+		say("modules: fork: %s; loading them here", strerror(errno));
+		modules_load(list);
+	}
+	return pid;
+}
+
+void modules_wait(pid_t pid)
+{
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

@@ -287,7 +287,7 @@ int boot_disk_wait(const struct boot_params *p, struct part parts[3], unsigned t
 		if (!announced)
 			say("waiting up to %u s for the boot disk", timeout_ms / 1000);
 		announced = true;
-		drivers_wait(POLL_MS);
+		drivers_wait(POLL_MS, -1);
 	}
 	say("boot disk: %s%s; block devices:", r >= 0 ? s.disk[r].name : "not found",
 	    r >= 0 ? ", without both root and verity" : "");

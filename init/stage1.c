@@ -119,7 +119,12 @@ noreturn void stage1(void)
 
 	mount_api();
 	say("stage1: initramfs, %llu ms since boot", (unsigned long long)pid1_ms);
-	modules_load(MODULE_LIST);
+	/*
+	 * The list (device-mapper, file systems) loads in a child while the
+	 * devices' drivers load here: the kernel loads both at once, one on
+	 * each CPU, and nothing here needs the list before dm-verity.
+	 */
+	pid_t list = modules_load_child(MODULE_LIST);
 	/* Before arming: the watchdog is a device too. */
 	drivers_start(NULL);
 	const char *watchdog_env = watchdog_arm();
@@ -138,6 +143,7 @@ noreturn void stage1(void)
 			 p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
 		fail(reason);
 	}
+	modules_wait(list);
 	install_check(&p, parts); /* with the "Install to disk" entry, does not return */
 	r = dm_verity_create(&p, &parts[0], &parts[1], node, sizeof(node));
 	if (r < 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,19 +94,27 @@ int child_wait(char *const argv[], unsigned timeout_ms)
 		say("exec %s: %s", argv[0], strerror(errno));
 		_exit(127);
 	}
+	/* Readable once the child has exited: the wait ends then, not at the next poll. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		watchdog_ping();
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -errno;
+			break;
+		if (r < 0 && errno != EINTR) {
+			status = -errno;
+			break;
+		}
 		if (timeout_ms && boottime_ms() >= deadline) {
 			/* Not waited for: one stuck in a read of a hung drive dies only
 			 * when the read ends; supervise() reaps it then. */
 			kill(pid, SIGKILL);
-			return -ETIMEDOUT;
+			status = -ETIMEDOUT;
+			break;
 		}
-		drivers_wait(CHILD_POLL_MS);
+		drivers_wait(CHILD_POLL_MS, pidfd);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return status;
 }
