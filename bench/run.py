@@ -26,7 +26,7 @@ SRC = os.path.dirname(HERE)
 # Every guest's console log outlives its VM, so a boot that fails can be read afterwards.
 os.environ.setdefault("BERTH_TEST_LOGS", os.path.join(SRC, "out", "bench-logs"))
 sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
-from vm import VM, HttpServer, Timeout, partition_number, verity_leaves  # noqa: E402
+from vm import READY, VM, HttpServer, Timeout, partition_number, verity_leaves  # noqa: E402
 
 BOOTS = int(os.environ.get("BERTH_BENCH_BOOTS", "5"))
 CACHE = os.environ.get("BERTH_CACHE", "/var/cache/berth")
@@ -136,10 +136,17 @@ def pid1(vm):
     return rss, sum(int(s) for s, _ in files), [f for _, f in files]
 
 
+def berth_shell(vm):
+    """The console shell of a berth guest, typed at only once berth-init is ready: keys typed
+    while systemd-boot starts would open its menu, and the installer's entry is in it."""
+    vm.expect(READY, timeout=LIMIT)
+    vm.wait_shell(timeout=LIMIT)
+
+
 def boot_berth(host, i):
     vm = boot_vm(os.path.join(host, "disk.raw"), f"{os.path.basename(host)}-{i}")
     try:
-        vm.wait_shell(timeout=LIMIT)
+        berth_shell(vm)
 
         def complete(out):
             t = timeline(out)
@@ -248,7 +255,7 @@ def update_host(what, host, manifest):
     vm = boot_vm(disk, f"{os.path.basename(host)}-update")
     install, dd = [], []
     try:
-        vm.wait_shell(timeout=LIMIT)
+        berth_shell(vm)
         if not vm.wait_network(timeout=LIMIT):
             raise Timeout("no DHCP lease")
         st, out = vm.sh(f"wget -q -O /var/bench.berth {srv.url('bundle')}", timeout=LIMIT)
@@ -356,7 +363,7 @@ def delta():
     vm = boot_vm(disk, "bench-delta")
     rows = []
     try:
-        vm.wait_shell(timeout=LIMIT)
+        berth_shell(vm)
         if not vm.wait_network(timeout=LIMIT):
             raise Timeout("no DHCP lease")
         part = partition_number(disk, "root-b")
