@@ -31,9 +31,7 @@
 
 #define TMP_NAME ".berth-update.tmp"
 #define TMP_PATH ENTRY_DIR "/" TMP_NAME
-#define CHUNK INSTALL_CHUNK
-
-_Static_assert(CHUNK % VTREE_BLOCK == 0, "a chunk is whole blocks");
+_Static_assert(INSTALL_CHUNK % VTREE_BLOCK == 0, "a chunk is whole blocks");
 
 _Static_assert(BUNDLE_UKI_MAX <= SIZE_MAX, "a UKI fits memory's sizes");
 _Static_assert(BUNDLE_IMAGE_MAX <= UINT64_MAX / 100, "progress() computes percentages");
@@ -70,7 +68,7 @@ struct install {
 	bool tmp_exists;   /* TMP_PATH is ours to remove */
 };
 
-static uint8_t chunk[CHUNK];
+static uint8_t chunk[INSTALL_CHUNK];
 
 /*
  * The slot's partitions, held exclusively: nothing mounts or maps them while
@@ -350,7 +348,7 @@ static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8
 
 	crypto_hash_sha256_init(&st);
 	while (done < size) {
-		size_t n = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
+		size_t n = size - done < INSTALL_CHUNK ? (size_t)(size - done) : INSTALL_CHUNK;
 		if ((r = source_read(&c->src, chunk, n, what)) < 0)
 			return r;
 		crypto_hash_sha256_update(&st, chunk, n);
@@ -359,7 +357,7 @@ static int copy_payload(struct install *c, enum bundle_payload p, int out, uint8
 			return r;
 		}
 		done += n;
-		if (done % (16 * CHUNK) == 0 || done == size)
+		if (done % (16 * INSTALL_CHUNK) == 0 || done == size)
 			progress(c->tty, what, done, size);
 	}
 	crypto_hash_sha256_final(&st, sum);
@@ -621,7 +619,8 @@ static int read_back(struct install *c)
 		}
 		crypto_hash_sha256_init(&st);
 		for (uint64_t off = 0; off < size;) {
-			size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+			size_t n =
+			    size - off < INSTALL_CHUNK ? (size_t)(size - off) : INSTALL_CHUNK;
 			ssize_t got = pread_full(fd, chunk, n, (off_t)off);
 			if (got < (ssize_t)n) {
 				complain("cannot read back %s: %s", nodes[i],

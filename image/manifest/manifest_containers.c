@@ -19,15 +19,15 @@
 static const char *check_http_path(const char *s);
 static const char *parse_network(const char *s, void *dst);
 static const char *parse_runtime(const char *s, void *dst);
+/* The runtimes' names are the contract's (runtime_words), as containers.conf spells them. */
 static const char *parse_runtime(const char *s, void *dst)
 {
-	if (!strcmp(s, "crun"))
-		*(enum runtime *)dst = RUNTIME_CRUN;
-	else if (!strcmp(s, "runc"))
-		*(enum runtime *)dst = RUNTIME_RUNC;
-	else
-		return "expected crun or runc";
-	return NULL;
+	for (int i = 0; runtime_words[i]; i++)
+		if (!strcmp(s, runtime_words[i])) {
+			*(enum runtime *)dst = (enum runtime)i;
+			return NULL;
+		}
+	return "expected crun or runc";
 }
 
 static const char *parse_restart(const char *s, void *dst);
