@@ -27,6 +27,10 @@ CONSOLE_NOISE = re.compile(r"\[\s*\d+\.\d+\] |berth: |[a-z0-9][a-z0-9-]*\| |udhc
 BOOT_TIMEOUT = 300  # TCG on a busy 2-core machine; a limit, not a wait
 
 
+# How much of the console a timeout shows.
+TAIL_LINES, TAIL_CHARS = 25, 4000
+
+
 class Timeout(Exception):
     pass
 
@@ -90,8 +94,15 @@ class Console:
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or self.eof:
-                    raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
+                    raise Timeout(self._not_seen(pattern))
                 self.lock.wait(min(left, 1.0))
+
+    def _not_seen(self, pattern):
+        """A timeout's message, with the console's last lines: CI keeps only what a
+        test prints, not the console log."""
+        tail = self.buf[-TAIL_CHARS:].splitlines()[-TAIL_LINES:]
+        return (f"{pattern!r} not seen (see {self.log_path}); the console's last lines:\n"
+                + "\n".join("#   " + line for line in tail))
 
     def mark(self):
         """A position in the console output, for wait_for."""
@@ -110,7 +121,7 @@ class Console:
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or self.eof:
-                    raise Timeout(f"{pattern!r} not seen (see {self.log_path})")
+                    raise Timeout(self._not_seen(pattern))
                 self.lock.wait(min(left, 1.0))
 
     def seen(self, pattern):
