@@ -29,8 +29,10 @@
 #define UEVENT_RCVBUF (1 << 20)
 
 static struct {
-	char dir[96]; /* "/lib/modules/RELEASE/" */
-	const char *alias, *dep;
+	char dir[96];		 /* "/lib/modules/RELEASE/" */
+	const char *alias, *dep; /* modules.alias and modules.dep, NULL when not read */
+	size_t alias_len, dep_len;
+	bool unreadable;
 	void (*net_added)(const char *ifname);
 	char tried[TRIED_MAX][MODULE_NAME_MAX + 1];
 	unsigned n_tried, loaded, failed;
@@ -41,8 +43,11 @@ static struct {
 } d;
 static int uevent_fd = -1; /* apart from D, which then costs the binary nothing */
 
-/* All of PATH, NUL-terminated, in pages of its own (berth-init links no allocator). */
-static const char *map_text(const char *path)
+/*
+ * All of PATH, NUL-terminated, in pages of its own (berth-init links no
+ * allocator), *LEN bytes of them.
+ */
+static const char *map_text(const char *path, size_t *len)
 {
 	struct stat st;
 	char *text = NULL;
@@ -50,14 +55,14 @@ static const char *map_text(const char *path)
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto out;
-	text = mmap(NULL, (size_t)st.st_size + 1, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*len = (size_t)st.st_size + 1;
+	text = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (text == MAP_FAILED) {
 		text = NULL;
 		goto out;
 	}
 	if (read_full(fd, text, (size_t)st.st_size) < 0) {
-		munmap(text, (size_t)st.st_size + 1);
+		munmap(text, *len);
 		text = NULL;
 	}
 out:
@@ -66,6 +71,36 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return text;
+}
+
+void drivers_idle(void)
+{
+	if (d.alias)
+		munmap((void *)d.alias, d.alias_len);
+	if (d.dep)
+		munmap((void *)d.dep, d.dep_len);
+	d.alias = d.dep = NULL;
+}
+
+/*
+ * modules.alias and modules.dep read, unless they are already or cannot be
+ * (said once). Read again after drivers_idle: the two are most of PID 1's
+ * memory, and devices seldom appear once the machine is up.
+ */
+static bool texts_read(void)
+{
+	char path[128];
+
+	if (d.alias || d.unreadable || !*d.dir)
+		return d.alias != NULL;
+	if (pathf(path, sizeof(path), "%smodules.alias", d.dir) == 0)
+		d.alias = map_text(path, &d.alias_len);
+	if (d.alias && pathf(path, sizeof(path), "%smodules.dep", d.dir) == 0)
+		d.dep = map_text(path, &d.dep_len);
+	if (!d.dep)
+		drivers_idle();
+	d.unreadable = !d.alias;
+	return d.alias != NULL;
 }
 
 static bool tried(const char *name)
@@ -129,7 +164,7 @@ static int want(void *ctx, const char *name)
 
 static void serve(const char *modalias)
 {
-	if (!d.alias || !*modalias)
+	if (!*modalias || !texts_read())
 		return;
 	d.modalias = modalias;
 	modalias_each(d.alias, modalias, want, NULL);
@@ -208,7 +243,6 @@ static int uevent_open(void)
 int drivers_start(void (*net_added)(const char *ifname))
 {
 	struct utsname u;
-	char path[128];
 
 	/* Listening first: a device that appears during the walk is seen twice, never missed. */
 	uevent_fd = uevent_open();
@@ -219,13 +253,7 @@ int drivers_start(void (*net_added)(const char *ifname))
 		say("drivers: no module folder for this kernel");
 		return uevent_fd;
 	}
-	if (pathf(path, sizeof(path), "%smodules.alias", d.dir) == 0)
-		d.alias = map_text(path);
-	if (d.alias && pathf(path, sizeof(path), "%smodules.dep", d.dir) == 0)
-		d.dep = map_text(path);
-	if (!d.dep)
-		d.alias = NULL;
-	if (d.alias)
+	if (texts_read())
 		coldplug();
 	/* What those drivers made (a chipset's watchdog, a controller's disks), before the
 	 * caller goes on: stage 1 arms the watchdog next. Its NICs networking finds itself. */

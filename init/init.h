@@ -59,6 +59,8 @@ void drivers_events(void);
 /* Sleeps MS, or until FD (ignored when negative) is readable, serving the devices that appear. */
 void drivers_wait(unsigned ms, int fd);
 void drivers_stop(void);
+/* Lets go of what serving devices needs in memory until the next device appears. */
+void drivers_idle(void);
 
 /* partition.c: partitions found by GPT partition GUID, on the boot disk only (bootdisk.h). */
 struct part {

@@ -341,6 +341,7 @@ noreturn void supervise(int milestone_fd, int uevent_fd)
 	    {.fd = uevent_fd, .events = POLLIN}};
 	if (fds[0].fd < 0) /* cannot happen short of a broken kernel; reaping would stop */
 		say("signalfd: %s; children are not reaped", strerror(errno));
+	drivers_idle();
 	for (;;) {
 		run_timers(boottime_ms());
 		supervise_due();
@@ -350,7 +351,9 @@ noreturn void supervise(int milestone_fd, int uevent_fd)
 			take_signal(fds[0].fd);
 		if (fds[1].revents & POLLIN)
 			timeline_event();
-		if (fds[2].revents & POLLIN)
+		if (fds[2].revents & POLLIN) {
 			drivers_events();
+			drivers_idle();
+		}
 	}
 }
