@@ -22,7 +22,10 @@ export BERTH_CACHE
 
 # lib/ is what two programs or more share; the linker keeps what each uses.
 LIB_SRC := $(wildcard lib/*.c)
-INIT_SRC := $(wildcard init/*.c) $(LIB_SRC)
+# init/: two PID 1 programs, each with its own main: berth-stage1 (stage1.c)
+# in the initramfs, berth-init (main.c) on the verified root.
+INIT_SRC := $(filter-out init/stage1.c,$(wildcard init/*.c)) $(LIB_SRC)
+STAGE1_SRC := $(filter-out init/main.c,$(wildcard init/*.c)) $(LIB_SRC)
 BERTH_SRC := $(wildcard image/*.c image/manifest/*.c) $(LIB_SRC)
 UPDATE_SRC := $(wildcard updater/*.c) $(LIB_SRC)
 INSTALL_SRC := $(wildcard installer/*.c) $(LIB_SRC)
@@ -46,8 +49,8 @@ run: all
 deps:
 	@./image/deps.sh
 
-programs: build/berth build/berth-init build/berth-update build/berth-install build/berth-provision \
-	build/berth-container
+programs: build/berth build/berth-init build/berth-stage1 build/berth-update build/berth-install \
+	build/berth-provision build/berth-container
 
 build/berth: $(BERTH_SRC) $(wildcard image/*.h image/manifest/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -62,6 +65,10 @@ build/kernel-headers:
 build/berth-init: $(INIT_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(INIT_SRC) $(DEV_LDFLAGS)
+
+build/berth-stage1: $(STAGE1_SRC) $(wildcard init/*.h lib/*.h) | build/kernel-headers
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(DEV_CFLAGS) -o $@ $(STAGE1_SRC) $(DEV_LDFLAGS)
 
 # What berth-init's children run: containers, their probes, logs (container/main.c).
 build/berth-container: $(CONTAINER_SRC) $(wildcard container/*.h lib/*.h) | build/kernel-headers
@@ -123,8 +130,8 @@ build/growcut: tests/e2e/growcut.c init/gptgrow.c init/gptgrow.h lib/gpt.c lib/g
 test-keys:
 	chmod 600 tests/manifests/keys/*.key
 
-out/%/disk.raw: build/berth build/berth-init build/berth-update build/berth-install \
-		build/berth-provision build/berth-container FORCE | test-keys
+out/%/disk.raw: build/berth build/berth-init build/berth-stage1 build/berth-update \
+		build/berth-install build/berth-provision build/berth-container FORCE | test-keys
 	./build/berth build $(or $(wildcard manifests/$*.yaml),tests/manifests/$*.yaml) --out out/$*
 
 # manifests/keys links to the published test keys, outside manifests/: a

@@ -83,6 +83,10 @@ static int take_env(struct build_ctx *b)
 	if (r == 0)
 		r = from_env(b->init, sizeof(b->init), "BERTH_INIT", path);
 	if (r == 0)
+		r = pathf(path, sizeof(path), "%s/build/berth-stage1", b->src);
+	if (r == 0)
+		r = from_env(b->stage1, sizeof(b->stage1), "BERTH_STAGE1", path);
+	if (r == 0)
 		r = pathf(path, sizeof(path), "%s/build/berth-update", b->src);
 	if (r == 0)
 		r = from_env(b->update, sizeof(b->update), "BERTH_UPDATE", path);

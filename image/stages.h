@@ -17,6 +17,7 @@ struct build_ctx {
 	char lock_in[4096];	 /* --locked: build exactly these packages; "" = resolve */
 	/* From berth's environment, or their defaults: */
 	char init[4096];      /* BERTH_INIT: berth-init; src/build/berth-init */
+	char stage1[4096];    /* BERTH_STAGE1: berth-stage1; src/build/berth-stage1 */
 	char update[4096];    /* BERTH_UPDATE: berth-update; src/build/berth-update */
 	char installer[4096]; /* BERTH_INSTALLER: berth-install; src/build/berth-install */
 	char provision[4096]; /* BERTH_PROVISION: berth-provision; src/build/berth-provision */

@@ -55,7 +55,7 @@ const struct stage stages[N_STAGES] = {
 		   .output = "initrd.img",
 		   .deps = DEP(KERNEL) | DEP(MODULES),
 		   .src = {"initramfs", "image/lib"},
-		   .in = {V_INIT, V_INSTALLER, V_MODULE_LIST}},
+		   .in = {V_STAGE1, V_INSTALLER, V_MODULE_LIST}},
     [ROOTIMG] = {.name = "root-image",
 		 .script = "image/mkroot.sh",
 		 .output = "root.erofs",

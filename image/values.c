@@ -315,6 +315,7 @@ const struct value values[N_VALUES] = {
 		       FIELD(signing.gpg_homedir)},
     [V_LOCK_IN] = {"BERTH_LOCK_IN", IN_APT, ctx, NULL, CTX(lock_in)},
     [V_INIT] = {"BERTH_INIT", IN_PATH, ctx, NULL, CTX(init)},
+    [V_STAGE1] = {"BERTH_STAGE1", IN_PATH, ctx, NULL, CTX(stage1)},
     [V_UPDATE] = {"BERTH_UPDATE", IN_PATH, ctx, NULL, CTX(update)},
     [V_INSTALLER] = {"BERTH_INSTALLER", IN_PATH, ctx, NULL, CTX(installer)},
     [V_PROVISION] = {"BERTH_PROVISION", IN_PATH, ctx, NULL, CTX(provision)},

@@ -31,6 +31,7 @@ enum value_id {
 	V_GPG_HOMEDIR,
 	V_LOCK_IN,
 	V_INIT,
+	V_STAGE1,
 	V_UPDATE,
 	V_INSTALLER,
 	V_PROVISION,

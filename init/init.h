@@ -18,6 +18,8 @@
 
 /* log.c: standard input, output and error on the console. */
 void console_setup(void);
+/* A PID 1's start: PROGRAM run as anything else says so and exits 1. */
+void pid1_begin(const char *program);
 
 /* util.c */
 int mount_on(const char *src, const char *dir, const char *type, unsigned long flags,
@@ -90,7 +92,6 @@ void var_grow(const char *node);
 int dm_verity_create(const struct boot_params *p, const struct part *data, const struct part *hash,
 		     char *node, size_t nodelen);
 
-/* stage1.c, stage2.c */
 /*
  * install.c: stage 1 with the boot disk found (PARTS as boot_disk_wait
  * gives them): with berth.install= on the command line (P->install),
@@ -98,7 +99,7 @@ int dm_verity_create(const struct boot_params *p, const struct part *data, const
  */
 void install_check(const struct boot_params *p, const struct part parts[3]);
 
-noreturn void stage1(void);
+/* stage2.c: berth-init's whole life. */
 noreturn void stage2(void);
 
 /* hostname.c: the machine id (/run/machine-id, kept in /var) and the hostname. */

@@ -1,5 +1,7 @@
 /* The console: PID 1 has no syslog, the console is the only log (lib/say.c writes it). */
 #include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -24,4 +26,18 @@ void console_setup(void)
 	}
 	if (fd > 2)
 		close(fd);
+}
+
+void pid1_begin(const char *program)
+{
+	/* Run by hand it would mount file systems and reboot the machine. */
+	if (getpid() != 1) {
+		/* write(2), not fprintf: stdio's stderr FILE would add 0.9 KB. */
+		static const char msg[] = ": must run as PID 1\n";
+		write(STDERR_FILENO, program, strlen(program));
+		write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(1);
+	}
+	umask(022);
+	console_setup();
 }

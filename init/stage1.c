@@ -1,7 +1,10 @@
 /*
- * Stage 1, /init in the initramfs: find the root partitions, put dm-verity
- * over them, mount the verified root and switch to it. Any failure reboots:
- * nothing from an unverified root is ever run.
+ * berth-stage1, /init in the initramfs, PID 1 first: find the root
+ * partitions, put dm-verity over them, mount the verified root and switch
+ * to it, where berth-init (init/main.c) takes over as PID 1. Any failure
+ * reboots: nothing from an unverified root is ever run. A program of its
+ * own, so that none of this stays in the memory of the PID 1 that runs the
+ * system.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -108,7 +111,7 @@ static noreturn void switch_root(uint64_t pid1_ms, const char *watchdog_env, con
 	fail(reason);
 }
 
-noreturn void stage1(void)
+static noreturn void stage1(void)
 {
 	static char reason[300];
 	struct boot_params p;
@@ -163,4 +166,10 @@ noreturn void stage1(void)
 	disk_grow(parts[2].name);
 	drivers_stop(); /* stage 2 looks at every device again, with the root's drivers */
 	switch_root(pid1_ms, watchdog_env, parts[2].name);
+}
+
+int main(void)
+{
+	pid1_begin("berth-stage1");
+	stage1();
 }

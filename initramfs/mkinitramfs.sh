@@ -5,10 +5,10 @@
 # Its kernel modules: those of initramfs/drivers, which stage 1 loads
 # whatever the hardware, listed in load order at BERTH_MODULE_LIST in the
 # image; and the disk controllers' and watchdogs' of the modules stage's
-# set (initramfs/storage), which berth-init loads by modalias. dracut's
+# set (initramfs/storage), which berth-stage1 loads by modalias. dracut's
 # depmod writes modules.dep, modules.alias (text and .bin) for exactly
 # those in lib/modules/RELEASE/.
-# In: $BERTH_WORK/kernel, $BERTH_WORK/modules.list, $BERTH_INIT.
+# In: $BERTH_WORK/kernel, $BERTH_WORK/modules.list, $BERTH_STAGE1, $BERTH_INSTALLER.
 # Out: $BERTH_WORK/initrd.img.
 set -euo pipefail
 . "$BERTH_SRC/image/lib/modules.sh"
@@ -36,7 +36,7 @@ CONF
 lines() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1"; }
 drivers=$(lines "$BERTH_SRC/initramfs/drivers")
 
-# The load order berth-init follows: each module after its dependencies.
+# The load order berth-stage1 follows: each module after its dependencies.
 # shellcheck disable=SC2086
 modules_closure "$kroot" "$release" $drivers | sed "s|^|/lib/modules/$release/|" \
 	>"$work/sysroot$BERTH_MODULE_LIST"
@@ -44,7 +44,7 @@ modules_closure "$kroot" "$release" $drivers | sed "s|^|/lib/modules/$release/|"
 mapfile -t globs < <(lines "$BERTH_SRC/initramfs/storage")
 mapfile -t hardware < <(modules_match "${globs[@]}" <"$BERTH_WORK/modules.list" | cut -f2)
 modules_closure "$kroot" "$release" ${hardware[@]+"${hardware[@]}"} >"$work/hardware.list"
-install -m 0755 "$BERTH_INIT" "$work/sysroot/usr/lib/berth/berth-init"
+install -m 0755 "$BERTH_STAGE1" "$work/sysroot/usr/lib/berth/berth-stage1"
 install -m 0755 "$BERTH_INSTALLER" "$work/sysroot/usr/lib/berth/berth-install"
 
 # dracut's own files, but a modules.d that holds only berth's module.
@@ -59,9 +59,9 @@ cp /usr/lib/dracut/dracut-functions.sh "$work/base/"
 touch -d "@$SOURCE_DATE_EPOCH" "$work/base/dracut-functions.sh"
 
 cd "$work"
-# berth-init is static: no loader cache, and no /bin/sh to probe libraries with.
+# berth-stage1 is static: no loader cache, and no /bin/sh to probe libraries with.
 BERTH_INITRD_DRIVERS="$drivers $(sed -e 's|.*/||' -e 's/\.ko.*$//' "$work/hardware.list")" dracutbasedir=$work/base DRACUT_LDCONFIG=true \
-	DRACUT_TESTBIN=/usr/lib/berth/berth-init dracut \
+	DRACUT_TESTBIN=/usr/lib/berth/berth-stage1 dracut \
 	--quiet --force --reproducible --no-hostonly --no-hostonly-cmdline \
 	--conf /dev/null --confdir conf.d --kver "$release" \
 	--modules berth --no-early-microcode --compress zstd \

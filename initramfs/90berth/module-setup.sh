@@ -1,5 +1,5 @@
 #!/bin/bash
-# dracut module "berth": the initramfs holds berth-init as /init,
+# dracut module "berth": the initramfs holds berth-stage1 as /init,
 # berth-install (stage 1 starts it for the "Install to disk" entry) and the
 # kernel modules BERTH_INITRD_DRIVERS names (with those they depend on):
 # initramfs/drivers' (in load order, in the file BERTH_MODULE_LIST) and the
@@ -22,7 +22,7 @@ installkernel() {
 
 install() {
 	# inst_simple tests its source without the sysroot prefix.
-	inst_simple "$dracutsysrootdir/usr/lib/berth/berth-init" /init &&
+	inst_simple "$dracutsysrootdir/usr/lib/berth/berth-stage1" /init &&
 		inst_simple "$dracutsysrootdir/usr/lib/berth/berth-install" /usr/lib/berth/berth-install &&
 		inst_simple "$dracutsysrootdir$BERTH_MODULE_LIST" "$BERTH_MODULE_LIST"
 }

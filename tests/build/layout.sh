@@ -1,7 +1,7 @@
 #!/bin/bash
 # What the default image is made of: the GPT (Discoverable Partitions
 # Specification types, both slots, the data partition), the ESP's files, an
-# initramfs that holds berth-init, berth-install and the kernel modules stage 1 needs only,
+# initramfs that holds berth-stage1, berth-install and the kernel modules stage 1 needs only,
 # and the kernel modules of the default set in the root; berth-provision and
 # its sources.
 # Another build of a manifest named berth, version 0.1.0, may be given.
@@ -64,8 +64,8 @@ cmp -s <(MTOOLS_SKIP_CHECK=1 mtype -i "$out/work/esp.img" ::/EFI/berth/install.e
 check $? "the ESP's installer entry starts it, titled \"Install to disk\", with no sort-key"
 
 listing=$(lsinitrd "$out/work/initrd.img")
-grep -q ' init$' <<<"$listing"
-check $? "the initramfs runs berth-init as /init"
+lsinitrd -f init "$out/work/initrd.img" | cmp -s - build/berth-stage1
+check $? "the initramfs runs build/berth-stage1 as /init"
 lsinitrd -f usr/lib/berth/berth-install "$out/work/initrd.img" | cmp -s - build/berth-install
 check $? "the initramfs carries build/berth-install, which stage 1 starts for the installer entry"
 ! grep -Eq 'ld\.so|bin/sh$|busybox|systemd' <<<"$listing"

@@ -43,8 +43,8 @@ lock=$tmp/root/owners/manifest.lock
 # What the user may read: the programs, the stage scripts, the manifests.
 mkdir -p "$tmp/src/build" "$tmp/src/tests" "$tmp/home" "$tmp/user" "$tmp/cache/debs" "$tmp/cache/src"
 cp -r image initramfs kernel-config rootfs "$tmp/src/"
-cp build/berth build/berth-init build/berth-update build/berth-install build/berth-provision \
-	build/berth-container "$tmp/src/build/"
+cp build/berth build/berth-init build/berth-stage1 build/berth-update build/berth-install \
+	build/berth-provision build/berth-container "$tmp/src/build/"
 cp -r tests/manifests "$tmp/src/tests/"
 sed 's/owner: "65536:65534"/owner: "65537:0"/' "$manifest" >"$tmp/src/$manifest.high"
 cp -r "$cache/apt" "$cache/busybox" "$cache/dosfstools" "$tmp/cache/"
