@@ -125,7 +125,8 @@ static noreturn void stage1(void)
 	/*
 	 * The list (device-mapper, file systems) loads in a child while the
 	 * devices' drivers load here: the kernel loads both at once, one on
-	 * each CPU, and nothing here needs the list before dm-verity.
+	 * each CPU, and nothing here needs the list before the boot disk is
+	 * looked for (efivarfs: which ESP the firmware booted).
 	 */
 	pid_t list = modules_load_child(MODULE_LIST);
 	/* Before arming: the watchdog is a device too. */
@@ -136,6 +137,7 @@ static noreturn void stage1(void)
 	if (booted_params(&p, err, sizeof(err)) < 0)
 		fail(err);
 
+	modules_wait(list);
 	r = boot_disk_wait(&p, parts, PART_TIMEOUT_MS);
 	if (r == -EEXIST)
 		fail("the boot disk cannot be told from other disks holding this image");
@@ -146,7 +148,6 @@ static noreturn void stage1(void)
 			 p.root_uuid, p.verity_uuid, PART_TIMEOUT_MS / 1000);
 		fail(reason);
 	}
-	modules_wait(list);
 	install_check(&p, parts); /* with the "Install to disk" entry, does not return */
 	r = dm_verity_create(&p, &parts[0], &parts[1], node, sizeof(node));
 	if (r < 0) {
