@@ -138,10 +138,12 @@ static const struct entry layer2[] = {
  * An image of LAYERS (NULL-terminated) with CONFIG's "config" object; its
  * archive's path, and its index digest into HEX. The first layer is
  * compressed with gzip, the others not. With CORRUPT, byte CORRUPT - 1 of
- * the last layer differs from the digest its manifest names.
+ * the last layer differs from the digest its manifest names. With
+ * PLATFORMS, the index lists the manifest twice, with those two platform
+ * objects, as a multi-platform image's index does.
  */
-static char *image(const struct entry *const *layers, const char *config, size_t corrupt,
-		   const char *name, char hex[65])
+static char *image_for(const struct entry *const *layers, const char *config, size_t corrupt,
+		       const char *name, char hex[65], const char *const platforms[2])
 {
 	struct blob blobs[8], *cfg = &blobs[0], *man = &blobs[1];
 	size_t n = 2;
@@ -177,12 +179,20 @@ static char *image(const struct entry *const *layers, const char *config, size_t
 	if (corrupt)
 		blobs[n - 1].data[corrupt - 1] ^= 1;
 	struct blob index;
-	if (asprintf(&text,
-		     "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
-		     "vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%zu,"
-		     "\"annotations\":{\"org.opencontainers.image.ref.name\":\"latest\"}}]}",
-		     man->hex, man->len) < 0)
+	char *one[2];
+	for (int i = 0; i < 2; i++)
+		if (asprintf(&one[i],
+			     "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+			     "\"digest\":\"sha256:%s\",\"size\":%zu,%s%s%s\"annotations\":{"
+			     "\"org.opencontainers.image.ref.name\":\"latest\"}}",
+			     man->hex, man->len, platforms ? "\"platform\":" : "",
+			     platforms ? platforms[i] : "", platforms ? "," : "") < 0)
+			abort();
+	if (asprintf(&text, "{\"schemaVersion\":2,\"manifests\":[%s%s%s]}", one[0],
+		     platforms ? "," : "", platforms ? one[1] : "") < 0)
 		abort();
+	free(one[0]);
+	free(one[1]);
 	text_blob(&index, text);
 	memcpy(hex, index.hex, 65);
 	char *path = archive_of(text, blobs, n, name);
@@ -191,6 +201,12 @@ static char *image(const struct entry *const *layers, const char *config, size_t
 	for (size_t i = 0; i < n; i++)
 		free(blobs[i].data);
 	return path;
+}
+
+static char *image(const struct entry *const *layers, const char *config, size_t corrupt,
+		   const char *name, char hex[65])
+{
+	return image_for(layers, config, corrupt, name, hex, NULL);
 }
 
 static bool file_is(const char *rel, const char *want)
@@ -296,6 +312,36 @@ static void refused(void)
 	path = image(layers, "{\"Cmd\":[\"/x\"],\"User\":\"nobody\"}", 0, "nouser", hex);
 	CHECK(oci_unpack(path, hex, dir, mounts, NULL) < 0, "a user the image does not list");
 	free(path);
+	path = image(layers,
+		     "{\"Cmd\":[\"/x\"],\"Volumes\":{\"/1\":{},\"/2\":{},\"/3\":{},\"/4\":{},"
+		     "\"/5\":{},\"/6\":{},\"/7\":{},\"/8\":{},\"/9\":{}}}",
+		     0, "volumes", hex);
+	CHECK(oci_unpack(path, hex, dir, mounts, NULL) < 0, "more than 8 volumes");
+	free(path);
+}
+
+/* A multi-platform index: its one linux/amd64 manifest, else refused. */
+static void platforms(void)
+{
+	const struct entry *const layers[] = {layer1, NULL};
+	static const char arm[] = "{\"os\":\"linux\",\"architecture\":\"arm64\"}",
+			  amd[] = "{\"os\":\"linux\",\"architecture\":\"amd64\"}";
+	const char *const mixed[2] = {arm, amd}, *const none[2] = {arm, arm},
+			  *const both[2] = {amd, amd};
+	char hex[65];
+	char *path = image_for(layers, "{\"Cmd\":[\"/x\"]}", 0, "mixed", hex, mixed);
+
+	CHECK(oci_unpack(path, hex, dir, mounts, NULL) == 0,
+	      "an index with an arm64 and an amd64 manifest: the amd64 one");
+	free(path);
+	path = image_for(layers, "{\"Cmd\":[\"/x\"]}", 0, "arm", hex, none);
+	CHECK(oci_unpack(path, hex, dir, mounts, NULL) < 0,
+	      "an index of two manifests, none for linux/amd64: refused");
+	free(path);
+	path = image_for(layers, "{\"Cmd\":[\"/x\"]}", 0, "twice", hex, both);
+	CHECK(oci_unpack(path, hex, dir, mounts, NULL) < 0,
+	      "an index of two manifests both for linux/amd64: refused");
+	free(path);
 }
 
 int main(void)
@@ -305,6 +351,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/out", tmp);
 	unpacked();
 	refused();
+	platforms();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (system(cmd) != 0)
