@@ -19,6 +19,14 @@ const char *const provision_source_words[] = {[SOURCE_NOCLOUD] = "nocloud",
 					      [SOURCE_OPENSTACK] = "openstack",
 					      NULL};
 
+int word_index(const char *const words[], const char *s)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return i;
+	return -1;
+}
+
 static bool all_in(const char *s, size_t n, const char *set)
 {
 	for (size_t i = 0; i < n; i++)

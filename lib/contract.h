@@ -154,6 +154,8 @@ extern const char *const runtime_words[]; /* Debian's package of each has /usr/b
 extern const char *const restart_words[];
 extern const char *const probe_words[]; /* "" for PROBE_NONE */
 extern const char *const provision_source_words[];
+/* S's index in WORDS (one of the lists above), or -1 when it is none of them. */
+int word_index(const char *const words[], const char *s);
 
 /* ---- names ---- */
 /* An image's name: [a-z0-9][a-z0-9-]*, not ending with '-', 1 to NAME_MAX_LEN. */

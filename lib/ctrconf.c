@@ -99,12 +99,8 @@ static int take_health(struct parser *p, struct ctr *c, char *v)
 /* V's index in WORDS (NULL-terminated) into *OUT. */
 static int take_choice(struct parser *p, const char *v, const char *const words[], int *out)
 {
-	for (int i = 0; words[i]; i++)
-		if (strcmp(v, words[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	return bad(p, "unknown value: %s", v);
+	*out = word_index(words, v);
+	return *out < 0 ? bad(p, "unknown value: %s", v) : 0;
 }
 
 /* A line inside a block. */

@@ -18,16 +18,15 @@
 
 static const char *check_http_path(const char *s);
 static const char *parse_network(const char *s, void *dst);
-static const char *parse_runtime(const char *s, void *dst);
-/* The runtimes' names are the contract's (runtime_words), as containers.conf spells them. */
+/* The enums' names are the contract's words, as containers.conf spells them. */
 static const char *parse_runtime(const char *s, void *dst)
 {
-	for (int i = 0; runtime_words[i]; i++)
-		if (!strcmp(s, runtime_words[i])) {
-			*(enum runtime *)dst = (enum runtime)i;
-			return NULL;
-		}
-	return "expected crun or runc";
+	int i = word_index(runtime_words, s);
+
+	if (i < 0)
+		return "expected crun or runc";
+	*(enum runtime *)dst = (enum runtime)i;
+	return NULL;
 }
 
 static const char *parse_restart(const char *s, void *dst);
@@ -109,25 +108,21 @@ static const char *check_http_path(const char *s)
 
 static const char *parse_network(const char *s, void *dst)
 {
-	if (!strcmp(s, "host"))
-		*(enum net *)dst = NET_HOST;
-	else if (!strcmp(s, "none"))
-		*(enum net *)dst = NET_NONE;
-	else
+	int i = word_index(net_words, s);
+
+	if (i < 0)
 		return "expected host or none";
+	*(enum net *)dst = (enum net)i;
 	return NULL;
 }
 
 static const char *parse_restart(const char *s, void *dst)
 {
-	if (!strcmp(s, "always"))
-		*(enum restart *)dst = RESTART_ALWAYS;
-	else if (!strcmp(s, "on-failure"))
-		*(enum restart *)dst = RESTART_ON_FAILURE;
-	else if (!strcmp(s, "no"))
-		*(enum restart *)dst = RESTART_NO;
-	else
+	int i = word_index(restart_words, s);
+
+	if (i < 0)
 		return "expected always, on-failure or no";
+	*(enum restart *)dst = (enum restart)i;
 	return NULL;
 }
 
